@@ -1,0 +1,127 @@
+/// Failure detection: randomized round-robin probing (SWIM §4.3), indirect probes through k
+/// members with nacks (Lifeguard §IV-A), and the local health multiplier.
+extension NodeInstance {
+    mutating func probeTick(now: Instant) {
+        guard !isLeaving else { return }
+        if let index = nextProbeTarget() { startProbe(index, now: now) }
+        emit(.setTimer(.probe, at: now + health.scale(settings.probeInterval)))
+    }
+
+    /// The next member in the shuffled order that is still up; reshuffles after each full pass.
+    mutating func nextProbeTarget() -> Int? {
+        for pass in 0..<2 {
+            while probeCursor < probeOrder.count {
+                let candidate = probeOrder[probeCursor]
+                probeCursor += 1
+                if let index = members.index(of: candidate), !members[index: index].status.isDown {
+                    return index
+                }
+            }
+            guard pass == 0 else { break }
+            probeOrder.removeAll(keepingCapacity: true)
+            for m in members.members where !m.status.isDown { probeOrder.append(m.name) }
+            probeOrder.shuffle(using: &random)
+            probeCursor = 0
+        }
+        return nil
+    }
+
+    /// A member that comes up joins the current pass at a random position (SWIM §4.3).
+    mutating func insertIntoProbeOrder(_ memberName: String) {
+        let position = probeCursor + random.below(probeOrder.count - probeCursor + 1)
+        probeOrder.insert(memberName, at: position)
+    }
+
+    mutating func startProbe(_ index: Int, now: Instant) {
+        guard probes.count < settings.probesInFlightMax else { return }
+        let target = members[index: index]
+        let sequence = nextSequenceNumber()
+        probes[sequence] = Probe(target: target.name, targetAddress: target.address, sentAt: now)
+        var messages: [Message] = [.ping(Ping(sequence: sequence, target: target.name, source: name))]
+        if settings.lifeguard, target.status == .suspect, let suspicion = suspicions[target.name] {
+            // Buddy system: tell a suspected member so it can refute at once.
+            messages.append(.suspect(Accusation(incarnation: target.incarnation, name: target.name,
+                                                from: suspicion.accusers[0])))
+        }
+        sendPacket(messages, to: target.address)
+        emit(.setTimer(.probeTimeout(sequence), at: now + health.scale(settings.probeTimeout)))
+        emit(.setTimer(.probeDeadline(sequence), at: now + health.scale(settings.probeDeadline)))
+    }
+
+    mutating func probeTimedOut(_ sequence: UInt32, now: Instant) {
+        guard var probe = probes[sequence], !probe.isAcked else { return }
+        if settings.retryDirectPing {
+            sendPacket([.ping(Ping(sequence: sequence, target: probe.target, source: name))], to: probe.targetAddress)
+        }
+        let helpers = randomMembers(count: settings.indirectChecks, now: now) {
+            $0.status == .alive && $0.name != probe.target
+        }
+        let request = Message.pingRequest(PingRequest(sequence: sequence, target: probe.target,
+                                                      targetAddress: probe.targetAddress))
+        for helper in helpers { sendPacket([request], to: members[index: helper].address) }
+        if settings.lifeguard { probe.nacksExpected = helpers.count }
+        probes[sequence] = probe
+    }
+
+    mutating func probeDeadlinePassed(_ sequence: UInt32, now: Instant) {
+        guard let probe = probes.removeValue(forKey: sequence), !probe.isAcked else { return }
+        if settings.lifeguard {
+            // Missing nacks mean the helpers could not hear us either: we may be the slow one.
+            health.apply(probe.nacksExpected > 0 ? probe.nacksExpected - probe.nacksReceived : 1)
+        }
+        guard let index = members.index(of: probe.target), members[index: index].address == probe.targetAddress,
+              members[index: index].status < .dead else { return }
+        let target = members[index: index]
+        emit(.event(.suspicionRaised(name: target.name, incarnation: target.incarnation)))
+        applySuspect(Accusation(incarnation: target.incarnation, name: target.name, from: name), now: now)
+    }
+
+    mutating func handlePing(_ ping: Ping, from sender: Address, now: Instant) {
+        guard ping.target == name else { countDrop(.wrongTarget); return }
+        sendPacket([.ack(sequence: ping.sequence)], to: sender)
+    }
+
+    mutating func handleAck(_ sequence: UInt32, now: Instant) {
+        if var probe = probes[sequence] {
+            guard !probe.isAcked else { return }
+            probe.isAcked = true
+            probes[sequence] = probe
+            if let index = members.index(of: probe.target) {
+                members[index: index].lastHeardAt = now
+                let roundTrip = (now - probe.sentAt) / 1_000
+                members[index: index].roundTripMicroseconds = Int32(clamping: roundTrip)
+            }
+            if settings.lifeguard && now - probe.sentAt < health.scale(settings.probeTimeout) {
+                health.apply(-1)
+            }
+        } else if let relay = relays.removeValue(forKey: sequence) {
+            sendPacket([.indirectAck(sequence: relay.originSequence)], to: relay.origin)
+        }
+    }
+
+    mutating func handleIndirectAck(_ sequence: UInt32, now: Instant) {
+        guard var probe = probes[sequence], !probe.isAcked else { return }
+        probe.isAcked = true
+        probes[sequence] = probe
+    }
+
+    mutating func handleNack(_ sequence: UInt32) {
+        guard var probe = probes[sequence], !probe.isAcked else { return }
+        probe.nacksReceived += 1
+        probes[sequence] = probe
+    }
+
+    mutating func handlePingRequest(_ request: PingRequest, from origin: Address, now: Instant) {
+        guard relays.count < settings.relaysInFlightMax, request.target != name else { return }
+        let sequence = nextSequenceNumber()
+        relays[sequence] = Relay(origin: origin, originSequence: request.sequence)
+        sendPacket([.ping(Ping(sequence: sequence, target: request.target, source: name))], to: request.targetAddress)
+        let wait = Nanoseconds(Double(settings.probeTimeout) * settings.indirectTimeoutFraction)
+        emit(.setTimer(.relayTimeout(sequence), at: now + wait))
+    }
+
+    mutating func relayTimedOut(_ sequence: UInt32) {
+        guard let relay = relays.removeValue(forKey: sequence) else { return }
+        sendPacket([.nack(sequence: relay.originSequence)], to: relay.origin)
+    }
+}

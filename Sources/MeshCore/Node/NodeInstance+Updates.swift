@@ -1,0 +1,204 @@
+/// Applying membership updates: the ordering rule (higher incarnation wins; at equal incarnation
+/// left > dead > suspect > alive), refutation, and the push-pull merge.
+extension NodeInstance {
+    mutating func handle(_ message: Message, from sender: Address, now: Instant) {
+        switch message {
+        case .ping(let ping): handlePing(ping, from: sender, now: now)
+        case .ack(let sequence): handleAck(sequence, now: now)
+        case .nack(let sequence): handleNack(sequence)
+        case .indirectAck(let sequence): handleIndirectAck(sequence, now: now)
+        case .pingRequest(let request): handlePingRequest(request, from: sender, now: now)
+        case .alive(let alive): applyAlive(alive, now: now)
+        case .suspect(let accusation): applySuspect(accusation, now: now)
+        case .dead(let accusation): applyDead(accusation, now: now)
+        case .leave(let leave): applyLeave(leave, now: now)
+        case .pushPull: countDrop(.unexpectedMessage)
+        }
+    }
+
+    /// Changes a member's status and keeps the counters, the down log and the event stream in step.
+    mutating func setStatus(_ index: Int, _ status: MemberStatus, incarnation newIncarnation: UInt64, now: Instant) {
+        var m = members[index: index]
+        let wasDown = m.status.isDown
+        m.status = status
+        m.incarnation = newIncarnation
+        m.statusChangedAt = now
+        members[index: index] = m
+        if wasDown && !status.isDown {
+            upCount += 1
+            insertIntoProbeOrder(m.name)
+        } else if !wasDown && status.isDown {
+            upCount -= 1
+            downLog.append((m.name, now))
+        }
+        if status != .suspect { suspicions.removeValue(forKey: m.name) }
+        emit(.event(.memberChanged(name: m.name, status: status, incarnation: newIncarnation, address: m.address)))
+    }
+
+    mutating func applyAlive(_ alive: Alive, now: Instant) {
+        if alive.name == name {
+            // Our own name from a previous life at the same address: make this life newer.
+            if alive.address == address && alive.incarnation >= incarnation && !isLeaving {
+                bumpIncarnation(above: alive.incarnation)
+            }
+            return
+        }
+        guard alive.meta.count <= WireLimits.metaBytesMax else { countDrop(.oversized); return }
+        guard let index = members.index(of: alive.name) else {
+            let member = Member(name: alive.name, address: alive.address, incarnation: alive.incarnation,
+                                status: .alive, meta: alive.meta, statusChangedAt: now)
+            members.insert(member)
+            upCount += 1
+            insertIntoProbeOrder(alive.name)
+            emit(.event(.memberChanged(name: alive.name, status: .alive, incarnation: alive.incarnation,
+                                       address: alive.address)))
+            enqueueBroadcast(about: alive.name, .alive(alive))
+            return
+        }
+        let current = members[index: index]
+        guard alive.incarnation > current.incarnation else { return }
+        members[index: index].address = alive.address
+        members[index: index].meta = alive.meta
+        setStatus(index, .alive, incarnation: alive.incarnation, now: now)
+        enqueueBroadcast(about: alive.name, .alive(alive))
+    }
+
+    mutating func applySuspect(_ accusation: Accusation, now: Instant) {
+        if accusation.name == name {
+            refute(accusation.incarnation)
+            return
+        }
+        guard let index = members.index(of: accusation.name) else { return }
+        let current = members[index: index]
+        guard accusation.incarnation >= current.incarnation else { return }
+        switch current.status {
+        case .alive:
+            startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
+            enqueueBroadcast(about: accusation.name, .suspect(accusation))
+        case .suspect:
+            if accusation.incarnation > current.incarnation {
+                startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
+                enqueueBroadcast(about: accusation.name, .suspect(accusation))
+            } else if settings.lifeguard, var suspicion = suspicions[accusation.name],
+                      suspicion.confirm(by: accusation.from) {
+                // An independent confirmation: the deadline moves closer. Pass it on so others count it.
+                suspicions[accusation.name] = suspicion
+                emit(.setTimer(.suspicion(accusation.name), at: max(now, suspicion.deadline)))
+                enqueueBroadcast(about: accusation.name, .suspect(accusation))
+            }
+        case .dead, .left:
+            if accusation.incarnation > current.incarnation {
+                startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
+                enqueueBroadcast(about: accusation.name, .suspect(accusation))
+            }
+        }
+    }
+
+    mutating func applyDead(_ accusation: Accusation, now: Instant) {
+        if accusation.name == name {
+            refute(accusation.incarnation)
+            return
+        }
+        guard let index = members.index(of: accusation.name) else { return }
+        let current = members[index: index]
+        guard accusation.incarnation >= current.incarnation else { return }
+        if current.status.isDown && accusation.incarnation == current.incarnation { return }
+        setStatus(index, .dead, incarnation: accusation.incarnation, now: now)
+        enqueueBroadcast(about: accusation.name, .dead(accusation))
+    }
+
+    mutating func applyLeave(_ leave: Leave, now: Instant) {
+        if leave.name == name {
+            if !isLeaving { refute(leave.incarnation) }
+            return
+        }
+        guard let index = members.index(of: leave.name) else { return }
+        let current = members[index: index]
+        guard leave.incarnation >= current.incarnation else { return }
+        if current.status == .left && leave.incarnation == current.incarnation { return }
+        setStatus(index, .left, incarnation: leave.incarnation, now: now)
+        enqueueBroadcast(about: leave.name, .leave(leave))
+    }
+
+    mutating func startSuspicion(_ index: Int, incarnation suspectIncarnation: UInt64, accuser: String, now: Instant) {
+        let member = members[index: index]
+        let n = upCount + 1
+        let timeoutMin = Suspicion.timeoutMin(multiplier: settings.suspicionMultiplier, members: n,
+                                              probeInterval: settings.probeInterval)
+        let expected = settings.lifeguard && n - 2 >= settings.suspicionConfirmationsExpected
+            ? settings.suspicionConfirmationsExpected : 0
+        let timeoutMax = settings.lifeguard
+            ? Nanoseconds(settings.suspicionMaxMultiplier * Double(timeoutMin)) : timeoutMin
+        let suspicion = Suspicion(accuser: accuser, startedAt: now, timeoutMin: timeoutMin,
+                                  timeoutMax: timeoutMax, confirmationsExpected: expected)
+        setStatus(index, .suspect, incarnation: suspectIncarnation, now: now)
+        suspicions[member.name] = suspicion
+        emit(.setTimer(.suspicion(member.name), at: suspicion.deadline))
+        if settings.confirmationProbes && accuser != name && !isLeaving {
+            startProbe(index, now: now)
+        }
+    }
+
+    mutating func suspicionExpired(_ memberName: String, now: Instant) {
+        guard let suspicion = suspicions[memberName], let index = members.index(of: memberName),
+              members[index: index].status == .suspect else { return }
+        guard suspicion.deadline <= now else {
+            emit(.setTimer(.suspicion(memberName), at: suspicion.deadline))
+            return
+        }
+        let member = members[index: index]
+        emit(.event(.deathDeclared(name: memberName, incarnation: member.incarnation)))
+        applyDead(Accusation(incarnation: member.incarnation, name: memberName, from: name), now: now)
+    }
+
+    /// Someone holds this node suspect, dead or left at `accusedIncarnation`: announce a newer life.
+    mutating func refute(_ accusedIncarnation: UInt64) {
+        guard accusedIncarnation >= incarnation, !isLeaving else { return }
+        if settings.lifeguard { health.apply(1) }
+        bumpIncarnation(above: accusedIncarnation)
+        emit(.event(.refuted(incarnation: incarnation)))
+    }
+
+    /// Moves to an incarnation above `floor`, persists it, then announces it.
+    mutating func bumpIncarnation(above floor: UInt64) {
+        incarnation = max(incarnation, floor) + 1
+        emit(.persistIncarnation(incarnation))
+        enqueueBroadcast(about: name, .alive(selfAlive))
+    }
+
+    /// Merges a peer's full state. The sender lists itself first; remote suspicions and deaths of
+    /// members we know become suspicions here (memberlist's rule), so a stale view never kills a
+    /// member outright.
+    mutating func merge(_ state: PushPull, now: Instant) {
+        let sender = state.members.first?.name ?? ""
+        for remote in state.members {
+            switch remote.status {
+            case .alive:
+                applyAlive(Alive(incarnation: remote.incarnation, name: remote.name, address: remote.address,
+                                 meta: remote.meta), now: now)
+            case .suspect, .dead:
+                applySuspect(Accusation(incarnation: remote.incarnation, name: remote.name, from: sender), now: now)
+            case .left:
+                applyLeave(Leave(incarnation: remote.incarnation, name: remote.name), now: now)
+            }
+        }
+    }
+
+    /// Forgets members dead or left longer than the retention period.
+    mutating func reapTick(now: Instant) {
+        while downLogStart < downLog.count, downLog[downLogStart].at + settings.deadRetention <= now {
+            let entry = downLog[downLogStart]
+            downLogStart += 1
+            if let member = members[entry.name], member.status.isDown, member.statusChangedAt == entry.at {
+                members.remove(entry.name)
+                broadcasts.remove(key: entry.name)
+                emit(.event(.memberForgotten(name: entry.name)))
+            }
+        }
+        if downLogStart > 1024 && downLogStart * 2 > downLog.count {
+            downLog.removeFirst(downLogStart)
+            downLogStart = 0
+        }
+        emit(.setTimer(.reap, at: now + reapPeriod))
+    }
+}

@@ -1,0 +1,136 @@
+/// A member's state as the protocol sees it.
+///
+/// Legal transitions at one incarnation: alive → suspect → dead, and alive/suspect → left. A higher
+/// incarnation resets to whatever its message says. At equal incarnation the larger rank wins
+/// (left > dead > suspect > alive), so "newer wins" is one comparison of `(incarnation, rank)`.
+public enum MemberStatus: UInt8, Comparable, Sendable, CaseIterable, CustomStringConvertible {
+    case alive = 0
+    case suspect = 1
+    case dead = 2
+    case left = 3
+
+    public static func < (lhs: MemberStatus, rhs: MemberStatus) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .alive: "alive"
+        case .suspect: "suspect"
+        case .dead: "dead"
+        case .left: "left"
+        }
+    }
+
+    /// True for dead and left: the member takes no part in probing.
+    public var isDown: Bool { self >= .dead }
+}
+
+/// Direct probe: "are you `target`?" Answered with `ack(sequence)` to the sender's address.
+public struct Ping: Equatable, Sendable {
+    public var sequence: UInt32
+    public var target: String
+    public var source: String
+    public init(sequence: UInt32, target: String, source: String) {
+        self.sequence = sequence; self.target = target; self.source = source
+    }
+}
+
+/// Indirect probe request: "please ping `target` at `targetAddress` for me".
+public struct PingRequest: Equatable, Sendable {
+    public var sequence: UInt32
+    public var target: String
+    public var targetAddress: Address
+    public init(sequence: UInt32, target: String, targetAddress: Address) {
+        self.sequence = sequence; self.target = target; self.targetAddress = targetAddress
+    }
+}
+
+/// "`name` is alive at `incarnation`, reachable at `address`, with this metadata."
+public struct Alive: Equatable, Sendable {
+    public var incarnation: UInt64
+    public var name: String
+    public var address: Address
+    public var meta: Bytes
+    public init(incarnation: UInt64, name: String, address: Address, meta: Bytes) {
+        self.incarnation = incarnation; self.name = name; self.address = address; self.meta = meta
+    }
+}
+
+/// "`from` suspects (or declares dead) `name` at `incarnation`."
+public struct Accusation: Equatable, Sendable {
+    public var incarnation: UInt64
+    public var name: String
+    public var from: String
+    public init(incarnation: UInt64, name: String, from: String) {
+        self.incarnation = incarnation; self.name = name; self.from = from
+    }
+}
+
+/// "`name` leaves the mesh on purpose at `incarnation`": never mistaken for a failure.
+public struct Leave: Equatable, Sendable {
+    public var incarnation: UInt64
+    public var name: String
+    public init(incarnation: UInt64, name: String) { self.incarnation = incarnation; self.name = name }
+}
+
+/// One member in a push-pull state exchange.
+public struct MemberState: Equatable, Sendable {
+    public var name: String
+    public var address: Address
+    public var incarnation: UInt64
+    public var status: MemberStatus
+    public var meta: Bytes
+    public init(name: String, address: Address, incarnation: UInt64, status: MemberStatus, meta: Bytes) {
+        self.name = name; self.address = address; self.incarnation = incarnation
+        self.status = status; self.meta = meta
+    }
+}
+
+/// Full-state anti-entropy exchange, over a stream. `join` marks the first exchange of a new member.
+public struct PushPull: Equatable, Sendable {
+    public var join: Bool
+    public var members: [MemberState]
+    public init(join: Bool, members: [MemberState]) { self.join = join; self.members = members }
+}
+
+/// Every membership message. The raw values of `Message.Kind` are wire protocol: append only.
+public enum Message: Equatable, Sendable {
+    case ping(Ping)
+    case ack(sequence: UInt32)
+    case nack(sequence: UInt32)
+    case pingRequest(PingRequest)
+    case indirectAck(sequence: UInt32)
+    case alive(Alive)
+    case suspect(Accusation)
+    case dead(Accusation)
+    case leave(Leave)
+    case pushPull(PushPull)
+
+    /// Wire tags. Append only: a number once used keeps its meaning forever.
+    public enum Kind: UInt8, Sendable {
+        case ping = 1
+        case ack = 2
+        case nack = 3
+        case pingRequest = 4
+        case indirectAck = 5
+        case alive = 6
+        case suspect = 7
+        case dead = 8
+        case leave = 9
+        case pushPull = 10
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .ping: .ping
+        case .ack: .ack
+        case .nack: .nack
+        case .pingRequest: .pingRequest
+        case .indirectAck: .indirectAck
+        case .alive: .alive
+        case .suspect: .suspect
+        case .dead: .dead
+        case .leave: .leave
+        case .pushPull: .pushPull
+        }
+    }
+}
