@@ -1,0 +1,103 @@
+import MeshCore
+
+/// Something that happens in the simulated world at one instant.
+enum EventKind {
+    /// A datagram reaches `to`. `lagged` marks one that a starved node has already held back.
+    case datagram(to: Int, from: Address, bytes: Bytes, lagged: Bool)
+    case timer(node: Int, life: Int, TimerID)
+    /// A stream request reaches `to`; the reply goes back to `from` in its life `fromLife`.
+    case streamRequest(to: Int, from: Int, fromLife: Int, stream: StreamID, payload: Bytes)
+    case streamReply(node: Int, life: Int, stream: StreamID, payload: Bytes)
+    case streamFailed(node: Int, life: Int, stream: StreamID)
+    /// The scenario's timeline entry at this index.
+    case action(Int)
+    /// Liveness: have the live nodes converged yet?
+    case convergenceCheck
+    case resume(node: Int, pause: Int)
+}
+
+struct Event {
+    var time: Int64
+    var sequence: UInt64
+    var kind: EventKind
+}
+
+/// A binary min-heap of events ordered by (time, insertion sequence): ties keep insertion order,
+/// so the simulation never depends on anything but the seed.
+struct EventQueue {
+    private var heap: [Event] = []
+    private var nextSequence: UInt64 = 0
+
+    var count: Int { heap.count }
+    var isEmpty: Bool { heap.isEmpty }
+
+    mutating func push(_ time: Int64, _ kind: EventKind) {
+        nextSequence += 1
+        heap.append(Event(time: time, sequence: nextSequence, kind: kind))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.less(heap[child], heap[parent]) else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Event? {
+        guard !heap.isEmpty else { return nil }
+        let top = heap[0]
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                guard left < heap.count else { break }
+                var smallest = left
+                if left + 1 < heap.count && Self.less(heap[left + 1], heap[left]) { smallest = left + 1 }
+                guard Self.less(heap[smallest], heap[parent]) else { break }
+                heap.swapAt(smallest, parent)
+                parent = smallest
+            }
+        }
+        return top
+    }
+
+    var nextTime: Int64? { heap.first?.time }
+
+    @inline(__always) static func less(_ a: Event, _ b: Event) -> Bool {
+        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
+    }
+}
+
+/// FNV-1a, 64 bits, over everything the simulation delivers and every directive the nodes emit.
+/// Two runs with the same seed and code must end with the same value.
+struct TraceHash {
+    private(set) var value: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    @inline(__always) mutating func mix(_ byte: UInt8) {
+        value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+    }
+
+    mutating func mix(_ v: UInt64) {
+        var x = v
+        for _ in 0..<8 { mix(UInt8(x & 0xFF)); x >>= 8 }
+    }
+
+    mutating func mix(_ v: Int) { mix(UInt64(bitPattern: Int64(v))) }
+
+    mutating func mix(_ bytes: Bytes) {
+        mix(UInt64(bytes.count))
+        for b in bytes { mix(b) }
+    }
+
+    mutating func mix(_ s: String) {
+        mix(UInt64(s.utf8.count))
+        for b in s.utf8 { mix(b) }
+    }
+
+    var hex: String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
