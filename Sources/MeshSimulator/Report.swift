@@ -20,16 +20,17 @@ public struct SimulationReport: Sendable {
     public var deadEverywhereMedianSeconds: Double?
     public var deadEverywhereP99Seconds: Double?
     public var deadEverywhereMaxSeconds: Double?
-    /// Distinct (member, incarnation) suspicions of members that were up.
+    /// Distinct (member, incarnation) suspicions raised by a failed probe of a member that was up,
+    /// not paused, and reachable both ways from the prober.
     public var falseSuspectCount: Int
-    /// Times an unimpaired node marked an up member suspect (own probe or gossip).
+    /// Times an unimpaired node marked such a member suspect (own probe, gossip or sync).
     public var falseSuspectObservations: Int
     /// Suspicions of up members raised by unimpaired nodes' own failed probes, and how many of
     /// those were of an impaired (starved or paused) member; and raised by impaired nodes.
     public var falseSuspicionsRaised: Int
     public var falseSuspicionsRaisedAboutImpaired: Int
     public var falseSuspicionsRaisedByImpaired: Int
-    /// Distinct (member, incarnation) deaths of members that were up.
+    /// Distinct (member, incarnation) deaths declared (suspicion ran out) of such a member.
     public var falseDeadCount: Int
     public var disseminationSamples: Int
     public var disseminationMissing: Int

@@ -125,8 +125,10 @@ public final class Simulation {
         case .datagram(let to, let from, let bytes, let lagged):
             guard nodes[to].instance != nil else { return }
             if deferIfPaused(to, kind) { return }
-            if !lagged && now < nodes[to].starvedUntil {
-                // A starved node handles messages late (its timers still fire on time).
+            if !lagged && now < nodes[to].starvedUntil && isProbeAnswer(bytes) {
+                // A starved node's failure detector handles the answers to its own probes late,
+                // while its timers fire on time and its responder still answers pings at once
+                // (the case Lifeguard's local health addresses).
                 let at = max(now + random.nanoseconds(nodes[to].lagMin, nodes[to].lagMax), nodes[to].lagFreeAt)
                 nodes[to].lagFreeAt = at
                 queue.push(at, .datagram(to: to, from: from, bytes: bytes, lagged: true))
@@ -174,6 +176,13 @@ public final class Simulation {
             nodes[node].deferred = []
             for kind in deferred { queue.push(now, kind) }
         }
+    }
+
+    /// True when the datagram's first message answers one of the receiver's probes.
+    func isProbeAnswer(_ bytes: Bytes) -> Bool {
+        let overhead = PacketCodec.headerBytes + (keyring == nil ? 0 : Keyring.tagBytes)
+        guard bytes.count > overhead, let kind = Message.Kind(rawValue: bytes[overhead]) else { return false }
+        return kind == .ack || kind == .nack || kind == .indirectAck
     }
 
     func deferIfPaused(_ node: Int, _ kind: EventKind) -> Bool {
@@ -328,6 +337,11 @@ public final class Simulation {
             measurements.crashes[i].observers.remove(victim)
             completeIfDetected(i)
         }
+        // Nor has it to learn updates any more.
+        for (updater, var d) in measurements.disseminations.sorted(by: { $0.key < $1.key }) where d.waiting.contains(victim) {
+            d.waiting.remove(victim)
+            measurements.disseminations[updater] = d.waiting.isEmpty ? nil : d
+        }
         let observers = Set(nodes.indices.filter { $0 != victim && nodes[$0].instance != nil && !nodes[$0].hasLeft })
         measurements.crashes.append(.init(victim: victim, at: now, incarnation: incarnation, observers: observers))
         measurements.openCrashByVictim[victim] = measurements.crashes.count - 1
@@ -344,6 +358,13 @@ public final class Simulation {
 
     func isUp(_ member: Int, incarnation: UInt64) -> Bool {
         nodes[member].instance != nil && !nodes[member].hasLeft && incarnation >= nodes[member].lifeStartIncarnation
+    }
+
+    /// True when `member` is running its life at `incarnation`, is not paused, and `observer` and
+    /// it can reach each other: only then is suspecting it a mistake rather than a correct call.
+    func isWronglyAccused(_ member: Int, incarnation: UInt64, by observer: Int) -> Bool {
+        isUp(member, incarnation: incarnation) && now >= nodes[member].pausedUntil
+            && !isBlocked(observer, member) && !isBlocked(member, observer)
     }
 
     func isImpaired(_ node: Int) -> Bool {
@@ -374,12 +395,8 @@ public final class Simulation {
                     completeIfDetected(open)
                 }
             }
-            if status == .suspect && isUp(member, incarnation: incarnation) {
-                measurements.falseSuspectEpisodes.insert(Measurements.key(member, Int(truncatingIfNeeded: incarnation)))
-                if !isImpaired(observer) { measurements.falseSuspectObservations += 1 }
-            }
-            if status == .dead && isUp(member, incarnation: incarnation) {
-                measurements.falseDeadEpisodes.insert(Measurements.key(member, Int(truncatingIfNeeded: incarnation)))
+            if status == .suspect && !isImpaired(observer) && isWronglyAccused(member, incarnation: incarnation, by: observer) {
+                measurements.falseSuspectObservations += 1
             }
             if var d = measurements.disseminations[member], incarnation >= d.incarnation, d.waiting.contains(observer) {
                 measurements.disseminationSamples.append(now - d.at)
@@ -391,7 +408,8 @@ public final class Simulation {
             if let member = indexByName[name] { measurements.views.removeValue(forKey: Measurements.key(observer, member)) }
         case .suspicionRaised(let name, let incarnation):
             trace.mix(name); trace.mix(incarnation)
-            guard let member = indexByName[name], isUp(member, incarnation: incarnation) else { return }
+            guard let member = indexByName[name], isWronglyAccused(member, incarnation: incarnation, by: observer) else { return }
+            measurements.falseSuspectEpisodes.insert(Measurements.key(member, Int(truncatingIfNeeded: incarnation)))
             if isImpaired(observer) {
                 measurements.falseSuspicionsRaisedByImpaired += 1
             } else {
@@ -400,6 +418,9 @@ public final class Simulation {
             }
         case .deathDeclared(let name, let incarnation):
             trace.mix(name); trace.mix(incarnation)
+            if let member = indexByName[name], isWronglyAccused(member, incarnation: incarnation, by: observer) {
+                measurements.falseDeadEpisodes.insert(Measurements.key(member, Int(truncatingIfNeeded: incarnation)))
+            }
         case .refuted(let incarnation):
             trace.mix(incarnation)
         case .joined(let seed):

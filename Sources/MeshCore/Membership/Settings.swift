@@ -89,8 +89,8 @@ public struct MembershipSettings: Sendable, Equatable {
     public static let lan: MembershipSettings = {
         var s = MembershipSettings.memberlist
         s.probeInterval = .milliseconds(800)
-        s.probeTimeout = .milliseconds(300)
-        s.probeDeadline = .milliseconds(950)
+        s.probeTimeout = .milliseconds(200)
+        s.probeDeadline = .milliseconds(500)
         s.indirectChecks = 4
         s.retryDirectPing = true
         s.suspicionMultiplier = 1.5

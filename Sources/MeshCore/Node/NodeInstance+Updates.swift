@@ -38,7 +38,7 @@ extension NodeInstance {
     mutating func applyAlive(_ alive: Alive, now: Instant) {
         if alive.name == name {
             // Our own name from a previous life at the same address: make this life newer.
-            if alive.address == address && alive.incarnation >= incarnation && !isLeaving {
+            if alive.address == address && alive.incarnation > incarnation && !isLeaving {
                 bumpIncarnation(above: alive.incarnation)
             }
             return
