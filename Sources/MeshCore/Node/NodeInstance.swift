@@ -97,7 +97,7 @@ public struct NodeInstance: Sendable {
             attemptJoin(now: now)
         }
         emit(.setTimer(.probe, at: now + random.nanoseconds(0, settings.probeInterval)))
-        emit(.setTimer(.pushPull, at: now + random.nanoseconds(settings.pushPullInterval / 2, settings.pushPullInterval)))
+        emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
         emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
         emit(.setTimer(.reap, at: now + reapPeriod))
         return flush()
