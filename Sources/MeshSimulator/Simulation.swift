@@ -328,6 +328,8 @@ public final class Simulation {
 
     func crash(_ victim: Int, incarnation: UInt64) {
         nodes[victim].instance = nil
+        // The next life starts from an empty table: what this life saw no longer binds it.
+        for member in nodes.indices { measurements.views.removeValue(forKey: Measurements.key(victim, member)) }
         nodes[victim].life += 1
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
