@@ -38,6 +38,8 @@ struct Measurements {
     var views: [UInt64: (UInt64, MemberStatus)] = [:]
     var persistedIncarnation: [UInt64]
     var violations: [String] = []
+    /// The first few false deaths, described, to start a diagnosis from.
+    var falseDeathNotes: [String] = []
     var violationCount = 0
 
     var datagrams = 0

@@ -32,6 +32,7 @@ public struct SimulationReport: Sendable {
     public var falseSuspicionsRaisedByImpaired: Int
     /// Distinct (member, incarnation) deaths declared (suspicion ran out) of such a member.
     public var falseDeadCount: Int
+    public var falseDeathNotes: [String]
     public var disseminationSamples: Int
     public var disseminationMissing: Int
     public var disseminationP50Seconds: Double?
@@ -86,7 +87,7 @@ extension Simulation {
             falseSuspicionsRaised: m.falseSuspicionsRaised,
             falseSuspicionsRaisedAboutImpaired: m.falseSuspicionsRaisedAboutImpaired,
             falseSuspicionsRaisedByImpaired: m.falseSuspicionsRaisedByImpaired,
-            falseDeadCount: m.falseDeadEpisodes.count,
+            falseDeadCount: m.falseDeadEpisodes.count, falseDeathNotes: m.falseDeathNotes,
             disseminationSamples: m.disseminationSamples.count, disseminationMissing: missing,
             disseminationP50Seconds: s(m.disseminationSamples.quantile(0.5)),
             disseminationP99Seconds: s(m.disseminationSamples.quantile(0.99)),
@@ -126,6 +127,7 @@ extension SimulationReport {
         o.add("falseSuspicionsRaisedAboutImpaired", falseSuspicionsRaisedAboutImpaired)
         o.add("falseSuspicionsRaisedByImpaired", falseSuspicionsRaisedByImpaired)
         o.add("falseDeadCount", falseDeadCount)
+        o.addRaw("falseDeathNotes", "[" + falseDeathNotes.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
         o.add("disseminationSamples", disseminationSamples); o.add("disseminationMissing", disseminationMissing)
         o.add("disseminationP50Seconds", disseminationP50Seconds); o.add("disseminationP99Seconds", disseminationP99Seconds)
         o.add("disseminationP9999Seconds", disseminationP9999Seconds)
@@ -156,6 +158,7 @@ extension SimulationReport {
             lines.append("  first suspicion mean \(f(firstSuspectMeanSeconds)) s; dead everywhere median \(f(deadEverywhereMedianSeconds)) s, p99 \(f(deadEverywhereP99Seconds)) s, max \(f(deadEverywhereMaxSeconds)) s")
         }
         lines.append("  false suspicions \(falseSuspectCount) (observed \(falseSuspectObservations), raised by healthy nodes \(falseSuspicionsRaised), of which of impaired nodes \(falseSuspicionsRaisedAboutImpaired); raised by impaired nodes \(falseSuspicionsRaisedByImpaired)); false deaths \(falseDeadCount)")
+        for note in falseDeathNotes { lines.append("    false death: \(note)") }
         if disseminationSamples + disseminationMissing > 0 {
             lines.append("  dissemination: \(disseminationSamples) samples, \(disseminationMissing) missing; p50 \(f(disseminationP50Seconds)) s, p99 \(f(disseminationP99Seconds)) s, p99.99 \(f(disseminationP9999Seconds)) s")
         }

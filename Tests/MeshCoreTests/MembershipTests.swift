@@ -113,6 +113,58 @@ import Testing
         #expect(n.incarnation == 8)
     }
 
+    @Test func aPingCarryingASuspicionOfTheReceiverIsAckedWithTheRefutation() {
+        var n = Self.node("a", 1)
+        _ = n.start(at: Self.t0)
+        let replies = Self.sentMessages(n.receiveDatagram(Self.datagram([
+            .ping(Ping(sequence: 9, target: "a", source: "b")),
+            .suspect(Accusation(incarnation: 1, name: "a", from: "c"))]), from: Self.address(2), at: Self.t0))
+        #expect(n.incarnation == 2)
+        #expect(replies.count == 1)
+        #expect(replies[0].1.first == .ack(sequence: 9))
+        #expect(replies[0].1.contains(.alive(Alive(incarnation: 2, name: "a", address: Self.address(1), meta: []))))
+    }
+
+    @Test func aStaleAccusationOfThisNodeIsAnsweredDirectlyWithItsCurrentIncarnation() {
+        var n = Self.node("a", 1, lastIncarnation: 4)
+        _ = n.start(at: Self.t0)
+        for stale in [Message.suspect(Accusation(incarnation: 3, name: "a", from: "c")),
+                      .dead(Accusation(incarnation: 2, name: "a", from: "c")), .leave(Leave(incarnation: 1, name: "a"))] {
+            let replies = Self.sentMessages(n.receiveDatagram(Self.datagram([stale]), from: Self.address(3), at: Self.t0))
+            #expect(replies.count == 1 && replies[0].0 == Self.address(3))
+            #expect(replies[0].1.first == .alive(Alive(incarnation: 5, name: "a", address: Self.address(1), meta: [])))
+        }
+        #expect(n.incarnation == 5)
+    }
+
+    @Test func confirmationProbesBeyondTheInFlightLimitWaitForAFreeSlotInsteadOfBeingDropped() {
+        var settings = MembershipSettings.lan
+        settings.probesInFlightMax = 2
+        var n = Self.node("a", 1, settings: settings)
+        _ = n.start(at: Self.t0)
+        let names = ["b", "c", "d", "e", "f"]
+        for (i, name) in names.enumerated() {
+            _ = n.receiveDatagram(Self.datagram([.alive(Alive(incarnation: 1, name: name, address: Self.address(UInt8(2 + i)), meta: []))]),
+                                  from: Self.address(9), at: Self.t0)
+        }
+        var directives = n.receiveDatagram(Self.datagram(names.map { .suspect(Accusation(incarnation: 1, name: $0, from: "z")) }),
+                                           from: Self.address(9), at: Self.t0)
+        func pinged(_ ds: [Directive]) -> [String] {
+            Self.sentMessages(ds).flatMap { $0.1 }.compactMap { if case .ping(let p) = $0 { return p.target } else { return nil } }
+        }
+        var probed = pinged(directives)
+        #expect(probed.count == 2)
+        for _ in 0..<10 where probed.count < names.count {
+            let deadlines = directives.compactMap { d -> (TimerID, Instant)? in
+                if case .setTimer(let id, let at) = d, case .probeDeadline = id { return (id, at) } else { return nil }
+            }
+            guard let first = deadlines.first else { break }
+            directives = n.timerFired(first.0, at: Moment(now: first.1, wallMilliseconds: 0))
+            probed += pinged(directives)
+        }
+        #expect(Set(probed) == Set(names))
+    }
+
     @Test func aProbeWithNoAckRaisesASuspicionThatBecomesDeathAfterTheTimeout() {
         var settings = MembershipSettings.lan
         settings.confirmationProbes = false

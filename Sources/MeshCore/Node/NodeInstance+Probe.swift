@@ -32,6 +32,29 @@ extension NodeInstance {
         probeOrder.insert(memberName, at: position)
     }
 
+    /// Probes a member that someone else suspects, now or as soon as a probe slot is free.
+    mutating func requestConfirmationProbe(_ memberName: String, now: Instant) {
+        if probes.count < settings.probesInFlightMax, let index = members.index(of: memberName) {
+            startProbe(index, now: now)
+        } else if pendingConfirmations.count < NodeInstance.pendingConfirmationsMax,
+                  !pendingConfirmations.contains(memberName) {
+            pendingConfirmations.append(memberName)
+        }
+    }
+
+    /// Starts queued confirmation probes while slots are free; skips members no longer suspect.
+    mutating func drainPendingConfirmations(now: Instant) {
+        var taken = 0
+        while taken < pendingConfirmations.count && probes.count < settings.probesInFlightMax {
+            let memberName = pendingConfirmations[taken]
+            taken += 1
+            if let index = members.index(of: memberName), members[index: index].status == .suspect {
+                startProbe(index, now: now)
+            }
+        }
+        pendingConfirmations.removeFirst(taken)
+    }
+
     mutating func startProbe(_ index: Int, now: Instant) {
         guard probes.count < settings.probesInFlightMax else { return }
         let target = members[index: index]
@@ -64,10 +87,14 @@ extension NodeInstance {
     }
 
     mutating func probeDeadlinePassed(_ sequence: UInt32, now: Instant) {
-        guard let probe = probes.removeValue(forKey: sequence), !probe.isAcked else { return }
+        guard let probe = probes.removeValue(forKey: sequence) else { return }
+        if !pendingConfirmations.isEmpty && !isLeaving { drainPendingConfirmations(now: now) }
+        guard !probe.isAcked else { return }
         if settings.lifeguard {
             // Missing nacks mean the helpers could not hear us either: we may be the slow one.
             health.apply(probe.nacksExpected > 0 ? probe.nacksExpected - probe.nacksReceived : 1)
+            if recentlyFailedProbes.count == NodeInstance.recentlyFailedProbesMax { recentlyFailedProbes.removeFirst() }
+            recentlyFailedProbes.append(sequence)
         }
         guard let index = members.index(of: probe.target), members[index: index].address == probe.targetAddress,
               members[index: index].status < .dead else { return }
@@ -96,11 +123,21 @@ extension NodeInstance {
             }
         } else if let relay = relays.removeValue(forKey: sequence) {
             sendPacket([.indirectAck(sequence: relay.originSequence)], to: relay.origin)
+        } else {
+            noteLateAnswer(sequence)
         }
     }
 
+    /// An ack for a probe that already failed: the target answered, this node was too slow to see it.
+    mutating func noteLateAnswer(_ sequence: UInt32) {
+        guard settings.lifeguard, let i = recentlyFailedProbes.firstIndex(of: sequence) else { return }
+        recentlyFailedProbes.remove(at: i)
+        health.apply(1)
+    }
+
     mutating func handleIndirectAck(_ sequence: UInt32, now: Instant) {
-        guard var probe = probes[sequence], !probe.isAcked else { return }
+        guard var probe = probes[sequence] else { noteLateAnswer(sequence); return }
+        guard !probe.isAcked else { return }
         probe.isAcked = true
         probes[sequence] = probe
     }

@@ -9,11 +9,28 @@ extension NodeInstance {
         case .indirectAck(let sequence): handleIndirectAck(sequence, now: now)
         case .pingRequest(let request): handlePingRequest(request, from: sender, now: now)
         case .alive(let alive): applyAlive(alive, now: now)
-        case .suspect(let accusation): applySuspect(accusation, now: now)
-        case .dead(let accusation): applyDead(accusation, now: now)
-        case .leave(let leave): applyLeave(leave, now: now)
+        case .suspect(let accusation):
+            if isStaleAccusation(accusation.name, accusation.incarnation) { answerStaleAccusation(to: sender); return }
+            applySuspect(accusation, now: now)
+        case .dead(let accusation):
+            if isStaleAccusation(accusation.name, accusation.incarnation) { answerStaleAccusation(to: sender); return }
+            applyDead(accusation, now: now)
+        case .leave(let leave):
+            if isStaleAccusation(leave.name, leave.incarnation) { answerStaleAccusation(to: sender); return }
+            applyLeave(leave, now: now)
         case .pushPull: countDrop(.unexpectedMessage)
         }
+    }
+
+    /// An accusation of this node at an incarnation it has already refuted.
+    func isStaleAccusation(_ accused: String, _ accusedIncarnation: UInt64) -> Bool {
+        accused == name && accusedIncarnation < incarnation && !isLeaving
+    }
+
+    /// Whoever still passes on an old accusation of this node may have missed the refutation (its
+    /// gossip can be spent before a slow path delivers the accusation): tell it directly.
+    mutating func answerStaleAccusation(to sender: Address) {
+        sendPacket([.alive(selfAlive)], to: sender)
     }
 
     /// Changes a member's status and keeps the counters, the down log and the event stream in step.
@@ -135,7 +152,7 @@ extension NodeInstance {
         suspicions[member.name] = suspicion
         emit(.setTimer(.suspicion(member.name), at: suspicion.deadline))
         if settings.confirmationProbes && accuser != name && !isLeaving {
-            startProbe(index, now: now)
+            requestConfirmationProbe(member.name, now: now)
         }
     }
 

@@ -31,6 +31,14 @@ public struct NodeInstance: Sendable {
     var nextSequence: UInt32 = 0
     var probes: [UInt32: Probe] = [:]
     var relays: [UInt32: Relay] = [:]
+    /// Members to probe as soon as a probe slot frees up (confirmation probes that found every slot
+    /// taken, after a heal for example). Bounded; a member appears at most once.
+    var pendingConfirmations: [String] = []
+    static let pendingConfirmationsMax = 1024
+    /// Sequences of the last probes that failed: an answer to one of them arrived in time but was
+    /// handled late, which is evidence that this node is the slow one (Lifeguard's local health).
+    var recentlyFailedProbes: [UInt32] = []
+    static let recentlyFailedProbesMax = 16
 
     // Suspicion timers by member name.
     var suspicions: [String: Suspicion] = [:]
@@ -114,7 +122,10 @@ public struct NodeInstance: Sendable {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
-                for message in messages { handle(message, from: sender, now: moment.now) }
+                // Pings last: their acks then carry whatever this datagram's updates made us
+                // announce (a refutation of the suspicion the ping itself carried, say).
+                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: moment.now) } }
+                for message in messages { if case .ping = message { handle(message, from: sender, now: moment.now) } }
             }
         }
         return flush()
