@@ -6,7 +6,7 @@ import MeshCore
 public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
-        [simCommand]
+        [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {

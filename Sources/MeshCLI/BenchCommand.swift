@@ -1,0 +1,162 @@
+import Foundation
+import Glibc
+import MeshCore
+import MeshRuntime
+
+extension MeshCommandLine {
+    static let benchCommand = Command(
+        name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf)",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]",
+        options: [
+            .value("nodes", "N", "nodes to start (default 5)"),
+            .value("runs", "R", "kill-9 runs (default 5)"),
+            .value("idle-seconds", "S", "idle window for traffic, memory and CPU (default 60)"),
+            .value("preset", "P", "membership timing of the nodes (default lan)"),
+            .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
+            .value("port", "P", "gossip port (control API on P+1; default 7946)"),
+            .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
+            .flag("serf", "also measure Serf the same way in the same run (needs serf: apt-get install -y serf)"),
+            .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
+            .value("serf-profile", "P", "Serf's timing profile (default lan)"),
+        ]) { arguments in
+        guard arguments.positionals == ["detect"] else {
+            throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf] (see mesh bench --help)")
+        }
+        let nodes = try arguments.integer("nodes", default: 5, in: 3...100)
+        let runs = try arguments.integer("runs", default: 5, in: 1...100)
+        let idleSeconds = try arguments.integer("idle-seconds", default: 60, in: 1...3600)
+        let preset = arguments.value("preset") ?? "lan"
+        guard MembershipSettings.Preset(rawValue: preset) != nil else { throw UsageError("--preset must be lan, wan or local") }
+        let firstText = arguments.value("first-ip") ?? "127.0.0.101"
+        guard let first = Address.parseIPv4(firstText), first >> 24 == 127, Int(first & 0xFF) + nodes <= 255 else {
+            throw UsageError("--first-ip must be a loopback address with room for \(nodes) nodes after it (got '\(firstText)')")
+        }
+        let port = try arguments.integer("port", default: 7946, in: 1...65534)
+        var serf: SerfReference?
+        if arguments.has("serf") {
+            guard SerfReference.serfBinary() != nil else {
+                throw UsageError("--serf: no serf on PATH (apt-get install -y serf)")
+            }
+            guard let scripts = SerfReference.findScripts(arguments.value("serf-dir")) else {
+                throw UsageError("--serf: cannot find shared/bench/serf; give --serf-dir")
+            }
+            serf = SerfReference(scripts: scripts, state: "", nodes: nodes, profile: arguments.value("serf-profile") ?? "lan")
+        }
+        let bench = Bench(nodes: nodes, runs: runs, idleSeconds: idleSeconds, preset: preset, firstIP: first,
+                          port: UInt16(port), authenticated: !arguments.has("no-key"))
+        return bench.run(serf: serf)
+    }
+}
+
+/// `mesh bench detect`: the mesh's figures, then Serf's, then the ratios.
+struct Bench {
+    let nodes: Int
+    let runs: Int
+    let idleSeconds: Int
+    let preset: String
+    let firstIP: UInt32
+    let port: UInt16
+    let authenticated: Bool
+
+    struct Figures {
+        var detectMedians: [Double] = []
+        var detectMax: Double = 0
+        var idle: ProcessMeter.IdleCost?
+    }
+
+    static func out(_ line: String) {
+        print(line)
+        fflush(nil)
+    }
+
+    func run(serf reference: SerfReference?) -> Int32 {
+        Bench.out("mesh bench detect: nodes=\(nodes) runs=\(runs) preset=\(preset) idle_s=\(idleSeconds) "
+                  + "authenticated=\(authenticated ? "yes" : "no") binary=\(ChildProcess.currentExecutable())")
+        guard let mesh = measureMesh() else { return 1 }
+        let meshDetect = DetectionRun.median(mesh.detectMedians)
+        Bench.out(String(format: "detect_s=%.3f max_s=%.3f", meshDetect, mesh.detectMax))
+        if let idle = mesh.idle {
+            Bench.out(String(format: "bytes_per_node_per_s=%.0f", idle.bytesPerNodePerSecond))
+            Bench.out(String(format: "rss_kb=%.0f", idle.residentKilobytes))
+            Bench.out(String(format: "cpu_pct=%.3f", idle.cpuPercent))
+        }
+        guard var reference else { return 0 }
+        let state = NSTemporaryDirectory() + "mesh-bench-serf-\(getpid())"
+        reference = SerfReference(scripts: reference.scripts, state: state, nodes: reference.nodes, profile: reference.profile)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        Bench.out("serf: \(nodes) agents, profile \(reference.profile), scripts \(reference.scripts)")
+        guard let serf = reference.run(runs: runs, idleSeconds: idleSeconds, log: Bench.out) else { return 1 }
+        let serfDetect = DetectionRun.median(serf.detectMedians)
+        Bench.out(String(format: "serf_detect_s=%.3f serf_max_s=%.3f", serfDetect, serf.detectMax))
+        Bench.out(String(format: "serf_bytes_per_node_per_s=%.0f serf_rss_kb=%.0f serf_cpu_pct=%.3f",
+                         serf.bytesPerNodePerSecond, serf.residentKilobytes, serf.cpuPercent))
+        if let idle = mesh.idle {
+            Bench.out(String(format: "ratio_detect=%.2f ratio_bytes=%.2f ratio_rss=%.2f ratio_cpu=%.2f  (mesh / serf; lower is better)",
+                             meshDetect / serfDetect, idle.bytesPerNodePerSecond / serf.bytesPerNodePerSecond,
+                             idle.residentKilobytes / serf.residentKilobytes, idle.cpuPercent / serf.cpuPercent))
+        }
+        return 0
+    }
+
+    private func measureMesh() -> Figures? {
+        let names = (1...nodes).map { "n\($0)" }
+        let cluster: LocalCluster
+        do {
+            cluster = try LocalCluster(names: names, firstIP: firstIP, port: port, preset: preset,
+                                       authenticated: authenticated, purpose: "bench")
+        } catch {
+            printError("bench: \(error)")
+            return nil
+        }
+        let interrupt = LocalCluster.onInterrupt { cluster.abort() }
+        defer { withExtendedLifetime(interrupt) {} }
+        defer { cluster.stop() }
+        do {
+            try cluster.start(0, seed: nil)
+            for index in 1..<nodes { try cluster.start(index, seed: 0) }
+        } catch {
+            printError("bench: cannot start the nodes: \(error)")
+            return nil
+        }
+        guard cluster.waitUntil(seconds: 60, { (0..<nodes).allSatisfy { cluster.status($0)?.count("alive") == nodes } }) else {
+            printError("bench: the \(nodes) nodes did not all see each other within 60 s (logs in \(cluster.directory))")
+            return nil
+        }
+        var figures = Figures()
+        let victim = nodes - 1
+        for run in 1...runs {
+            let before = cluster.status(0)?.member(names[victim])?.incarnation ?? 0
+            let times = DetectionRun.measure(cluster: cluster, victim: victim)
+            let seen = times.compactMap { $0 }
+            guard seen.count == times.count else {
+                printError("bench: run \(run): \(times.count - seen.count) observers never reported the victim dead")
+                return nil
+            }
+            let median = DetectionRun.median(seen)
+            let max = seen.max() ?? .nan
+            figures.detectMedians.append(median)
+            figures.detectMax = Swift.max(figures.detectMax, max)
+            let restarted = SystemClock.monotonicNanoseconds()
+            do {
+                try cluster.start(victim, seed: 0)
+            } catch {
+                printError("bench: cannot restart the victim: \(error)")
+                return nil
+            }
+            let rejoined = cluster.waitUntil(seconds: 60) {
+                (0..<victim).allSatisfy { observer in
+                    guard let member = cluster.status(observer)?.member(names[victim]) else { return false }
+                    return member.state == "alive" && member.incarnation > before
+                }
+            }
+            guard rejoined else {
+                printError("bench: run \(run): the restarted victim was not alive everywhere within 60 s")
+                return nil
+            }
+            let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
+            Bench.out(String(format: "run=%d detect_s=%.3f max_s=%.3f rejoin_s=%.3f", run, median, max, rejoin))
+        }
+        figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds))
+        return figures
+    }
+}

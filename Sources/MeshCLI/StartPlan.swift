@@ -1,0 +1,109 @@
+import MeshCore
+import MeshRuntime
+
+/// `mesh start`'s settings after precedence (flags > `MESH_*` > config file > defaults) and
+/// validation, before any key is read or socket bound. Every mistake is a one-line `UsageError`.
+struct StartPlan: Equatable {
+    static let defaultBind = "127.0.0.1:7946"
+    static let defaultHTTP = "127.0.0.1:7947"
+
+    var name: String?
+    var bind: Address
+    var advertise: Address?
+    var join: [String]
+    var data: String?
+    var keyFile: String?
+    var cluster: String
+    var preset: MembershipSettings.Preset
+    /// nil: no control API (`--http off`).
+    var http: SocketEndpoint?
+    var httpTokenFile: String?
+    var isInsecure: Bool
+    var logFormat: LogFormat
+    var logLevel: LogLevel
+
+    /// Layers the sources and validates the result. `readFile` reads the config file.
+    static func resolve(arguments: ParsedArguments, environment: [String: String],
+                        readFile: (String) throws -> String) throws(UsageError) -> StartPlan {
+        let flags = StartSettings.fromFlags(arguments)
+        let variables = try StartSettings.fromEnvironment(environment)
+        var file = StartSettings()
+        if let path = arguments.value("config") ?? environment["MESH_CONFIG"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            let text: String
+            do {
+                text = try readFile(path)
+            } catch {
+                throw UsageError("cannot read config \(path): \((error as? SystemError)?.reason ?? "\(error)")")
+            }
+            file = try StartSettings.fromConfigFile(text, path: path)
+        }
+        return try validate(flags.overriding(variables.overriding(file)))
+    }
+
+    /// Checks every value and applies the defaults.
+    static func validate(_ settings: StartSettings) throws(UsageError) -> StartPlan {
+        let bindText = settings.bind ?? defaultBind
+        guard let bind = Address(parsing: bindText), bind.port != 0 else {
+            throw UsageError("--bind must be IPV4:PORT with a port from 1 to 65535 (got '\(bindText)')")
+        }
+        var advertise: Address?
+        if let text = settings.advertise {
+            guard let address = Address(parsing: text), address.port != 0, address.ipv4 != 0 else {
+                throw UsageError("--advertise must be IPV4:PORT, the address other nodes reach this one at (got '\(text)')")
+            }
+            advertise = address
+        }
+        if bind.ipv4 == 0 && advertise == nil {
+            throw UsageError("--bind \(bindText) listens everywhere: also give --advertise IPV4:PORT (the address other nodes reach this one at)")
+        }
+        let join = settings.join ?? []
+        for entry in join {
+            do {
+                _ = try Resolver.split(entry)
+            } catch {
+                throw UsageError("--join must be HOST:PORT (got '\(entry)')")
+            }
+        }
+        let presetText = settings.preset ?? "lan"
+        guard let preset = MembershipSettings.Preset(rawValue: presetText) else {
+            throw UsageError("--preset must be lan, wan or local (got '\(presetText)')")
+        }
+        var http: SocketEndpoint?
+        let httpText = settings.http ?? defaultHTTP
+        if httpText != "off" {
+            guard let endpoint = SocketEndpoint(parsing: httpText), endpoint.port != 0 || httpText.hasSuffix(":0") else {
+                throw UsageError("--http must be IPV4:PORT, [IPV6]:PORT or off (got '\(httpText)')")
+            }
+            http = endpoint
+        }
+        let formatText = settings.logFormat ?? "text"
+        guard let logFormat = LogFormat(rawValue: formatText) else {
+            throw UsageError("--log-format must be text or json (got '\(formatText)')")
+        }
+        let levelText = settings.logLevel ?? "info"
+        guard let logLevel = LogLevel(rawValue: levelText) else {
+            throw UsageError("--log-level must be debug, info, warn or error (got '\(levelText)')")
+        }
+        if let name = settings.name, let problem = nameProblem(name) { throw UsageError("--name: \(problem)") }
+        let cluster = settings.cluster ?? ""
+        guard cluster.utf8.count <= WireLimits.labelBytesMax else {
+            throw UsageError("--cluster must be at most \(WireLimits.labelBytesMax) bytes")
+        }
+        let isInsecure = settings.insecure ?? false
+        if settings.keyFile == nil && !bind.isLoopback && !isInsecure {
+            throw UsageError("refusing to bind \(bindText) without a key: anyone who reaches it could join; give --key-file (see mesh keygen) or --insecure")
+        }
+        if let http, !http.isLoopback, settings.httpTokenFile == nil {
+            throw UsageError("--http \(http) is not a loopback address: give --http-token-file so the control API requires a token")
+        }
+        return StartPlan(name: settings.name, bind: bind, advertise: advertise, join: join, data: settings.data,
+                         keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
+                         httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
+                         logLevel: logLevel)
+    }
+
+    /// Why `name` cannot be a node name, or nil.
+    static func nameProblem(_ name: String) -> String? {
+        NodeConfig(name: name, address: Address(ipv4: 0, port: 0), randomSeed: 0).validationError()
+    }
+}

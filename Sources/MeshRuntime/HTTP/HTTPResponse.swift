@@ -1,0 +1,55 @@
+import MeshCore
+
+/// One HTTP response. The control server always closes the connection after it.
+public struct HTTPResponse: Equatable, Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: Bytes
+
+    public init(status: Int, headers: [(String, String)] = [], body: Bytes = []) {
+        self.status = status; self.headers = headers; self.body = body
+    }
+
+    public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
+        lhs.status == rhs.status && lhs.body == rhs.body
+            && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
+    }
+
+    /// A JSON response holding `value` (compact, with a final newline).
+    public static func json(_ value: JSONValue, status: Int = 200) -> HTTPResponse {
+        HTTPResponse(status: status, headers: [("Content-Type", "application/json")],
+                     body: Array((value.serialized() + "\n").utf8))
+    }
+
+    /// A JSON error: `{"error": message}`.
+    public static func error(_ status: Int, _ message: String) -> HTTPResponse {
+        json(.object([("error", .string(message))]), status: status)
+    }
+
+    /// The response as bytes on the wire.
+    public var serialized: Bytes {
+        var head = "HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(status))\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        head += "Content-Length: \(body.count)\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n"
+        return Array(head.utf8) + body
+    }
+
+    public static func reasonPhrase(_ status: Int) -> String {
+        switch status {
+        case 200: "OK"
+        case 202: "Accepted"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 404: "Not Found"
+        case 405: "Method Not Allowed"
+        case 408: "Request Timeout"
+        case 413: "Content Too Large"
+        case 431: "Request Header Fields Too Large"
+        case 500: "Internal Server Error"
+        case 501: "Not Implemented"
+        case 503: "Service Unavailable"
+        case 505: "HTTP Version Not Supported"
+        default: "Status"
+        }
+    }
+}

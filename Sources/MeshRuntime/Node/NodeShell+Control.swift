@@ -1,0 +1,75 @@
+import Dispatch
+import MeshCore
+
+/// The control API's routes: `GET /v1/status`, `GET /v1/health`, `POST /v1/leave`.
+extension NodeShell {
+    func handleControl(_ request: HTTPRequest) -> HTTPResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/v1/status"), ("HEAD", "/v1/status"):
+            return .json(statusReport().json)
+        case ("GET", "/v1/health"), ("HEAD", "/v1/health"):
+            return .json(healthReport().json)
+        case ("POST", "/v1/leave"):
+            queue.async { [self] in leave() }
+            return .json(.object([("leaving", .string(options.name))]), status: 202)
+        case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"):
+            var response = HTTPResponse.error(405, "\(request.method) is not allowed on \(request.path)")
+            response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
+            return response
+        default:
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/leave)")
+        }
+    }
+
+    /// Every member this node knows, itself first.
+    func statusReport() -> StatusReport {
+        let now = SystemClock.now()
+        func seconds(since instant: Instant) -> Double { (Double(now - instant) / 1e6).rounded() / 1e3 }
+        var reports = [MemberReport(name: core.name, address: core.address.description,
+                                    state: core.selfMember.status.description, incarnation: core.incarnation,
+                                    lastHeardSecondsAgo: 0, rttMilliseconds: 0,
+                                    stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
+        let others = core.members.members.sorted { $0.name < $1.name }
+        for member in others {
+            let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
+            reports.append(MemberReport(
+                name: member.name, address: member.address.description, state: member.status.description,
+                incarnation: member.incarnation,
+                lastHeardSecondsAgo: member.lastHeardAt == .zero ? nil : seconds(since: member.lastHeardAt),
+                rttMilliseconds: rtt, stateChangedSecondsAgo: seconds(since: member.statusChangedAt), isSelf: false))
+        }
+        let drops = allDrops.filter { $0.value > 0 }
+        return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)
+    }
+
+    /// Drop counters, uptime, health score and the shell's counters.
+    func healthReport() -> HealthReport {
+        var states: [String: UInt64] = [:]
+        for status in MemberStatus.allCases { states[status.description] = 0 }
+        states[core.selfMember.status.description, default: 0] += 1
+        for member in core.members.members { states[member.status.description, default: 0] += 1 }
+        let counterValues: [String: UInt64] = [
+            "datagramsSent": counters.datagramsSent, "datagramsReceived": counters.datagramsReceived,
+            "datagramBytesSent": counters.datagramBytesSent, "datagramBytesReceived": counters.datagramBytesReceived,
+            "sendFailures": counters.sendFailures, "streamsOpened": counters.streamsOpened,
+            "streamsFailed": counters.streamsFailed, "streamsAccepted": streams.counters.accepted,
+            "streamsRefused": streams.counters.refused, "streamsIncomplete": streams.counters.incomplete,
+            "controlRequestsRejected": control?.rejected ?? 0,
+        ]
+        return HealthReport(selfName: core.name, incarnation: core.incarnation,
+                            uptimeSeconds: Double(SystemClock.now() - startedAt) / 1e9,
+                            healthScore: core.health.score, hasJoined: core.hasJoined, isLeaving: core.isLeaving,
+                            members: states, drops: allDrops, datagramDrops: core.drops.dictionary(includingZeros: true),
+                            streamDrops: streamDrops, counters: counterValues)
+    }
+
+    /// Stream frames rejected on either side of an exchange, by reason.
+    var streamDrops: [String: UInt64] {
+        DropCounters.sum([streams.counters.drops, counters.streamReplyDrops])
+    }
+
+    /// Datagram and stream drops together, by reason.
+    var allDrops: [String: UInt64] {
+        DropCounters.sum([core.drops, streams.counters.drops, counters.streamReplyDrops])
+    }
+}

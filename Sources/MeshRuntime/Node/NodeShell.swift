@@ -1,0 +1,200 @@
+import Dispatch
+import Glibc
+import MeshCore
+
+/// The real shell around one `NodeInstance` (ARCHITECTURE §2): UDP and TCP sockets, one Dispatch
+/// timer for all the core's timers, the data directory, the control API and signals.
+///
+/// Concurrency: one serial queue owns the instance and every socket, timer and connection. Every
+/// input (datagram, stream, timer, control request, signal) is handled on that queue, and the
+/// directives it returns are carried out there, in order, before the next input. That is why the
+/// class is `@unchecked Sendable`: Dispatch hands it `@Sendable` closures, but its state is only
+/// ever touched on `queue`.
+public final class NodeShell: @unchecked Sendable {
+    /// Why a node could not start; one line for the operator.
+    public struct StartError: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Counters of the shell, reported by `/v1/health`.
+    struct Counters {
+        var datagramsSent: UInt64 = 0
+        var datagramsReceived: UInt64 = 0
+        var datagramBytesSent: UInt64 = 0
+        var datagramBytesReceived: UInt64 = 0
+        var sendFailures: UInt64 = 0
+        var streamsOpened: UInt64 = 0
+        var streamsFailed: UInt64 = 0
+        /// Stream replies that failed framing or authentication, by reason.
+        var streamReplyDrops = DropCounters()
+    }
+
+    public let options: NodeOptions
+    let queue = DispatchQueue(label: "mesh.node")
+    var core: NodeInstance
+    var logger: Logger { options.logger }
+
+    let udp: Int32
+    var udpSource: DispatchSourceRead?
+    let streams: StreamServer
+    let framing: StreamFraming
+    var control: ControlServer?
+    var timers = TimerQueue()
+    var timerSource: DispatchSourceTimer?
+    var armedDeadline: Instant?
+    var signalSources: [DispatchSourceSignal] = []
+    var parentWatch: DispatchSourceTimer?
+    var counters = Counters()
+    let startedAt = SystemClock.now()
+    let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
+
+    /// Set once the node is on its way out; the process exits with this status.
+    var exitStatus: Int32?
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// The control API's address (with the real port when `--http` asked for port 0).
+    public var controlEndpoint: SocketEndpoint? { control?.endpoint }
+
+    /// Binds every socket; a taken port or a bad address fails here, before anything runs.
+    public init(options: NodeOptions) throws(StartError) {
+        self.options = options
+        let lastIncarnation = options.dataDirectory?.stored?.incarnation ?? 0
+        let config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
+                                settings: options.settings, keyring: options.keyring, label: options.cluster,
+                                randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
+        if let problem = config.validationError() { throw StartError(description: problem) }
+        core = NodeInstance(config: config)
+        framing = StreamFraming(keyring: options.keyring, label: options.cluster)
+        let queue = self.queue
+        // The handler needs `self`, which does not exist yet: route through a box filled in below.
+        let box = HandlerBox()
+        do {
+            streams = try StreamServer(bind: options.bind, framing: framing, timeout: options.settings.streamTimeout,
+                                       connectionsMax: options.streamConnectionsMax, queue: queue) { payload, sender in
+                box.shell?.handleStream(payload, from: sender)
+            }
+        } catch {
+            throw StartError(description: "cannot listen on \(options.bind) (TCP): \(error.reason)")
+        }
+        do {
+            udp = try Sockets.datagramSocket(boundTo: options.bind)
+        } catch {
+            closeDescriptor(streams.fd)
+            throw StartError(description: "cannot bind \(options.bind) (UDP): \(error.reason)")
+        }
+        if let endpoint = options.http {
+            do {
+                control = try ControlServer(endpoint: endpoint, token: options.httpToken, queue: queue) { request in
+                    box.shell?.handleControl(request) ?? HTTPResponse.error(503, "starting")
+                }
+            } catch {
+                closeDescriptor(streams.fd)
+                closeDescriptor(udp)
+                throw StartError(description: "cannot listen on \(endpoint) (control API): \(error.reason)")
+            }
+        }
+        box.shell = self
+    }
+
+    deinit { receiveBuffer.deallocate() }
+
+    /// Starts the node and blocks until it has left (signal, `POST /v1/leave`, parent gone) or
+    /// stopped on an error. Returns the process exit status.
+    public func run() -> Int32 {
+        queue.async { [self] in start() }
+        finished.wait()
+        return exitStatus ?? 0
+    }
+
+    /// Starts watching sockets, signals and timers, then starts the core. On `queue`.
+    func start() {
+        Glibc.signal(SIGPIPE, SIG_IGN)
+        for number in [SIGINT, SIGTERM] {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [self] in
+                if exitStatus != nil || core.isLeaving {
+                    logger.info("second signal: exiting now")
+                    stop(status: 0)
+                } else {
+                    logger.info("signal received: leaving", ["signal": number == SIGINT ? "SIGINT" : "SIGTERM"])
+                    leave()
+                }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+        startReceiving()
+        streams.start()
+        control?.start()
+        if options.exitsWithParent { watchParent() }
+        logger.info("node starting", [
+            "name": options.name, "address": options.advertise.description, "bind": options.bind.description,
+            "preset": options.presetName, "seeds": options.seeds.map(\.description).joined(separator: ","),
+            "http": options.http?.description ?? "off",
+            "authenticated": options.keyring == nil ? "no" : "yes",
+        ])
+        perform(core.start(at: SystemClock.moment()))
+        if exitStatus == nil {
+            logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
+        }
+    }
+
+    /// Leaves gracefully: announce `left`, keep running for the grace period, exit 0.
+    func leave() {
+        guard exitStatus == nil, !core.isLeaving else { return }
+        perform(core.leave(at: SystemClock.moment()))
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(options.leaveGracePeriod))) { [self] in
+            logger.info("left the mesh", ["name": options.name])
+            stop(status: 0)
+        }
+    }
+
+    /// Stops everything and lets `run()` return `status`.
+    func stop(status: Int32) {
+        guard exitStatus == nil else { return }
+        exitStatus = status
+        timerSource?.cancel()
+        udpSource?.cancel()
+        parentWatch?.cancel()
+        streams.stop()
+        control?.stop()
+        for source in signalSources { source.cancel() }
+        finished.signal()
+    }
+
+    /// Refuses to run on: logs one clear line and exits non-zero without announcing anything.
+    func fail(_ message: String) {
+        guard exitStatus == nil else { return }
+        logger.error(message)
+        if logger.format == .json { printLine("mesh: \(message)") }
+        stop(status: 1)
+    }
+
+    /// Checks every second whether the process that started this one is gone; leaves if so.
+    private func watchParent() {
+        let parent = getppid()
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1), leeway: .milliseconds(200))
+        timer.setEventHandler { [self] in
+            if getppid() != parent {
+                logger.info("parent process gone: leaving")
+                leave()
+            }
+        }
+        parentWatch = timer
+        timer.resume()
+    }
+}
+
+/// Lets closures made during `init` reach the shell once it exists. Written once, on init's thread,
+/// before any queue work starts; read only on the node queue afterwards.
+private final class HandlerBox: @unchecked Sendable {
+    weak var shell: NodeShell?
+}
+
+/// One line to standard error.
+func printLine(_ text: String) {
+    var bytes = Array((text + "\n").utf8)
+    _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

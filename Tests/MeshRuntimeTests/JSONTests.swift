@@ -1,0 +1,60 @@
+import MeshRuntime
+import Testing
+
+@Suite("JSON without Foundation")
+struct JSONTests {
+    @Test("values round-trip through text")
+    func roundTrip() throws {
+        let value = JSONValue.object([
+            ("s", .string("quote \" backslash \\ newline \n tab \t bell \u{07} é 🎉")),
+            ("i", .integer(-42)), ("big", .integer(Int64.max)), ("d", .number(0.125)), ("tiny", .number(1e-7)),
+            ("t", .bool(true)), ("f", .bool(false)), ("n", .null),
+            ("a", .array([.integer(1), .array([]), .object([])])),
+        ])
+        for pretty in [false, true] {
+            #expect(try JSONValue.parse(value.serialized(pretty: pretty)) == value)
+        }
+        #expect(JSONValue.object([("a", .integer(1))]).serialized() == #"{"a":1}"#)
+        #expect(JSONValue.string("\u{01}").serialized() == #""\u0001""#)
+    }
+
+    @Test("escapes, surrogate pairs and numbers as other writers produce them")
+    func reading() throws {
+        #expect(try JSONValue.parse(#""\u00e9\ud83c\udf89\/""#) == .string("é🎉/"))
+        #expect(try JSONValue.parse("12") == .integer(12))
+        #expect(try JSONValue.parse("12.0").integer == nil)
+        #expect(try JSONValue.parse("-0.5e1").double == -5)
+        #expect(try JSONValue.parse("99999999999999999999").double == 1e20, "past Int64 a whole number is a Double")
+        #expect(try JSONValue.parse(" { \"a\" : [ 1 , 2 ] } ")["a"] == .array([.integer(1), .integer(2)]))
+    }
+
+    @Test("malformed text is refused with a position", arguments: [
+        "", "{", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "1.", "-", "tru", "\"abc", "\"\\x\"", "\"\\ud800\"",
+        "{\"a\":1,\"a\":2}", "[1] 2", "\"\u{01}\"", "{a:1}", "NaN",
+    ])
+    func malformed(text: String) {
+        #expect(throws: JSONError.self) { try JSONValue.parse(text) }
+    }
+
+    @Test("nesting past the limit is refused")
+    func depth() throws {
+        let deep = String(repeating: "[", count: JSONValue.depthMax + 1) + String(repeating: "]", count: JSONValue.depthMax + 1)
+        #expect(throws: JSONError.self) { try JSONValue.parse(deep) }
+        let fine = String(repeating: "[", count: JSONValue.depthMax) + String(repeating: "]", count: JSONValue.depthMax)
+        #expect(throws: Never.self) { try JSONValue.parse(fine) }
+    }
+
+    @Test("a status report survives JSON, nulls included")
+    func statusReport() throws {
+        let report = StatusReport(selfName: "a", incarnation: 4, members: [
+            MemberReport(name: "a", address: "127.0.0.1:1", state: "alive", incarnation: 4, lastHeardSecondsAgo: 0,
+                         rttMilliseconds: 0, stateChangedSecondsAgo: 1.5, isSelf: true),
+            MemberReport(name: "b", address: "127.0.0.2:1", state: "suspect", incarnation: 2, lastHeardSecondsAgo: nil,
+                         rttMilliseconds: nil, stateChangedSecondsAgo: 0.25, isSelf: false),
+        ], drops: ["badTag": 3])
+        let text = report.json.serialized()
+        #expect(text.contains(#""lastHeardSecondsAgo":null"#))
+        #expect(text.hasPrefix(#"{"self":"a","#))
+        #expect(try StatusReport(json: JSONValue.parse(text)) == report)
+    }
+}
