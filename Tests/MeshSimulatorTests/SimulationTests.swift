@@ -104,6 +104,9 @@ import Testing
                 let report = Simulation(scenario: scenario).run()
                 #expect(report.invariantViolations == 0, "\(file) seed \(seed): \(report.violations)")
                 #expect(report.convergedAfterSeconds != nil, "\(file) seed \(seed) did not converge")
+                if let expected = entry["falseDeadCount"] as? Int {
+                    #expect(report.falseDeadCount == expected, "\(file) seed \(seed): \(report.falseDeathNotes)")
+                }
             }
         }
     }
