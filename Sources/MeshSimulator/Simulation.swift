@@ -422,8 +422,8 @@ public final class Simulation {
             trace.mix(name); trace.mix(incarnation)
             if let member = indexByName[name], isWronglyAccused(member, incarnation: incarnation, by: observer) {
                 measurements.falseDeadEpisodes.insert(Measurements.key(member, Int(truncatingIfNeeded: incarnation)))
-                if measurements.falseDeathNotes.count < 10, let view = nodes[observer].instance?.members[name] {
-                    measurements.falseDeathNotes.append("t=\(seconds(now)) \(nodes[observer].name) declared \(name) dead at incarnation \(incarnation) (suspect since t=\(seconds(view.statusChangedAt.nanoseconds)); it is at \(nodes[member].instance!.incarnation))")
+                if measurements.falseDeathNotes.count < 10 {
+                    measurements.falseDeathNotes.append("t=\(seconds(now)) \(nodes[observer].name) declared \(name) dead at incarnation \(incarnation); it is alive at \(nodes[member].instance!.incarnation)")
                 }
             }
         case .refuted(let incarnation):
