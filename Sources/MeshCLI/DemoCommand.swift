@@ -106,6 +106,9 @@ struct Demo {
     private func timed(_ what: String, seconds: Double, _ condition: () -> Bool) throws -> Double {
         let start = SystemClock.monotonicNanoseconds()
         guard cluster.waitUntil(seconds: seconds, condition) else {
+            if let (name, status) = cluster.firstExited() {
+                throw Failure(message: "\(name) exited with status \(status) while waiting for \(what) (address taken? try --first-ip 127.0.0.x or --port P)")
+            }
             throw Failure(message: "gave up after \(Int(seconds)) s waiting for \(what)")
         }
         return Double(SystemClock.monotonicNanoseconds() - start) / 1e9

@@ -72,8 +72,24 @@ final class LocalCluster: @unchecked Sendable {
         return processes[index]
     }
 
-    /// SIGKILL to node `index`, then reaps it.
-    func kill(_ index: Int) { process(index)?.kill() }
+    /// SIGKILL to node `index`, then reaps it; it no longer counts as running.
+    func kill(_ index: Int) {
+        lock.lock()
+        let process = processes.removeValue(forKey: index)
+        if let process { retired.append(process) }
+        lock.unlock()
+        process?.kill()
+    }
+
+    /// A node that should be running but has exited (a taken port, say), with its exit status.
+    func firstExited() -> (name: String, status: Int32)? {
+        lock.lock()
+        defer { lock.unlock() }
+        for (index, process) in processes.sorted(by: { $0.key < $1.key }) {
+            if let status = process.exitStatus { return (names[index], status) }
+        }
+        return nil
+    }
 
     /// The process ids of the running nodes.
     var pids: [pid_t] {
@@ -92,12 +108,12 @@ final class LocalCluster: @unchecked Sendable {
         status(observer)?.member(names[member])?.state
     }
 
-    /// Polls `condition` every 100 ms until it holds (true) or `seconds` pass (false).
+    /// Polls `condition` every 100 ms until it holds (true), or `seconds` pass or a node exits (false).
     func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = SystemClock.monotonicNanoseconds() + Nanoseconds.seconds(fraction: seconds)
         while true {
             if condition() { return true }
-            if SystemClock.monotonicNanoseconds() > deadline { return false }
+            if SystemClock.monotonicNanoseconds() > deadline || firstExited() != nil { return false }
             usleep(100_000)
         }
     }

@@ -10,8 +10,9 @@ struct DataDirectoryTests {
 
     @Test("the name and incarnation survive reopening; the lock keeps a second opener out")
     func persistAndLock() throws {
-        let path = Self.temporaryPath() + "/nested/data"
-        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let base = Self.temporaryPath()
+        let path = base + "/nested/data"
+        defer { try? FileManager.default.removeItem(atPath: base) }
         do {
             let directory = try DataDirectory(path: path)
             #expect(directory.stored == nil)

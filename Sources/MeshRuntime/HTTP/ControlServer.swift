@@ -15,51 +15,42 @@ final class ControlServer: @unchecked Sendable {
         var connectionTimeout: Nanoseconds = .seconds(5)
     }
 
-    let fd: Int32
+    private let listener: Listener
     /// Where it listens (with the port the kernel chose, when bound to port 0).
     let endpoint: SocketEndpoint
     private let queue: DispatchQueue
     private let settings: Settings
     private let token: String?
     private let handler: (HTTPRequest) -> HTTPResponse
-    private var source: DispatchSourceRead?
     private var open: [ObjectIdentifier: Connection] = [:]
     /// Requests refused before reaching the handler (malformed, too large, unauthorized, too many).
     private(set) var rejected: UInt64 = 0
 
     init(endpoint: SocketEndpoint, token: String?, settings: Settings = Settings(), queue: DispatchQueue,
          handler: @escaping (HTTPRequest) -> HTTPResponse) throws(SystemError) {
-        fd = try Sockets.listener(boundTo: endpoint)
+        let fd = try Sockets.listener(boundTo: endpoint)
         self.endpoint = Sockets.localEndpoint(fd) ?? endpoint
+        let box = ControlAcceptBox()
+        listener = Listener(fd: fd, queue: queue) { clientFD, peer in box.server?.accepted(clientFD, peer: peer) }
         self.queue = queue
         self.settings = settings
         self.token = token
         self.handler = handler
+        box.server = self
     }
 
-    func start() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [self] in acceptPending() }
-        let fd = self.fd
-        source.setCancelHandler { closeDescriptor(fd) }
-        self.source = source
-        source.resume()
-    }
+    func start() { listener.start() }
 
     func stop() {
-        source?.cancel()
-        source = nil
+        listener.stop()
         for connection in open.values { connection.close() }
         open.removeAll()
     }
 
-    private func acceptPending() {
-        for _ in 0..<32 {
-            guard let accepted = try? Sockets.accept(fd) else { return }
-            let connection = Connection.accepted(fd: accepted.fd, peer: accepted.peer, queue: queue,
-                                                 inputBytesMax: settings.limits.requestBytesMax)
-            serve(connection, isOverLimit: open.count >= settings.connectionsMax)
-        }
+    private func accepted(_ clientFD: Int32, peer: SocketEndpoint?) {
+        let connection = Connection.accepted(fd: clientFD, peer: peer, queue: queue,
+                                             inputBytesMax: settings.limits.requestBytesMax)
+        serve(connection, isOverLimit: open.count >= settings.connectionsMax)
     }
 
     private func serve(_ connection: Connection, isOverLimit: Bool) {
@@ -102,4 +93,9 @@ final class ControlServer: @unchecked Sendable {
         }
         return handler(request)
     }
+}
+
+/// Lets the listener's closure, made in `init`, reach the server once it exists.
+private final class ControlAcceptBox: @unchecked Sendable {
+    weak var server: ControlServer?
 }

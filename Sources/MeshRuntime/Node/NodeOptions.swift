@@ -28,13 +28,14 @@ public struct NodeOptions: Sendable {
     public var logger: Logger
     /// Leave and exit when the parent process goes away (for `mesh demo`, `mesh bench` and tests).
     public var exitsWithParent: Bool
-    /// Inbound stream connections open at once.
+    /// Inbound stream connections open at once. Each may buffer up to one frame (16 MiB) before
+    /// its tag can be checked, so this also bounds what unauthenticated peers can make it hold.
     public var streamConnectionsMax: Int
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
-                logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64) {
+                logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 16) {
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger

@@ -5,9 +5,9 @@ import MeshCore
 extension NodeShell {
     func handleControl(_ request: HTTPRequest) -> HTTPResponse {
         switch (request.method, request.path) {
-        case ("GET", "/v1/status"), ("HEAD", "/v1/status"):
+        case ("GET", "/v1/status"):
             return .json(statusReport().json)
-        case ("GET", "/v1/health"), ("HEAD", "/v1/health"):
+        case ("GET", "/v1/health"):
             return .json(healthReport().json)
         case ("POST", "/v1/leave"):
             queue.async { [self] in leave() }

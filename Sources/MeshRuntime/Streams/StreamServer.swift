@@ -17,63 +17,50 @@ final class StreamServer: @unchecked Sendable {
         var incomplete: UInt64 = 0
     }
 
-    let fd: Int32
+    private let listener: Listener
     private let queue: DispatchQueue
     private let framing: StreamFraming
     private let timeout: Nanoseconds
     private let connectionsMax: Int
     /// Turns a verified request payload into the reply payload (nil: no reply, close).
     private let handler: (Bytes, Address) -> Bytes?
-    private var source: DispatchSourceRead?
     private var open: [ObjectIdentifier: Connection] = [:]
     private(set) var counters = Counters()
 
     /// Binds and listens; nothing is accepted until `start()`.
     init(bind: Address, framing: StreamFraming, timeout: Nanoseconds, connectionsMax: Int, queue: DispatchQueue,
          handler: @escaping (Bytes, Address) -> Bytes?) throws(SystemError) {
-        fd = try Sockets.listener(boundTo: .ipv4(bind))
+        let fd = try Sockets.listener(boundTo: .ipv4(bind))
+        let box = AcceptBox()
+        listener = Listener(fd: fd, queue: queue) { clientFD, peer in box.server?.accepted(clientFD, peer: peer) }
         self.queue = queue
         self.framing = framing
         self.timeout = timeout
         self.connectionsMax = connectionsMax
         self.handler = handler
+        box.server = self
     }
 
-    func start() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-        source.setEventHandler { [self] in acceptPending() }
-        let fd = self.fd
-        source.setCancelHandler { closeDescriptor(fd) }
-        self.source = source
-        source.resume()
-    }
+    /// The listening socket (for its address).
+    var fd: Int32 { listener.fd }
+
+    func start() { listener.start() }
 
     /// Stops listening and closes every open connection.
     func stop() {
-        source?.cancel()
-        source = nil
+        listener.stop()
         for connection in open.values { connection.close() }
         open.removeAll()
     }
 
-    private func acceptPending() {
-        for _ in 0..<64 {
-            let accepted: (fd: Int32, peer: SocketEndpoint?)?
-            do {
-                accepted = try Sockets.accept(fd)
-            } catch {
-                return   // EMFILE and friends: the next readiness event retries.
-            }
-            guard let (clientFD, peer) = accepted else { return }
-            guard open.count < connectionsMax else {
-                counters.refused += 1
-                closeDescriptor(clientFD)
-                continue
-            }
-            counters.accepted += 1
-            serve(Connection.accepted(fd: clientFD, peer: peer, queue: queue,
-                                      inputBytesMax: framing.frameBytesMax + 64))
+    private func accepted(_ clientFD: Int32, peer: SocketEndpoint?) {
+        guard open.count < connectionsMax else {
+            counters.refused += 1
+            closeDescriptor(clientFD)
+            return
         }
+        counters.accepted += 1
+        serve(Connection.accepted(fd: clientFD, peer: peer, queue: queue, inputBytesMax: framing.frameBytesMax + 64))
     }
 
     private func serve(_ connection: Connection) {
@@ -110,4 +97,9 @@ final class StreamServer: @unchecked Sendable {
         connection.start(timeout: timeout)
         connection.send(framing.hello(serverNonce: serverNonce))
     }
+}
+
+/// Lets the listener's closure, made in `init`, reach the server once it exists.
+private final class AcceptBox: @unchecked Sendable {
+    weak var server: StreamServer?
 }

@@ -30,19 +30,6 @@ public enum Text {
         return result
     }
 
-    /// `value` with exactly `digits` decimals (rounded half away from zero), without Foundation's formatter.
-    public static func fixed(_ value: Double, digits: Int) -> String {
-        guard value.isFinite else { return "nan" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(value) * scale).rounded()
-        let whole = Int64(scaled / scale)
-        var fraction = String(Int64(scaled) - whole * Int64(scale))
-        fraction = String(repeating: "0", count: max(0, digits - fraction.count)) + fraction
-        let sign = value < 0 && scaled > 0 ? "-" : ""
-        return digits == 0 ? "\(sign)\(whole)" : "\(sign)\(whole).\(fraction)"
-    }
-
     /// `value` in decimal, left-padded with zeros to `width`.
     public static func padded(_ value: Int, width: Int) -> String {
         let digits = String(value)
