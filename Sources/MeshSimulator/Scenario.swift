@@ -96,7 +96,7 @@ extension Scenario {
         guard let root = object as? [String: Any] else {
             throw ScenarioError(description: "\(name): the top level must be an object")
         }
-        var reader = JSONReader(root, path: name)
+        let reader = JSONReader(root, path: name)
         let known = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
                      "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings"]
         try reader.rejectUnknown(known)
@@ -115,7 +115,7 @@ extension Scenario {
             throw ScenarioError(description: "\(name).start: must be 'join' or 'converged'")
         }
         var link = Link()
-        if var l = try reader.object("link") {
+        if let l = try reader.object("link") {
             try l.rejectUnknown(["delayMs", "jitterMs", "loss", "duplicate"])
             link.delay = Nanoseconds.seconds(fraction: try l.double("delayMs", default: 1, range: 0...10_000) / 1000)
             link.jitter = Nanoseconds.seconds(fraction: try l.double("jitterMs", default: 0.5, range: 0...10_000) / 1000)
@@ -137,15 +137,15 @@ extension Scenario {
             guard let fields = entry as? [String: Any] else {
                 throw ScenarioError(description: "\(name).events[\(i)]: must be an object")
             }
-            var e = JSONReader(fields, path: "\(name).events[\(i)]")
-            scenario.timeline.append(try parseEvent(&e, nodes: nodes))
+            let e = JSONReader(fields, path: "\(name).events[\(i)]")
+            scenario.timeline.append(try parseEvent(e, nodes: nodes))
         }
         var generator = SeededGenerator(seed: seed ^ 0x5CE7_A210)
-        if var crashes = try reader.object("crashes") {
-            try scenario.generateCrashes(&crashes, using: &generator)
+        if let crashes = try reader.object("crashes") {
+            try scenario.generateCrashes(crashes, using: &generator)
         }
-        if var updates = try reader.object("updates") {
-            try scenario.generateUpdates(&updates, using: &generator)
+        if let updates = try reader.object("updates") {
+            try scenario.generateUpdates(updates, using: &generator)
         }
         for action in scenario.timeline where action.at > scenario.duration {
             throw ScenarioError(description: "\(name): an event at \(Double(action.at) / 1e9) s is after durationSeconds")
@@ -155,7 +155,7 @@ extension Scenario {
         return scenario
     }
 
-    static func parseEvent(_ e: inout JSONReader, nodes: Int) throws -> TimedAction {
+    static func parseEvent(_ e: JSONReader, nodes: Int) throws -> TimedAction {
         let at = Nanoseconds.seconds(fraction: try e.double("at", range: 0...1_000_000))
         let kind = try e.string("action")
         func node() throws -> Int { try e.int("node", range: 0...(nodes - 1)) }
@@ -216,7 +216,7 @@ extension Scenario {
     /// a time crashes and restarts later, so every crash can be measured on its own. With
     /// `"overlap": true` the next crash comes after the gap alone, so several nodes can be down at
     /// once (churn); `"maxDown"` bounds how many.
-    mutating func generateCrashes(_ c: inout JSONReader, using generator: inout SeededGenerator) throws {
+    mutating func generateCrashes(_ c: JSONReader, using generator: inout SeededGenerator) throws {
         try c.rejectUnknown(["count", "firstSeconds", "gapSeconds", "downSeconds", "overlap", "maxDown"])
         let count = try c.int("count", range: 0...100_000)
         var t = Nanoseconds.seconds(fraction: try c.double("firstSeconds", default: 10, range: 0...1_000_000))
@@ -246,7 +246,7 @@ extension Scenario {
     }
 
     /// `{"count": 100, "firstSeconds": 5, "gapSeconds": [2, 3]}`: a random node announces new metadata.
-    mutating func generateUpdates(_ u: inout JSONReader, using generator: inout SeededGenerator) throws {
+    mutating func generateUpdates(_ u: JSONReader, using generator: inout SeededGenerator) throws {
         try u.rejectUnknown(["count", "firstSeconds", "gapSeconds"])
         let count = try u.int("count", range: 0...1_000_000)
         var t = Nanoseconds.seconds(fraction: try u.double("firstSeconds", default: 5, range: 0...1_000_000))
@@ -259,7 +259,6 @@ extension Scenario {
     }
 
     static func applyOverrides(_ o: JSONReader, to s: inout MembershipSettings) throws {
-        var o = o
         let ms: [(String, WritableKeyPath<MembershipSettings, Nanoseconds>)] = [
             ("probeIntervalMs", \.probeInterval), ("probeTimeoutMs", \.probeTimeout),
             ("probeDeadlineMs", \.probeDeadline), ("gossipIntervalMs", \.gossipInterval),
