@@ -40,7 +40,7 @@ extension MeshCommandLine {
                 print("seed \(report.seed) trace \(report.traceHash) violations \(report.invariantViolations)"
                       + " converged \(report.convergedAfterSeconds.map { String($0) } ?? "no")")
             } else {
-                print(arguments.has("json") ? report.json : report.text)
+                print(arguments.has("json") ? report.jsonValue.serialized() : report.text)
             }
             if report.invariantViolations > 0 {
                 failed += 1

@@ -110,45 +110,11 @@ extension Simulation {
 }
 
 extension SimulationReport {
-    /// One JSON object, keys in a fixed order; counts are integers.
-    public var json: String {
-        var o = JSONObjectWriter()
-        o.add("scenario", scenario); o.add("seed", seed); o.add("traceHash", traceHash); o.add("nodes", nodes)
-        o.add("preset", preset); o.add("lifeguard", lifeguard)
-        o.add("probeIntervalSeconds", probeIntervalSeconds); o.add("simulatedSeconds", simulatedSeconds)
-        o.add("wallSeconds", wallSeconds); o.add("eventsProcessed", eventsProcessed)
-        o.add("crashes", crashes); o.add("crashesDetected", crashesDetected); o.add("crashesUndetected", crashesUndetected)
-        o.add("firstSuspectMeanSeconds", firstSuspectMeanSeconds)
-        o.add("deadEverywhereMedianSeconds", deadEverywhereMedianSeconds)
-        o.add("deadEverywhereP99Seconds", deadEverywhereP99Seconds)
-        o.add("deadEverywhereMaxSeconds", deadEverywhereMaxSeconds)
-        o.add("falseSuspectCount", falseSuspectCount); o.add("falseSuspectObservations", falseSuspectObservations)
-        o.add("falseSuspicionsRaised", falseSuspicionsRaised)
-        o.add("falseSuspicionsRaisedAboutImpaired", falseSuspicionsRaisedAboutImpaired)
-        o.add("falseSuspicionsRaisedByImpaired", falseSuspicionsRaisedByImpaired)
-        o.add("falseDeadCount", falseDeadCount)
-        o.addRaw("falseDeathNotes", "[" + falseDeathNotes.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
-        o.add("disseminationSamples", disseminationSamples); o.add("disseminationMissing", disseminationMissing)
-        o.add("disseminationP50Seconds", disseminationP50Seconds); o.add("disseminationP99Seconds", disseminationP99Seconds)
-        o.add("disseminationP9999Seconds", disseminationP9999Seconds)
-        o.add("maxDatagramBytes", maxDatagramBytes); o.add("bytesPerNodePerSecond", bytesPerNodePerSecond)
-        o.add("payloadBytesPerNodePerSecond", payloadBytesPerNodePerSecond)
-        o.add("datagramsPerNodePerSecond", datagramsPerNodePerSecond)
-        o.add("streamsPerNodePerSecond", streamsPerNodePerSecond)
-        o.addRaw("faultsInjected", JSONObjectWriter.object(faultsInjected.map { ($0.0, String($0.1)) }))
-        o.addRaw("datagramsByKind", JSONObjectWriter.object(datagramsByKind.map { ($0.0, String($0.1)) }))
-        o.add("convergedAfterSeconds", convergedAfterSeconds); o.add("convergenceBoundSeconds", convergenceBoundSeconds)
-        o.add("invariantViolations", invariantViolations)
-        o.addRaw("violations", "[" + violations.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
-        o.addRaw("drops", JSONObjectWriter.object(drops.map { ($0.0, String($0.1)) }))
-        return o.text
-    }
-
     /// A readable report for people.
     public var text: String {
         func f(_ v: Double?, _ digits: Int = 3) -> String {
             guard let v else { return "-" }
-            return JSONObjectWriter.number(v, digits: digits)
+            return decimal(v, digits: digits)
         }
         var lines: [String] = []
         lines.append("scenario \(scenario): \(nodes) nodes, preset \(preset)\(lifeguard ? "" : " (Lifeguard off)"), seed \(seed)")
@@ -173,50 +139,12 @@ extension SimulationReport {
     }
 }
 
-/// Writes one JSON object with keys in the order they are added.
-struct JSONObjectWriter {
-    private var fields: [String] = []
-
-    mutating func add(_ key: String, _ value: String) { addRaw(key, Self.quote(value)) }
-    mutating func add(_ key: String, _ value: Int) { addRaw(key, String(value)) }
-    mutating func add(_ key: String, _ value: UInt64) { addRaw(key, String(value)) }
-    mutating func add(_ key: String, _ value: Bool) { addRaw(key, value ? "true" : "false") }
-    mutating func add(_ key: String, _ value: Double?) { addRaw(key, value.map { Self.number($0, digits: 6) } ?? "null") }
-    mutating func addRaw(_ key: String, _ raw: String) { fields.append(Self.quote(key) + ":" + raw) }
-
-    var text: String { "{" + fields.joined(separator: ",") + "}" }
-
-    static func object(_ pairs: [(String, String)]) -> String {
-        "{" + pairs.map { quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
-    }
-
-    static func number(_ v: Double, digits: Int) -> String {
-        guard v.isFinite else { return "null" }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let rounded = (v * scale).rounded() / scale
-        if rounded == rounded.rounded() && abs(rounded) < 1e15 { return String(Int64(rounded)) + (digits > 0 ? ".0" : "") }
-        return String(rounded)
-    }
-
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+/// `value` rounded to `digits` decimals, for the text report.
+func decimal(_ value: Double, digits: Int) -> String {
+    guard value.isFinite else { return "-" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let rounded = (value * scale).rounded() / scale
+    if rounded == rounded.rounded() && abs(rounded) < 1e15 { return String(Int64(rounded)) + (digits > 0 ? ".0" : "") }
+    return String(rounded)
 }

@@ -88,26 +88,15 @@ extension NodeInstance {
         guard let index = members.index(of: accusation.name) else { return }
         let current = members[index: index]
         guard accusation.incarnation >= current.incarnation else { return }
-        switch current.status {
-        case .alive:
+        if current.status == .alive || accusation.incarnation > current.incarnation {
             startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
             enqueueBroadcast(about: accusation.name, .suspect(accusation))
-        case .suspect:
-            if accusation.incarnation > current.incarnation {
-                startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
-                enqueueBroadcast(about: accusation.name, .suspect(accusation))
-            } else if settings.lifeguard, var suspicion = suspicions[accusation.name],
-                      suspicion.confirm(by: accusation.from) {
-                // An independent confirmation: the deadline moves closer. Pass it on so others count it.
-                suspicions[accusation.name] = suspicion
-                emit(.setTimer(.suspicion(accusation.name), at: max(now, suspicion.deadline)))
-                enqueueBroadcast(about: accusation.name, .suspect(accusation))
-            }
-        case .dead, .left:
-            if accusation.incarnation > current.incarnation {
-                startSuspicion(index, incarnation: accusation.incarnation, accuser: accusation.from, now: now)
-                enqueueBroadcast(about: accusation.name, .suspect(accusation))
-            }
+        } else if current.status == .suspect, settings.lifeguard, var suspicion = suspicions[accusation.name],
+                  suspicion.confirm(by: accusation.from) {
+            // An independent confirmation: the deadline moves closer. Pass it on so others count it.
+            suspicions[accusation.name] = suspicion
+            emit(.setTimer(.suspicion(accusation.name), at: max(now, suspicion.deadline)))
+            enqueueBroadcast(about: accusation.name, .suspect(accusation))
         }
     }
 
