@@ -16,58 +16,31 @@ enum EventKind {
     case resume(node: Int, pause: Int)
 }
 
-struct Event {
+struct Event: Comparable {
     var time: Int64
     var sequence: UInt64
     var kind: EventKind
+
+    static func < (a: Event, b: Event) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
+    static func == (a: Event, b: Event) -> Bool { a.time == b.time && a.sequence == b.sequence }
 }
 
-/// A binary min-heap of events ordered by (time, insertion sequence): ties keep insertion order,
-/// so the simulation never depends on anything but the seed.
+/// Events ordered by (time, insertion sequence): ties keep insertion order, so the simulation
+/// never depends on anything but the seed.
 struct EventQueue {
-    private var heap: [Event] = []
+    private var heap = MinHeap<Event>()
     private var nextSequence: UInt64 = 0
 
     var count: Int { heap.count }
     var isEmpty: Bool { heap.isEmpty }
+    var nextTime: Int64? { heap.first?.time }
 
     mutating func push(_ time: Int64, _ kind: EventKind) {
         nextSequence += 1
-        heap.append(Event(time: time, sequence: nextSequence, kind: kind))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard Self.less(heap[child], heap[parent]) else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
+        heap.push(Event(time: time, sequence: nextSequence, kind: kind))
     }
 
-    mutating func pop() -> Event? {
-        guard !heap.isEmpty else { return nil }
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            var parent = 0
-            while true {
-                let left = 2 * parent + 1
-                guard left < heap.count else { break }
-                var smallest = left
-                if left + 1 < heap.count && Self.less(heap[left + 1], heap[left]) { smallest = left + 1 }
-                guard Self.less(heap[smallest], heap[parent]) else { break }
-                heap.swapAt(smallest, parent)
-                parent = smallest
-            }
-        }
-        return top
-    }
-
-    var nextTime: Int64? { heap.first?.time }
-
-    @inline(__always) static func less(_ a: Event, _ b: Event) -> Bool {
-        a.time != b.time ? a.time < b.time : a.sequence < b.sequence
-    }
+    mutating func pop() -> Event? { heap.pop() }
 }
 
 /// FNV-1a, 64 bits, over everything the simulation delivers and every directive the nodes emit.

@@ -44,4 +44,15 @@ import Testing
         var tooLong = ByteReader(w.bytes, offset: 2)
         #expect(throws: DecodeError.oversized) { try tooLong.shortString(limit: 3) }
     }
+
+    @Test func minHeapPopsInOrderWhateverThePushOrder() {
+        var g = SeededGenerator(seed: 11)
+        var heap = MinHeap<Int>()
+        var pushed: [Int] = []
+        for _ in 0..<500 { let v = g.below(100); pushed.append(v); heap.push(v) }
+        var popped: [Int] = []
+        while let v = heap.pop() { popped.append(v) }
+        #expect(popped == pushed.sorted())
+        #expect(heap.isEmpty && heap.pop() == nil)
+    }
 }
