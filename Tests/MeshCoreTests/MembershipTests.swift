@@ -66,6 +66,58 @@ import Testing
         #expect(n.members.count == 0)
     }
 
+    /// Valid unauthenticated packets, mutated (bit flips, truncation, inserted and duplicated
+    /// bytes), reach the message decoders: each is either handled or dropped and counted.
+    @Test func mutatedPacketsAreHandledOrDroppedNeverFatal() {
+        var n = Self.node("a", 1)
+        _ = n.start(at: Self.t0)
+        var g = SeededGenerator(seed: 99)
+        let samples = WireTests.everyMessage.filter { if case .pushPull = $0 { false } else { true } }
+        var accepted = 0
+        for round in 0..<20_000 {
+            var payload = ByteWriter()
+            for _ in 0...g.below(4) {
+                let encoded = MessageCodec.encode(samples[g.below(samples.count)])
+                if payload.bytes.count + encoded.count <= PacketCodec(keyring: nil, label: "").payloadBytesMax { payload.raw(encoded) }
+            }
+            var bytes = PacketCodec(keyring: nil, label: "").seal(payload: payload.bytes)
+            switch g.below(4) {
+            case 0: for _ in 0...g.below(3) { bytes[g.below(bytes.count)] ^= UInt8(1 << g.below(8)) }
+            case 1: bytes.removeLast(g.below(bytes.count - PacketCodec.headerBytes))
+            case 2: bytes.insert(UInt8(truncatingIfNeeded: g.next()), at: PacketCodec.headerBytes + g.below(bytes.count - PacketCodec.headerBytes))
+            default: bytes += bytes[PacketCodec.headerBytes...].prefix(g.below(40))
+            }
+            let dropsBefore = n.drops.total
+            _ = n.receiveDatagram(bytes, from: Self.address(UInt8(2 + round % 50)), at: Self.t0)
+            if n.drops.total == dropsBefore { accepted += 1 }
+        }
+        // Both paths were exercised, and the node still answers a well-formed ping afterwards.
+        #expect(accepted > 1_000 && 20_000 - accepted > 1_000)
+        #expect(n.drops[.truncated] > 0 && n.drops[.malformed] > 0 && n.drops[.unknownMessageType] > 0)
+        let replies = Self.sentMessages(n.receiveDatagram(Self.datagram([.ping(Ping(sequence: 77, target: "a", source: "z"))]),
+                                                          from: Self.address(200), at: Self.t0))
+        #expect(replies.first?.1.first == .ack(sequence: 77))
+    }
+
+    @Test func mutatedPushPullRequestsGetAReplyOrNoneNeverACrash() {
+        var n = Self.node("a", 1)
+        _ = n.start(at: Self.t0)
+        let state = (0..<40).map { MemberState(name: "m\($0)", address: Self.address(UInt8(10 + $0)), incarnation: UInt64($0),
+                                                status: MemberStatus(rawValue: UInt8($0 % 4))!, meta: [UInt8($0)]) }
+        let frame = MessageCodec.encode(.pushPull(PushPull(join: true, members: state)))
+        var g = SeededGenerator(seed: 3)
+        var answered = 0
+        for _ in 0..<3_000 {
+            var bytes = frame
+            for _ in 0...g.below(4) { bytes[g.below(bytes.count)] = UInt8(truncatingIfNeeded: g.next()) }
+            if g.below(3) == 0 { bytes.removeLast(g.below(bytes.count)) }
+            if n.handleStreamRequest(bytes, from: Self.address(9), at: Self.t0).reply != nil { answered += 1 }
+        }
+        #expect(answered > 100 && answered < 3_000)
+        #expect(n.members.count <= 40 + 3_000)
+        #expect(n.handleStreamRequest(frame, from: Self.address(9), at: Self.t0).reply != nil)
+    }
+
     @Test func higherIncarnationWinsAndAtEqualIncarnationDeadBeatsSuspectBeatsAlive() {
         var n = Self.node("a", 1)
         _ = n.start(at: Self.t0)
