@@ -102,8 +102,12 @@ import Testing
     @Test func mutatedPushPullRequestsGetAReplyOrNoneNeverACrash() {
         var n = Self.node("a", 1)
         _ = n.start(at: Self.t0)
-        let state = (0..<40).map { MemberState(name: "m\($0)", address: Self.address(UInt8(10 + $0)), incarnation: UInt64($0),
-                                                status: MemberStatus(rawValue: UInt8($0 % 4))!, meta: [UInt8($0)]) }
+        var state: [MemberState] = []
+        for i in 0..<40 {
+            let status = MemberStatus.allCases[i % 4]
+            state.append(MemberState(name: "m\(i)", address: Self.address(UInt8(10 + i)), incarnation: UInt64(i),
+                                     status: status, meta: [UInt8(i)]))
+        }
         let frame = MessageCodec.encode(.pushPull(PushPull(join: true, members: state)))
         var g = SeededGenerator(seed: 3)
         var answered = 0
