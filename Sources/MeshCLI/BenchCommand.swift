@@ -88,12 +88,13 @@ struct Bench {
         guard let serf = reference.run(runs: runs, idleSeconds: idleSeconds, log: Bench.out) else { return 1 }
         let serfDetect = DetectionRun.median(serf.detectMedians)
         Bench.out(String(format: "serf_detect_s=%.3f serf_max_s=%.3f", serfDetect, serf.detectMax))
+        guard let serfIdle = serf.idle else { return 0 }
         Bench.out(String(format: "serf_bytes_per_node_per_s=%.0f serf_rss_kb=%.0f serf_cpu_pct=%.3f",
-                         serf.bytesPerNodePerSecond, serf.residentKilobytes, serf.cpuPercent))
+                         serfIdle.bytesPerNodePerSecond, serfIdle.residentKilobytes, serfIdle.cpuPercent))
         if let idle = mesh.idle {
             Bench.out(String(format: "ratio_detect=%.2f ratio_bytes=%.2f ratio_rss=%.2f ratio_cpu=%.2f  (mesh / serf; lower is better)",
-                             meshDetect / serfDetect, idle.bytesPerNodePerSecond / serf.bytesPerNodePerSecond,
-                             idle.residentKilobytes / serf.residentKilobytes, idle.cpuPercent / serf.cpuPercent))
+                             meshDetect / serfDetect, idle.bytesPerNodePerSecond / serfIdle.bytesPerNodePerSecond,
+                             idle.residentKilobytes / serfIdle.residentKilobytes, idle.cpuPercent / serfIdle.cpuPercent))
         }
         return 0
     }

@@ -9,15 +9,6 @@ struct SerfReference {
     let nodes: Int
     let profile: String
 
-    /// The results, as the scripts print them.
-    struct Figures {
-        var detectMedians: [Double] = []
-        var detectMax: Double = 0
-        var bytesPerNodePerSecond: Double = .nan
-        var residentKilobytes: Double = .nan
-        var cpuPercent: Double = .nan
-    }
-
     /// `serf` on PATH, or nil.
     static func serfBinary() -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
@@ -71,7 +62,8 @@ struct SerfReference {
 
     /// Starts the Serf cluster, runs `runs` kill-9 detections (each restarting the victim), then
     /// the idle window, then stops it. Prints each step's result as it comes.
-    func run(runs: Int, idleSeconds: Int, log: (String) -> Void) -> Figures? {
+    /// The figures are the mesh's own kind, read from what the scripts print (NaN where one is missing).
+    func run(runs: Int, idleSeconds: Int, log: (String) -> Void) -> Bench.Figures? {
         try? FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { _ = script("serf-stop.sh", [], timeout: 60) }
         let cluster = script("serf-cluster.sh", [String(nodes), profile], timeout: 300)
@@ -79,7 +71,7 @@ struct SerfReference {
             log("serf: cluster did not start: \(cluster.output.split(separator: "\n").last ?? "")")
             return nil
         }
-        var figures = Figures()
+        var figures = Bench.Figures()
         for run in 1...runs {
             let detect = script("serf-detect.sh", ["-r"], timeout: 300)
             guard detect.ok, let median = Self.value("detect_s", in: detect.output),
@@ -92,9 +84,9 @@ struct SerfReference {
             log(String(format: "serf run=%d detect_s=%.3f max_s=%.3f", run, median, max))
         }
         let idle = script("serf-idle.sh", [String(idleSeconds)], timeout: Double(idleSeconds) + 120)
-        figures.bytesPerNodePerSecond = Self.value("bytes_per_node_per_s", in: idle.output) ?? .nan
-        figures.residentKilobytes = Self.value("rss_kb", in: idle.output) ?? .nan
-        figures.cpuPercent = Self.value("cpu_pct", in: idle.output) ?? .nan
+        figures.idle = ProcessMeter.IdleCost(bytesPerNodePerSecond: Self.value("bytes_per_node_per_s", in: idle.output) ?? .nan,
+                                             residentKilobytes: Self.value("rss_kb", in: idle.output) ?? .nan,
+                                             cpuPercent: Self.value("cpu_pct", in: idle.output) ?? .nan)
         return figures
     }
 }
