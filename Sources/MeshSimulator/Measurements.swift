@@ -36,7 +36,6 @@ struct Measurements {
 
     /// (observer << 32 | member) → last (incarnation, status) the observer reported.
     var views: [UInt64: (UInt64, MemberStatus)] = [:]
-    var persistedIncarnation: [UInt64]
     var violations: [String] = []
     /// The first few false deaths, described, to start a diagnosis from.
     var falseDeathNotes: [String] = []
@@ -50,10 +49,6 @@ struct Measurements {
     /// Datagrams by the kind of their first message (index = wire tag).
     var datagramsByKind = Array(repeating: 0, count: 16)
     var faults: [String: Int] = [:]
-
-    init(nodes: Int) {
-        persistedIncarnation = Array(repeating: 0, count: nodes)
-    }
 
     mutating func violation(_ message: String) {
         violationCount += 1

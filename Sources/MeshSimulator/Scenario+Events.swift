@@ -1,0 +1,62 @@
+import Foundation
+import MeshCore
+
+/// The timeline's events as written in a scenario file.
+extension Scenario {
+    static func parseEvent(_ e: JSONReader, nodes: Int) throws -> TimedAction {
+        let at = Nanoseconds.seconds(fraction: try e.double("at", range: 0...1_000_000))
+        let kind = try e.string("action")
+        func node() throws -> Int { try e.int("node", range: 0...(nodes - 1)) }
+        let action: Action
+        switch kind {
+        case "crash": try e.rejectUnknown(["at", "action", "node"]); action = .crash(try node())
+        case "restart": try e.rejectUnknown(["at", "action", "node"]); action = .restart(try node())
+        case "update": try e.rejectUnknown(["at", "action", "node"]); action = .update(try node())
+        case "leave": try e.rejectUnknown(["at", "action", "node"]); action = .leave(try node())
+        case "pause":
+            try e.rejectUnknown(["at", "action", "node", "seconds"])
+            action = .pause(try node(), .seconds(fraction: try e.double("seconds", range: 0...100_000)))
+        case "heal": try e.rejectUnknown(["at", "action"]); action = .heal
+        case "loss":
+            try e.rejectUnknown(["at", "action", "loss"])
+            action = .setLoss(try e.double("loss", range: 0...1))
+        case "partition":
+            try e.rejectUnknown(["at", "action", "groups", "oneWay"])
+            let groups = try e.array("groups").enumerated().map { (g, value) -> [Int] in
+                try parseNodeSet(value, nodes: nodes, path: "\(e.path).groups[\(g)]")
+            }
+            guard groups.count >= 2 else { throw ScenarioError(description: "\(e.path).groups: needs at least two groups") }
+            action = .partition(groups, oneWay: try e.bool("oneWay", default: false))
+        case "starve":
+            try e.rejectUnknown(["at", "action", "node", "seconds", "lagMs"])
+            let lag = try e.array("lagMs")
+            guard lag.count == 2, let low = (lag[0] as? NSNumber)?.doubleValue, let high = (lag[1] as? NSNumber)?.doubleValue,
+                  low >= 0, high >= low else {
+                throw ScenarioError(description: "\(e.path).lagMs: must be [low, high] milliseconds")
+            }
+            action = .starve(try node(), duration: .seconds(fraction: try e.double("seconds", range: 0...1_000_000)),
+                             lagMin: .seconds(fraction: low / 1000), lagMax: .seconds(fraction: high / 1000))
+        default:
+            throw ScenarioError(description: "\(e.path).action: unknown action '\(kind)'")
+        }
+        return TimedAction(at: at, action: action)
+    }
+
+    /// A list of node indices, or a string "a-b" for a range.
+    static func parseNodeSet(_ value: Any, nodes: Int, path: String) throws -> [Int] {
+        if let text = value as? String {
+            let parts = text.split(separator: "-")
+            guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a <= b, a >= 0, b < nodes else {
+                throw ScenarioError(description: "\(path): '\(text)' is not a node range 'a-b' within 0-\(nodes - 1)")
+            }
+            return Array(a...b)
+        }
+        guard let list = value as? [Any] else { throw ScenarioError(description: "\(path): must be a list or 'a-b'") }
+        return try list.map { item in
+            guard let n = (item as? NSNumber)?.intValue, n >= 0, n < nodes else {
+                throw ScenarioError(description: "\(path): \(item) is not a node index within 0-\(nodes - 1)")
+            }
+            return n
+        }
+    }
+}

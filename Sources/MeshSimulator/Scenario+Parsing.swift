@@ -1,0 +1,98 @@
+import Foundation
+import MeshCore
+
+extension Scenario {
+    /// Keys allowed at the top level of a scenario file.
+    static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
+                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings"]
+
+    /// The scenario in the file at `path`, named after the file.
+    public static func load(path: String) throws -> Scenario {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ScenarioError(description: "cannot read scenario file '\(path)'")
+        }
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return try parse(data, name: name)
+    }
+
+    /// The scenario written in `data`; errors name the key path and what is wrong.
+    public static func parse(_ data: Data, name: String) throws -> Scenario {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ScenarioError(description: "\(name): not valid JSON (\(error.localizedDescription))")
+        }
+        guard let root = object as? [String: Any] else {
+            throw ScenarioError(description: "\(name): the top level must be an object")
+        }
+        let reader = JSONReader(root, path: name)
+        try reader.rejectUnknown(topLevelKeys)
+        var scenario = try parseBasics(reader, name: name)
+        try scenario.parseTimeline(reader)
+        return scenario
+    }
+
+    /// Everything but the timeline.
+    static func parseBasics(_ reader: JSONReader, name: String) throws -> Scenario {
+        let nodes = try reader.int("nodes", range: 1...20_000)
+        let presetName = try reader.string("preset", default: "lan")
+        guard let preset = MembershipSettings.Preset(rawValue: presetName) else {
+            throw ScenarioError(description: "\(name): preset '\(presetName)' is not one of lan, wan, local, memberlist")
+        }
+        var settings = MembershipSettings.preset(preset)
+        settings.lifeguard = try reader.bool("lifeguard", default: true)
+        if let overrides = try reader.object("settings") {
+            try applyOverrides(overrides, to: &settings)
+        }
+        let start = try reader.string("start", default: nodes > 200 ? "converged" : "join")
+        guard start == "join" || start == "converged" else {
+            throw ScenarioError(description: "\(name).start: must be 'join' or 'converged'")
+        }
+        let link = try parseLink(reader.object("link"), name: name)
+        let duration = Nanoseconds.seconds(fraction: try reader.double("durationSeconds", range: 1...1_000_000))
+        let seed = UInt64(try reader.int("seed", default: 1, range: 0...Int.max))
+        return Scenario(
+            name: name, seed: seed, nodes: nodes, preset: preset, settings: settings,
+            authenticated: try reader.bool("authenticated", default: true), convergedStart: start == "converged",
+            link: link, duration: duration,
+            convergenceBound: Nanoseconds.seconds(fraction: try reader.double("convergenceBoundSeconds", default: 60, range: 1...100_000)),
+            timeline: [], description: try reader.string("description", default: ""))
+    }
+
+    static func parseLink(_ reader: JSONReader?, name: String) throws -> Link {
+        var link = Link()
+        guard let l = reader else { return link }
+        try l.rejectUnknown(["delayMs", "jitterMs", "loss", "duplicate"])
+        link.delay = Nanoseconds.seconds(fraction: try l.double("delayMs", default: 1, range: 0...10_000) / 1000)
+        link.jitter = Nanoseconds.seconds(fraction: try l.double("jitterMs", default: 0.5, range: 0...10_000) / 1000)
+        link.loss = try l.double("loss", default: 0, range: 0...1)
+        link.duplicate = try l.double("duplicate", default: 0, range: 0...1)
+        guard link.jitter <= link.delay else {
+            throw ScenarioError(description: "\(name).link: jitterMs must not exceed delayMs")
+        }
+        return link
+    }
+
+    /// The events written in the file, then the generated ones (from the seed), sorted by time
+    /// (ties keep the order written).
+    mutating func parseTimeline(_ reader: JSONReader) throws {
+        for (i, entry) in try reader.array("events").enumerated() {
+            guard let fields = entry as? [String: Any] else {
+                throw ScenarioError(description: "\(name).events[\(i)]: must be an object")
+            }
+            let e = JSONReader(fields, path: "\(name).events[\(i)]")
+            timeline.append(try Scenario.parseEvent(e, nodes: nodes))
+        }
+        var generator = SeededGenerator(seed: seed ^ 0x5CE7_A210)
+        if let crashes = try reader.object("crashes") {
+            try generateCrashes(crashes, using: &generator)
+        }
+        if let updates = try reader.object("updates") {
+            try generateUpdates(updates, using: &generator)
+        }
+        for action in timeline where action.at > duration {
+            throw ScenarioError(description: "\(name): an event at \(Double(action.at) / 1e9) s is after durationSeconds")
+        }
+        timeline = timeline.enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+}

@@ -1,0 +1,41 @@
+import MeshCore
+
+/// What a node asks its shell for, carried out in the simulated world in the order given. Every
+/// directive is mixed into the trace hash.
+extension Simulation {
+    func apply(_ node: Int, _ directives: [Directive]) {
+        for directive in directives {
+            switch directive {
+            case .send(let bytes, let to):
+                trace.mix(1); trace.mix(node); trace.mix(UInt64(to.ipv4) << 16 | UInt64(to.port)); trace.mix(bytes)
+                send(bytes, from: node, to: to)
+            case .setTimer(let timer, let at):
+                trace.mix(2); trace.mix(node); mixTimer(timer); trace.mix(UInt64(at.nanoseconds))
+                queue.push(max(now, at.nanoseconds), .timer(node: node, life: nodes[node].life, timer))
+            case .openStream(let stream, let to, let payload):
+                openStream(stream, from: node, to: to, payload: payload)
+            case .persistIncarnation(let incarnation):
+                trace.mix(4); trace.mix(node); trace.mix(incarnation)
+                persist(incarnation, at: node)
+            case .event(let event):
+                trace.mix(5); trace.mix(node)
+                observe(event, at: node)
+            }
+        }
+    }
+
+    func mixTimer(_ timer: TimerID) {
+        switch timer {
+        case .probe: trace.mix(10)
+        case .probeTimeout(let s): trace.mix(11); trace.mix(UInt64(s))
+        case .probeDeadline(let s): trace.mix(12); trace.mix(UInt64(s))
+        case .relayTimeout(let s): trace.mix(13); trace.mix(UInt64(s))
+        case .gossip: trace.mix(14)
+        case .pushPull: trace.mix(15)
+        case .reconnect: trace.mix(16)
+        case .join: trace.mix(17)
+        case .suspicion(let name): trace.mix(18); trace.mix(name)
+        case .reap: trace.mix(19)
+        }
+    }
+}

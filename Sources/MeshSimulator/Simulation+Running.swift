@@ -1,0 +1,78 @@
+import MeshCore
+
+extension Simulation {
+    /// Runs the scenario to its end and returns the report.
+    public func run() -> SimulationReport {
+        let clock = ContinuousClock()
+        let started = clock.now
+        startNodes()
+        for (i, entry) in scenario.timeline.enumerated() { queue.push(entry.at, .action(i)) }
+        queue.push(scenario.duration, .convergenceCheck)
+        let end = scenario.duration + scenario.convergenceBound
+        while let event = queue.pop(), event.time <= end {
+            now = event.time
+            eventsProcessed += 1
+            process(event.kind)
+            if convergedAt != nil || convergenceFailed { break }
+        }
+        let wall = clock.now - started
+        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        return makeReport(wallSeconds: wallSeconds)
+    }
+
+    func startNodes() {
+        if scenario.convergedStart {
+            let states = nodes.map { MemberState(name: $0.name, address: $0.address, incarnation: 1, status: .alive, meta: []) }
+            for i in nodes.indices {
+                var instance = NodeInstance(config: config(for: i))
+                instance.installConverged(states, at: moment)
+                let directives = instance.start(at: moment)
+                nodes[i].instance = instance
+                nodes[i].lifeStartIncarnation = 1
+                apply(i, directives)
+            }
+        } else {
+            for i in nodes.indices {
+                // Staggered starts within the first second, the way machines really come up.
+                queue.push(i == 0 ? 0 : random.nanoseconds(.milliseconds(1), .seconds(1)), .action(-1 - i))
+            }
+        }
+    }
+
+    /// Node `i`'s configuration for its current life: its own generator is seeded from the
+    /// scenario's seed, its index and its life.
+    func config(for i: Int) -> NodeConfig {
+        var seedMixer = SeededGenerator(seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(nodes[i].life) &* 0x85EB_CA6B)
+        return NodeConfig(name: nodes[i].name, address: nodes[i].address,
+                          seeds: scenario.convergedStart || i == 0 ? [] : [nodes[0].address],
+                          settings: scenario.settings, keyring: keyring, label: "sim",
+                          randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i])
+    }
+
+    func bootNode(_ i: Int) {
+        var instance = NodeInstance(config: config(for: i))
+        nodes[i].lifeStartIncarnation = persistedIncarnation[i] + 1
+        let directives = instance.start(at: moment)
+        nodes[i].instance = instance
+        apply(i, directives)
+    }
+
+    func process(_ kind: EventKind) {
+        switch kind {
+        case .datagram(let to, let from, let bytes, let lagged):
+            deliverDatagram(bytes, to: to, from: from, lagged: lagged)
+        case .timer(let node, let life, let timer):
+            guard nodes[node].life == life, nodes[node].instance != nil else { return }
+            if deferIfPaused(node, kind) { return }
+            apply(node, nodes[node].instance!.timerFired(timer, at: moment))
+        case .stream(let event):
+            process(event)
+        case .action(let index):
+            if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
+        case .convergenceCheck:
+            checkConvergence()
+        case .resume(let node, let generation):
+            resume(node, generation: generation)
+        }
+    }
+}
