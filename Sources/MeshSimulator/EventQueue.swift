@@ -9,8 +9,8 @@ enum EventKind {
     case stream(StreamEvent)
     /// The scenario's timeline entry at this index.
     case action(Int)
-    /// Liveness: have the live nodes converged yet?
-    case convergenceCheck
+    /// Liveness: do the liveness checkers hold yet?
+    case livenessCheck
     case resume(node: Int, pause: Int)
 }
 

@@ -4,7 +4,7 @@ import MeshCore
 extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
-                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings"]
+                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers"]
 
     /// The scenario in the file at `path`, named after the file.
     public static func load(path: String) throws -> Scenario {
@@ -27,6 +27,7 @@ extension Scenario {
         let reader = JSONReader(root, path: name)
         try reader.rejectUnknown(topLevelKeys)
         var scenario = try parseBasics(reader, name: name)
+        scenario.layers = try parseLayers(reader, name: name)
         try scenario.parseTimeline(reader)
         return scenario
     }
@@ -56,6 +57,24 @@ extension Scenario {
             link: link, duration: duration,
             convergenceBound: Nanoseconds.seconds(fraction: try reader.double("convergenceBoundSeconds", default: 60, range: 1...100_000)),
             timeline: [], description: try reader.string("description", default: ""))
+    }
+
+    /// `["membership", …]`: each layer once, membership among them (every node runs it).
+    static func parseLayers(_ reader: JSONReader, name: String) throws -> [Layer] {
+        guard reader.has("layers") else { return [.membership] }
+        var layers: [Layer] = []
+        for value in try reader.array("layers") {
+            let known = Layer.allCases.map(\.rawValue).joined(separator: ", ")
+            guard let text = value as? String, let layer = Layer(rawValue: text) else {
+                throw ScenarioError(description: "\(name).layers: '\(value)' is not one of \(known)")
+            }
+            guard !layers.contains(layer) else { throw ScenarioError(description: "\(name).layers: '\(text)' is listed twice") }
+            layers.append(layer)
+        }
+        guard layers.contains(.membership) else {
+            throw ScenarioError(description: "\(name).layers: must include 'membership' (every node runs it)")
+        }
+        return [.membership] + layers.filter { $0 != .membership }
     }
 
     static func parseLink(_ reader: JSONReader?, name: String) throws -> Link {

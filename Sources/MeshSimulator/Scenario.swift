@@ -62,8 +62,10 @@ public struct Scenario: Sendable {
     public var duration: Nanoseconds
     public var convergenceBound: Nanoseconds
     public var timeline: [TimedAction]
-    /// Crash–restart pairs the generator added (counted as crashes).
+    /// What the scenario is for, in a sentence or two.
     public var description: String
+    /// The layers the nodes run, each with its checkers and measurements (membership first).
+    public var layers: [Layer] = [.membership]
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

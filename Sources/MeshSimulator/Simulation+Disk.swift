@@ -4,9 +4,7 @@ import MeshCore
 extension Simulation {
     /// The `persistIncarnation` directive: the value survives every later crash.
     func persist(_ incarnation: UInt64, at node: Int) {
-        if incarnation <= persistedIncarnation[node] {
-            measurements.violation("t=\(seconds(now)) \(nodes[node].name) persisted incarnation \(incarnation) after \(persistedIncarnation[node])")
-        }
+        notify { $0.incarnationPersisted(incarnation, node: node, world: self) }
         persistedIncarnation[node] = incarnation
     }
 }

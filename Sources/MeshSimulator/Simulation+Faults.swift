@@ -10,12 +10,12 @@ extension Simulation {
         nodes[victim].life += 1
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
-        nodeCrashed(victim, incarnation: incarnation)
+        notify { $0.nodeCrashed(victim, incarnation: incarnation, world: self) }
     }
 
     func restart(_ node: Int) {
         guard nodes[node].instance == nil else { return }
-        nodeRestarting(node)
+        notify { $0.nodeRestarting(node, world: self) }
         nodes[node].life += 1
         nodes[node].hasLeft = false
         bootNode(node)

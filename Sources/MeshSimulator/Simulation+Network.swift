@@ -17,7 +17,7 @@ extension Simulation {
 
     /// Puts a datagram on the wire: it is counted, then lost, blocked, delayed or duplicated.
     func send(_ bytes: Bytes, from node: Int, to: Address) {
-        countDatagram(bytes, from: node)
+        notify { $0.datagramSent(bytes, node: node, world: self) }
         guard let destination = indexByAddress[to], !isBlocked(node, destination) else { return }
         if loss > 0 && random.unit() < loss { return }
         queue.push(now + linkDelay(), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))

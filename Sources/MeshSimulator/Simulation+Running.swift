@@ -7,7 +7,7 @@ extension Simulation {
         let started = clock.now
         startNodes()
         for (i, entry) in scenario.timeline.enumerated() { queue.push(entry.at, .action(i)) }
-        queue.push(scenario.duration, .convergenceCheck)
+        queue.push(scenario.duration, .livenessCheck)
         let end = scenario.duration + scenario.convergenceBound
         while let event = queue.pop(), event.time <= end {
             now = event.time
@@ -69,8 +69,8 @@ extension Simulation {
             process(event)
         case .action(let index):
             if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
-        case .convergenceCheck:
-            checkConvergence()
+        case .livenessCheck:
+            checkLiveness()
         case .resume(let node, let generation):
             resume(node, generation: generation)
         }

@@ -15,8 +15,7 @@ extension Simulation {
     /// The `openStream` directive of `node`.
     func openStream(_ stream: StreamID, from node: Int, to: Address, payload: Bytes) {
         trace.mix(3); trace.mix(node); trace.mix(stream.value); trace.mix(payload)
-        measurements.streams += 1
-        measurements.streamBytes += payload.count
+        notify { $0.streamBytesSent(payload.count, opening: true, node: node, world: self) }
         let life = nodes[node].life
         guard let destination = indexByAddress[to], !isBlocked(node, destination) else {
             queue.push(now + scenario.settings.streamTimeout, .stream(.failed(node: node, life: life, stream: stream)))
@@ -52,7 +51,7 @@ extension Simulation {
         let (reply, directives) = nodes[to].instance!.handleStreamRequest(payload, from: nodes[from].address, at: moment)
         apply(to, directives)
         if let reply, !isBlocked(to, from) {
-            measurements.streamBytes += reply.count
+            notify { $0.streamBytesSent(reply.count, opening: false, node: to, world: self) }
             queue.push(now + linkDelay(), .stream(.reply(node: from, life: fromLife, stream: stream, payload: reply)))
         } else {
             queue.push(now + scenario.settings.streamTimeout, .stream(.failed(node: from, life: fromLife, stream: stream)))

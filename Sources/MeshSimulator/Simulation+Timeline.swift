@@ -4,7 +4,7 @@ import MeshCore
 /// announces new metadata; a node leaves gracefully).
 extension Simulation {
     func perform(_ action: Scenario.Action) {
-        if let kind = action.faultKind { measurements.faults[kind, default: 0] += 1 }
+        if let kind = action.faultKind { faultsInjected[kind, default: 0] += 1 }
         switch action {
         case .crash(let victim): crash(victim)
         case .restart(let node): restart(node)
@@ -25,7 +25,8 @@ extension Simulation {
         nodes[node].metaVersion += 1
         var w = ByteWriter(); w.u32(nodes[node].metaVersion)
         let directives = nodes[node].instance!.updateMeta(w.bytes, at: moment)
-        updateAnnounced(node, incarnation: nodes[node].instance!.incarnation)
+        let incarnation = nodes[node].instance!.incarnation
+        notify { $0.updateAnnounced(node, incarnation: incarnation, world: self) }
         apply(node, directives)
     }
 

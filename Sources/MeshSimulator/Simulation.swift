@@ -44,7 +44,13 @@ public final class Simulation {
     /// (from group << 32 | to group) pairs that cannot reach each other.
     var blockedGroups: Set<UInt64> = []
     var loss: Double
-    var measurements: Measurements
+    /// Checkers and measurements, in the order registered: each sees every hook.
+    var observers: [WorldObserver] = []
+    var livenessCheckers: [LivenessChecker] = []
+    var measurementList: [Measurement] = []
+    var violations = ViolationLog()
+    /// Timeline actions performed, by kind ("crash", "partition", …).
+    var faultsInjected: [String: Int] = [:]
     /// What each node has made durable: the last incarnation it persisted.
     var persistedIncarnation: [UInt64]
     var trace = TraceHash()
@@ -60,7 +66,6 @@ public final class Simulation {
         random = SeededGenerator(seed: scenario.seed)
         loss = scenario.link.loss
         group = Array(repeating: 0, count: scenario.nodes)
-        measurements = Measurements()
         persistedIncarnation = Array(repeating: 0, count: scenario.nodes)
         if scenario.authenticated {
             var keyGenerator = SeededGenerator(seed: scenario.seed ^ 0xC0FF_EE00)
@@ -75,6 +80,8 @@ public final class Simulation {
             indexByAddress[address] = i
             indexByName[name] = i
         }
+        Layer.installWorld(in: self)
+        for layer in scenario.layers { layer.install(in: self) }
     }
 
     /// The virtual clock as the core sees it.
@@ -82,6 +89,12 @@ public final class Simulation {
 
     /// Bytes in front of the first message of a datagram: the packet header and, with keys, the tag.
     var datagramOverheadBytes: Int { PacketCodec.headerBytes + (keyring == nil ? 0 : Keyring.tagBytes) }
+
+    /// True when node `i` runs and has not left: it observes the others and they must see it.
+    func isRunning(_ i: Int) -> Bool { nodes[i].instance != nil && !nodes[i].hasLeft }
+
+    /// One key for an ordered pair of small numbers (observer and member, member and incarnation).
+    static func pairKey(_ a: Int, _ b: Int) -> UInt64 { UInt64(a) << 32 | UInt64(UInt32(truncatingIfNeeded: b)) }
 
     /// `ns` as seconds with three decimals, for messages.
     func seconds(_ ns: Int64) -> String {

@@ -148,9 +148,9 @@ import Testing
         let simulation = Simulation(scenario: try Self.scenario("{\"nodes\": 3, \"durationSeconds\": 1}"))
         simulation.observe(.memberChanged(name: "n1", status: .alive, incarnation: 5, address: Address(10, 0, 0, 2, port: 7946)), at: 0)
         simulation.observe(.memberChanged(name: "n1", status: .dead, incarnation: 5, address: Address(10, 0, 0, 2, port: 7946)), at: 0)
-        #expect(simulation.measurements.violationCount == 0)
+        #expect(simulation.violations.count == 0)
         simulation.observe(.memberChanged(name: "n1", status: .alive, incarnation: 5, address: Address(10, 0, 0, 2, port: 7946)), at: 0)
         simulation.observe(.memberChanged(name: "n1", status: .alive, incarnation: 4, address: Address(10, 0, 0, 2, port: 7946)), at: 0)
-        #expect(simulation.measurements.violationCount == 2)
+        #expect(simulation.violations.count == 2)
     }
 }

@@ -1,0 +1,30 @@
+import MeshCore
+
+/// A part of the system under test that a scenario runs (`"layers": ["membership", …]`). Each
+/// layer registers its own checkers and measurements (and its workload, if it has one), so a new
+/// layer brings its checks with it instead of growing the simulation.
+public enum Layer: String, Sendable, CaseIterable {
+    /// SWIM membership and failure detection: every node runs it, so every scenario lists it.
+    case membership
+
+    /// Registers the layer's checkers and measurements with `simulation`.
+    func install(in simulation: Simulation) {
+        switch self {
+        case .membership:
+            simulation.register(safety: IncarnationsOnlyGrow())
+            simulation.register(safety: DownMembersStayDown())
+            simulation.register(safety: PersistedIncarnationsOnlyGrow())
+            simulation.register(safety: NamesAreUnique())
+            simulation.register(liveness: MembershipConverges())
+            simulation.register(measurement: CrashDetection())
+            simulation.register(measurement: FalseAccusations())
+            simulation.register(measurement: Dissemination())
+        }
+    }
+
+    /// What the world itself checks and measures, whatever the layers: the network.
+    static func installWorld(in simulation: Simulation) {
+        simulation.register(safety: DatagramsWithinSizeLimit())
+        simulation.register(measurement: Traffic())
+    }
+}

@@ -1,0 +1,77 @@
+import MeshCore
+
+/// How long a crash takes to be seen: from the crash instant to the first suspicion anywhere, and
+/// until every node that was up at the crash (and stayed up) marks the victim dead.
+///
+/// A crash that not every observer saw dead before the victim restarted (or before the run ended)
+/// is undetected: it counts as infinitely late in the quantiles.
+final class CrashDetection: Measurement {
+    struct Crash {
+        var victim: Int
+        var at: Int64
+        /// The victim's incarnation when it crashed: suspicions and deaths at or below it are about
+        /// the crashed life.
+        var incarnation: UInt64
+        var observers: Set<Int>
+        var detectedBy: [Int: Int64] = [:]
+        var firstSuspectAt: Int64?
+        var completedAt: Int64?
+        var abandoned = false
+    }
+
+    private(set) var crashes: [Crash] = []
+    private var openCrashByVictim: [Int: Int] = [:]
+
+    func nodeCrashed(_ victim: Int, incarnation: UInt64, world: Simulation) {
+        // An observer that crashes no longer has to detect anyone.
+        for i in crashes.indices where crashes[i].completedAt == nil
+            && !crashes[i].abandoned && crashes[i].observers.contains(victim) {
+            crashes[i].observers.remove(victim)
+            completeIfDetected(i, now: world.now)
+        }
+        let observers = Set(world.nodes.indices.filter { $0 != victim && world.isRunning($0) })
+        crashes.append(Crash(victim: victim, at: world.now, incarnation: incarnation, observers: observers))
+        openCrashByVictim[victim] = crashes.count - 1
+    }
+
+    /// A restart ends the crash's sample: if not everyone saw the death by now, it never counts.
+    func nodeRestarting(_ node: Int, world: Simulation) {
+        if let open = openCrashByVictim.removeValue(forKey: node) {
+            crashes[open].abandoned = crashes[open].completedAt == nil
+        }
+    }
+
+    func nodeEmitted(_ event: MeshEvent, node observer: Int, world: Simulation) {
+        guard case .memberChanged(let name, let status, let incarnation, _) = event, status >= .suspect,
+              let member = world.indexByName[name], let open = openCrashByVictim[member],
+              incarnation <= crashes[open].incarnation else { return }
+        if crashes[open].firstSuspectAt == nil { crashes[open].firstSuspectAt = world.now }
+        if status.isDown, crashes[open].observers.contains(observer), crashes[open].detectedBy[observer] == nil {
+            crashes[open].detectedBy[observer] = world.now
+            completeIfDetected(open, now: world.now)
+        }
+    }
+
+    private func completeIfDetected(_ i: Int, now: Int64) {
+        let crash = crashes[i]
+        if crash.completedAt == nil && crash.observers.allSatisfy({ crash.detectedBy[$0] != nil }) {
+            crashes[i].completedAt = crash.observers.map { crash.detectedBy[$0]! }.max() ?? now
+        }
+    }
+
+    func report(into report: inout SimulationReport, world: Simulation) {
+        let completed = crashes.compactMap { c in c.completedAt.map { $0 - c.at } }
+        let firstSuspects = crashes.compactMap { c in c.firstSuspectAt.map { $0 - c.at } }
+        report.crashes = crashes.count
+        report.crashesDetected = completed.count
+        report.crashesUndetected = crashes.filter { $0.completedAt == nil }.count
+        report.firstSuspectMeanSeconds = firstSuspects.isEmpty ? nil
+            : Double(firstSuspects.reduce(0, +)) / Double(firstSuspects.count) / 1e9
+        report.deadEverywhereMedianSeconds = seconds(completed.median)
+        report.deadEverywhereP99Seconds = seconds(completed.quantile(0.99))
+        report.deadEverywhereMaxSeconds = seconds(completed.max())
+    }
+}
+
+/// Nanoseconds as seconds; nil stays nil.
+func seconds(_ ns: Int64?) -> Double? { ns.map { Double($0) / 1e9 } }
