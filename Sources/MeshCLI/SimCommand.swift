@@ -4,8 +4,8 @@ import MeshSimulator
 
 extension MeshCommandLine {
     static let simCommand = Command(
-        name: "sim", summary: "run a simulation scenario and print its report",
-        usage: "sim FILE [--seed N] [--preset P] [--no-lifeguard] [--json]",
+        name: "sim", summary: "run a simulation scenario, print its report, and fail when it breaks a promise",
+        usage: "sim FILE [--seed N] [--seeds N] [--preset P] [--no-lifeguard] [--json]",
         options: [.value("seed", "N", "random seed (default: the scenario's)"),
                   .value("preset", "P", "membership preset: lan, wan, local, memberlist (default: the scenario's)"),
                   .flag("no-lifeguard", "turn Lifeguard off (plain SWIM suspicion), for comparison"),
@@ -15,6 +15,28 @@ extension MeshCommandLine {
             throw UsageError("sim takes one scenario file (see mesh sim --help)")
         }
         let path = arguments.positionals[0]
+        let scenario = try simScenario(path: path, arguments: arguments)
+        let runs = try arguments.integer("seeds", default: 1, in: 1...100_000)
+        var failed = 0
+        for run in 0..<runs {
+            let current = run == 0 ? scenario : try reseeded(path: path, seed: scenario.seed &+ UInt64(run), base: scenario)
+            let report = Simulation(scenario: current).run()
+            if runs > 1 {
+                print(sweepLine(report))
+            } else {
+                print(arguments.has("json") ? report.jsonValue.serialized() : report.text)
+            }
+            if !report.passed {
+                failed += 1
+                printError(failureMessage(report, path: path))
+            }
+        }
+        if runs > 1 { print("\(runs - failed) of \(runs) seeds passed") }
+        return failed == 0 ? 0 : 1
+    }
+
+    /// The scenario at `path` with the command line's seed, preset and Lifeguard choice.
+    static func simScenario(path: String, arguments: ParsedArguments) throws -> Scenario {
         var scenario: Scenario
         do { scenario = try Scenario.load(path: path) } catch let error as ScenarioError {
             throw UsageError(error.description)
@@ -30,24 +52,26 @@ extension MeshCommandLine {
             scenario.apply(preset: preset)
         }
         if arguments.has("no-lifeguard") { scenario.settings.lifeguard = false }
-        let runs = try arguments.integer("seeds", default: 1, in: 1...100_000)
-        var failed = 0
-        for run in 0..<runs {
-            var current = scenario
-            if run > 0 { current = try reseeded(path: path, seed: scenario.seed &+ UInt64(run), base: scenario) }
-            let report = Simulation(scenario: current).run()
-            if runs > 1 {
-                print("seed \(report.seed) trace \(report.traceHash) violations \(report.invariantViolations)"
-                      + " converged \(report.convergedAfterSeconds.map { String($0) } ?? "no")")
-            } else {
-                print(arguments.has("json") ? report.jsonValue.serialized() : report.text)
-            }
-            if report.invariantViolations > 0 {
-                failed += 1
-                printError("seed \(report.seed) failed \(report.invariantViolations) invariant check(s); replay: \(report.replayCommand(path: path))")
-            }
+        return scenario
+    }
+
+    /// One line of a seed sweep.
+    static func sweepLine(_ report: SimulationReport) -> String {
+        let kept = report.promises.count - report.brokenPromises.count
+        return "seed \(report.seed) trace \(report.traceHash) violations \(report.invariantViolations)"
+            + " converged \(report.convergedAfterSeconds.map { String($0) } ?? "no")"
+            + " promises \(kept)/\(report.promises.count)" + (report.passed ? "" : " FAILED")
+    }
+
+    /// What broke, and the command that replays the run.
+    static func failureMessage(_ report: SimulationReport, path: String) -> String {
+        var parts: [String] = []
+        if report.invariantViolations > 0 { parts.append("\(report.invariantViolations) invariant check(s)") }
+        let broken = report.brokenPromises
+        if !broken.isEmpty {
+            parts.append("\(broken.count) promise(s): " + broken.map(\.description).joined(separator: "; "))
         }
-        return failed == 0 ? 0 : 1
+        return "seed \(report.seed) failed " + parts.joined(separator: " and ") + "; replay: \(report.replayCommand(path: path))"
     }
 
     /// The scenario parsed again with another seed, so generated faults follow the new seed too.

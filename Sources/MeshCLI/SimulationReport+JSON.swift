@@ -3,7 +3,9 @@ import MeshSimulator
 
 extension SimulationReport {
     /// The report as one JSON object for `mesh sim --json`: keys in a fixed order, counts as
-    /// integers, absent figures as null.
+    /// integers. A figure is null when the run has no sample of it or when it is infinitely late
+    /// (a quantile that lands on an undetected crash or a missing delivery; see the counts
+    /// `crashesUndetected` and `disseminationMissing` beside it).
     var jsonValue: JSONValue {
         func seconds(_ value: Double?) -> JSONValue { value.map { .number($0) } ?? .null }
         func count(_ value: Int) -> JSONValue { .integer(Int64(value)) }
@@ -42,6 +44,19 @@ extension SimulationReport {
             ("convergenceBoundSeconds", .number(convergenceBoundSeconds)),
             ("invariantViolations", count(invariantViolations)), ("violations", strings(violations)),
             ("drops", .object(drops.map { ($0.0, .integer(Int64(bitPattern: $0.1))) })),
+            ("layerFigures", .object(layerFigures.map { ($0.name, seconds($0.value)) })),
+            ("passed", .bool(passed)),
+            ("promisesBroken", count(brokenPromises.count)),
+            ("promises", .array(promises.map(\.jsonValue))),
         ])
+    }
+}
+
+extension PromiseResult {
+    /// `{"key": …, "figure": …, "bound": "<=", "promised": 3, "actual": 2.4 or null, "kept": true}`.
+    var jsonValue: JSONValue {
+        .object([("key", .string(promise.key)), ("figure", .string(promise.figure)),
+                 ("bound", .string(promise.bound.rawValue)), ("promised", .number(promise.value)),
+                 ("actual", .optional(actual)), ("kept", .bool(kept))])
     }
 }

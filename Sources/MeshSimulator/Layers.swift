@@ -22,6 +22,14 @@ public enum Layer: String, Sendable, CaseIterable {
         }
     }
 
+    /// Figures the layer's measurements add to `SimulationReport.layerFigures` (membership's are
+    /// typed fields of the report).
+    var figureNames: [String] {
+        switch self {
+        case .membership: []
+        }
+    }
+
     /// What the world itself checks and measures, whatever the layers: the network.
     static func installWorld(in simulation: Simulation) {
         simulation.register(safety: DatagramsWithinSizeLimit())

@@ -52,6 +52,17 @@ public struct SimulationReport: Sendable {
     public var invariantViolations: Int = 0
     public var violations: [String] = []
     public var drops: [(String, UInt64)] = []
+    /// Figures of the layers beyond membership (name, value), in the order their measurements
+    /// reported them. A value is nil when the run has no sample of it.
+    public var layerFigures: [(name: String, value: Double?)] = []
+    /// The scenario's promises, each checked against this run.
+    public var promises: [PromiseResult] = []
+
+    /// The promises this run broke.
+    public var brokenPromises: [PromiseResult] { promises.filter { !$0.kept } }
+
+    /// True when no invariant broke and every promise was kept: the run passed.
+    public var passed: Bool { invariantViolations == 0 && brokenPromises.isEmpty }
 
     /// The command that replays this run.
     public func replayCommand(path: String) -> String {

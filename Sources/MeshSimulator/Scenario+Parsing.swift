@@ -4,7 +4,7 @@ import MeshCore
 extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
-                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers"]
+                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect"]
 
     /// The scenario in the file at `path`, named after the file.
     public static func load(path: String) throws -> Scenario {
@@ -29,6 +29,7 @@ extension Scenario {
         var scenario = try parseBasics(reader, name: name)
         scenario.layers = try parseLayers(reader, name: name)
         try scenario.parseTimeline(reader)
+        if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
         return scenario
     }
 

@@ -66,6 +66,8 @@ public struct Scenario: Sendable {
     public var description: String
     /// The layers the nodes run, each with its checkers and measurements (membership first).
     public var layers: [Layer] = [.membership]
+    /// What the scenario promises about its report (`"expect"`); every run checks them all.
+    public var promises: [Promise] = []
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

@@ -10,6 +10,9 @@ struct JSONReader {
 
     func has(_ key: String) -> Bool { object[key] != nil }
 
+    /// The object's keys (sorted).
+    var keys: [String] { object.keys.sorted() }
+
     func rejectUnknown(_ known: [String]) throws {
         for key in object.keys.sorted() where !known.contains(key) {
             throw ScenarioError(description: "\(path): unknown key '\(key)'")

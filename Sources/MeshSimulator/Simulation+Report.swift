@@ -21,6 +21,7 @@ extension Simulation {
         report.violations = violations.messages
         report.drops = dropsByReason()
         for measurement in measurementList { measurement.report(into: &report, world: self) }
+        report.promises = scenario.promises.map { $0.check(report) }
         return report
     }
 

@@ -104,6 +104,7 @@ import Testing
                 let report = Simulation(scenario: scenario).run()
                 #expect(report.invariantViolations == 0, "\(file) seed \(seed): \(report.violations)")
                 #expect(report.convergedAfterSeconds != nil, "\(file) seed \(seed) did not converge")
+                #expect(report.brokenPromises.isEmpty, "\(file) seed \(seed): \(report.brokenPromises.map(\.description))")
                 if let expected = entry["falseDeadCount"] as? Int {
                     #expect(report.falseDeadCount == expected, "\(file) seed \(seed): \(report.falseDeathNotes)")
                 }
@@ -122,6 +123,11 @@ import Testing
         #expect(files.count >= 10)
         for file in files.sorted() {
             #expect(throws: Never.self, "\(file)") { try Scenario.load(path: Self.path(file)) }
+        }
+        // Every scenario says what it promises; CI fails when a promise breaks.
+        for file in files.sorted() {
+            let scenario = try Scenario.load(path: Self.path(file))
+            #expect(scenario.promises.count >= 2, "\(file) declares no promises (\"expect\")")
         }
     }
 

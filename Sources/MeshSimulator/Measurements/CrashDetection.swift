@@ -62,16 +62,14 @@ final class CrashDetection: Measurement {
     func report(into report: inout SimulationReport, world: Simulation) {
         let completed = crashes.compactMap { c in c.completedAt.map { $0 - c.at } }
         let firstSuspects = crashes.compactMap { c in c.firstSuspectAt.map { $0 - c.at } }
+        let samples = LateSamples(delays: completed, missing: crashes.count - completed.count)
         report.crashes = crashes.count
         report.crashesDetected = completed.count
-        report.crashesUndetected = crashes.filter { $0.completedAt == nil }.count
+        report.crashesUndetected = samples.missing
         report.firstSuspectMeanSeconds = firstSuspects.isEmpty ? nil
             : Double(firstSuspects.reduce(0, +)) / Double(firstSuspects.count) / 1e9
-        report.deadEverywhereMedianSeconds = seconds(completed.median)
-        report.deadEverywhereP99Seconds = seconds(completed.quantile(0.99))
-        report.deadEverywhereMaxSeconds = seconds(completed.max())
+        report.deadEverywhereMedianSeconds = samples.median
+        report.deadEverywhereP99Seconds = samples.quantile(0.99)
+        report.deadEverywhereMaxSeconds = samples.max
     }
 }
-
-/// Nanoseconds as seconds; nil stays nil.
-func seconds(_ ns: Int64?) -> Double? { ns.map { Double($0) / 1e9 } }

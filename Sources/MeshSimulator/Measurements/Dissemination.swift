@@ -38,10 +38,11 @@ final class Dissemination: Measurement {
     }
 
     func report(into report: inout SimulationReport, world: Simulation) {
+        let late = LateSamples(delays: samples, missing: missing + pending.values.reduce(0) { $0 + $1.waiting.count })
         report.disseminationSamples = samples.count
-        report.disseminationMissing = missing + pending.values.reduce(0) { $0 + $1.waiting.count }
-        report.disseminationP50Seconds = seconds(samples.quantile(0.5))
-        report.disseminationP99Seconds = seconds(samples.quantile(0.99))
-        report.disseminationP9999Seconds = seconds(samples.quantile(0.9999))
+        report.disseminationMissing = late.missing
+        report.disseminationP50Seconds = late.quantile(0.5)
+        report.disseminationP99Seconds = late.quantile(0.99)
+        report.disseminationP9999Seconds = late.quantile(0.9999)
     }
 }
