@@ -37,7 +37,8 @@ public struct NodeInstance: Sendable {
     static let pendingConfirmationsMax = 1024
     /// Sequences of the last probes that failed: an answer to one of them arrived in time but was
     /// handled late, which is evidence that this node is the slow one (Lifeguard's local health).
-    var recentlyFailedProbes: [UInt32] = []
+    /// Each with who may answer it (the probed member and the relays asked).
+    var recentlyFailedProbes: [(sequence: UInt32, answerers: [Address])] = []
     static let recentlyFailedProbesMax = 16
 
     // Suspicion timers by member name.
@@ -63,11 +64,15 @@ public struct NodeInstance: Sendable {
         var isAcked = false
         var nacksExpected = 0
         var nacksReceived = 0
+        /// The relays asked to probe the target: only they may send its nacks and indirect acks.
+        var relayAddresses: [Address] = []
     }
 
     struct Relay {
         var origin: Address
         var originSequence: UInt32
+        /// Where the relayed ping went: only an ack from there is passed on.
+        var targetAddress: Address
     }
 
     enum StreamPurpose {
@@ -81,10 +86,11 @@ public struct NodeInstance: Sendable {
         address = config.address
         seeds = config.seeds.filter { $0 != config.address }
         settings = config.settings
-        incarnation = config.lastIncarnation
+        incarnation = min(config.lastIncarnation, WireLimits.counterMax)
         meta = config.meta
         codec = PacketCodec(keyring: config.keyring, label: config.label)
         random = SeededGenerator(seed: config.randomSeed)
+        nextSequence = UInt32(truncatingIfNeeded: random.next())
         health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)
         broadcasts = BroadcastQueue(capacity: config.settings.broadcastQueueMax)
     }
@@ -96,7 +102,7 @@ public struct NodeInstance: Sendable {
     public mutating func start(at moment: Moment) -> [Directive] {
         currentTime = moment.now
         let now = moment.now
-        incarnation += 1
+        incarnation = nextIncarnation(above: incarnation)
         emit(.persistIncarnation(incarnation))
         enqueueBroadcast(about: name, .alive(selfAlive))
         if seeds.isEmpty {
@@ -118,7 +124,7 @@ public struct NodeInstance: Sendable {
         case .failure(let reason):
             drops.count(reason)
         case .success(let range):
-            switch PacketCodec.messages(in: datagram, range: range) {
+            switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
@@ -132,12 +138,13 @@ public struct NodeInstance: Sendable {
     }
 
     /// Answers an inbound stream request (a push-pull or join). Returns the reply frame, or nil
-    /// when the request is dropped (the shell closes the stream).
+    /// when the request is dropped (the shell closes the stream). A state from an incompatible
+    /// protocol range is not merged, but still answered: the reply tells the peer our range.
     public mutating func handleStreamRequest(_ request: Bytes, from sender: Address, at moment: Moment)
         -> (reply: Bytes?, directives: [Directive]) {
         currentTime = moment.now
-        guard case .pushPull(let state)? = decodeStreamFrame(request) else { return (nil, flush()) }
-        merge(state, now: moment.now)
+        guard let state = decodePushPull(request) else { return (nil, flush()) }
+        if isCompatible(state) { merge(state, now: moment.now) }
         let reply = MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
         return (reply, flush())
     }
@@ -146,7 +153,7 @@ public struct NodeInstance: Sendable {
     public mutating func streamReplied(_ stream: StreamID, reply: Bytes, at moment: Moment) -> [Directive] {
         currentTime = moment.now
         guard let purpose = streams.removeValue(forKey: stream) else { return flush() }
-        guard case .pushPull(let state)? = decodeStreamFrame(reply) else { return flush() }
+        guard let state = decodePushPull(reply), isCompatible(state) else { return flush() }
         let peer: Address
         switch purpose {
         case .join(let seed):
@@ -260,13 +267,6 @@ public struct NodeInstance: Sendable {
     var selfAlive: Alive { Alive(incarnation: incarnation, name: name, address: address, meta: meta) }
 
     var reapPeriod: Nanoseconds { max(.seconds(1), settings.deadRetention / 10) }
-
-    func decodeStreamFrame(_ frame: Bytes) -> Message? {
-        guard frame.count <= WireLimits.streamFrameBytesMax else { return nil }
-        var reader = ByteReader(frame)
-        guard let message = try? MessageCodec.decode(from: &reader), reader.isAtEnd else { return nil }
-        return message
-    }
 
     mutating func countDrop(_ reason: DropReason) { drops.count(reason) }
 
