@@ -22,12 +22,15 @@ struct DemoAndBenchTests {
         defer { cluster.shutdown() }
         let port = String(cluster.port)
         let demo = try cluster.launch("demo", index: 1, arguments: ["demo", "--first-ip", cluster.ip(1), "--port", port])
+        #expect(!Self.processes(mentioning: cluster.ip(1)).isEmpty, "the process probe sees the running demo")
         let status = demo.waitForExit(timeout: 90)
         let output = cluster.log("demo")
         #expect(status == 0, "\(output)")
         #expect(output.contains("see each other"))
         #expect(output.contains("reported gamma dead"))
-        #expect(output.contains("gamma is alive again at incarnation"))
+        // "gamma is alive again at incarnation N (was M)": the restart must raise it.
+        let incarnations = Self.incarnations(in: output)
+        #expect(incarnations != nil && incarnations!.after > incarnations!.before, "\(output)")
         #expect(output.contains("done: every node exited"))
         if let line = output.split(separator: "\n").first(where: { $0.contains("data and logs in ") }),
            let directory = line.split(separator: " ").last {
@@ -39,19 +42,60 @@ struct DemoAndBenchTests {
         #expect(Self.processes(mentioning: "127.0.41.").isEmpty)
     }
 
-    @Test("mesh bench detect prints the detection and idle figures")
+    /// The incarnations in the demo's "alive again at incarnation N (was M)" line.
+    static func incarnations(in output: String) -> (after: UInt64, before: UInt64)? {
+        guard let line = output.split(separator: "\n").first(where: { $0.contains("alive again at incarnation ") }) else {
+            return nil
+        }
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" || $0 == "," })
+        guard let at = words.firstIndex(of: "incarnation"), let was = words.firstIndex(of: "was"),
+              at + 1 < words.count, was + 1 < words.count,
+              let after = UInt64(words[at + 1]), let before = UInt64(words[was + 1]) else { return nil }
+        return (after, before)
+    }
+
+    @Test("mesh bench detect prints the detection and idle figures, each a number in its range")
     func bench() throws {
         let cluster = try TestCluster(subnet: 42)
         defer { cluster.shutdown() }
         let bench = try cluster.launch("bench", index: 1, arguments: [
             "bench", "detect", "--nodes", "3", "--runs", "1", "--idle-seconds", "1", "--preset", "local",
             "--first-ip", cluster.ip(1), "--port", String(cluster.port)])
+        #expect(!Self.processes(mentioning: cluster.ip(1)).isEmpty, "the process probe sees the running bench")
         let status = bench.waitForExit(timeout: 90)
         let output = cluster.log("bench")
         #expect(status == 0, "\(output)")
-        for key in ["run=1 detect_s=", "detect_s=", "bytes_per_node_per_s=", "rss_kb=", "cpu_pct="] {
-            #expect(output.contains(key), "\(key) in \(output)")
+        // Every figure is a number in its range: NaN, inf or a missing key fails.
+        let run = try #require(Self.figures(startingWith: "run=1 ", in: output), "a run line in \(output)")
+        let overall = try #require(Self.figures(startingWith: "detect_s=", in: output), "an overall line in \(output)")
+        for figures in [run, overall] {
+            let detect = try #require(figures["detect_s"]), all = try #require(figures["all_s"])
+            #expect(detect > 0 && detect < MembershipTests.lanDetectionBoundSeconds, "detect_s in \(figures)")
+            #expect(all >= detect && all < MembershipTests.lanDetectionBoundSeconds, "all_s in \(figures)")
+            #expect(figures["missed"] == 0, "no observer missed the death: \(figures)")
         }
+        #expect(try #require(run["rejoin_s"]) > 0)
+        #expect(overall["all_max_s"] == run["all_s"], "one run: the worst run is that run")
+        let bytes = try #require(Self.figures(startingWith: "bytes_per_node_per_s=", in: output)?["bytes_per_node_per_s"])
+        let rss = try #require(Self.figures(startingWith: "rss_kb=", in: output)?["rss_kb"])
+        let cpu = try #require(Self.figures(startingWith: "cpu_pct=", in: output)?["cpu_pct"])
+        #expect(bytes > 0, "idle nodes still probe each other")
+        #expect(rss > 1_000, "a node's resident memory is megabytes")
+        #expect(cpu >= 0 && cpu < 100)
         #expect(Self.processes(mentioning: "127.0.42.").isEmpty)
+    }
+
+    /// The `key=value` figures of the first output line that starts with `prefix`, each parsed as a
+    /// finite number; nil when there is no such line or one of its values is not a finite number.
+    static func figures(startingWith prefix: String, in output: String) -> [String: Double]? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        var figures: [String: Double] = [:]
+        for part in line.split(separator: " ") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            guard let value = Double(pair[1]), value.isFinite else { return nil }
+            figures[String(pair[0])] = value
+        }
+        return figures
     }
 }
