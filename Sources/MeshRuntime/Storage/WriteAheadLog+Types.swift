@@ -26,6 +26,7 @@ extension WriteAheadLog {
             }
         }
 
+        /// One line for the operator: what failed and what to do.
         public var description: String {
             switch self {
             case .diskFull(let call): return "\(call): the disk is full (free space, then restart the node)"
