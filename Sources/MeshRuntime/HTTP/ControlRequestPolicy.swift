@@ -53,7 +53,8 @@ struct ControlRequestPolicy {
             return (.missingHost, .error(400, "missing Host header (HTTP/1.1 requires one)"))
         }
         guard hosts.contains(host.lowercased()) else {
-            return (.badHost, .error(403, "Host '\(host)' is not this control API (\(hosts[0])); web pages may not drive a node"))
+            let expected = hosts.first ?? listening.description
+            return (.badHost, .error(403, "Host '\(host)' is not this control API (\(expected)); web pages may not drive a node"))
         }
         if let origin = request.headers["origin"], !hosts.contains(where: { "http://" + $0 == origin.lowercased() }) {
             return (.badOrigin, .error(403, "cross-origin request refused (Origin '\(origin)'); web pages may not drive a node"))
