@@ -82,6 +82,21 @@ extension Membership {
 
     // MARK: Push-pull, join, reconnect
 
+    /// The push-pull state in one stream frame, or nil with the reason counted.
+    mutating func decodePushPull(_ frame: Bytes) -> PushPull? {
+        guard frame.count <= WireLimits.streamFrameBytesMax else { countDrop(.oversized); return nil }
+        var reader = ByteReader(frame)
+        do throws(DecodeError) {
+            let message = try MessageCodec.decode(from: &reader)
+            guard reader.isAtEnd else { countDrop(.malformed); return nil }
+            guard case .pushPull(let state) = message else { countDrop(.unexpectedMessage); return nil }
+            return state
+        } catch {
+            countDrop(DropReason(error))
+            return nil
+        }
+    }
+
     mutating func openSync(to peer: Address) {
         openStream(.sync(peer), to: peer, join: false)
     }

@@ -53,7 +53,8 @@ public struct Membership: Sendable {
     static let pendingConfirmationsMax = 1024
     /// Sequences of the last probes that failed: an answer to one of them arrived in time but was
     /// handled late, which is evidence that this node is the slow one (Lifeguard's local health).
-    var recentlyFailedProbes: [UInt32] = []
+    /// Each with who may answer it (the probed member and the relays asked).
+    var recentlyFailedProbes: [(sequence: UInt32, answerers: [Address])] = []
     static let recentlyFailedProbesMax = 16
 
     // Suspicion timers by member name.
@@ -79,11 +80,15 @@ public struct Membership: Sendable {
         var isAcked = false
         var nacksExpected = 0
         var nacksReceived = 0
+        /// The relays asked to probe the target: only they may send its nacks and indirect acks.
+        var relayAddresses: [Address] = []
     }
 
     struct Relay {
         var origin: Address
         var originSequence: UInt32
+        /// Where the relayed ping went: only an ack from there is passed on.
+        var targetAddress: Address
     }
 
     enum StreamPurpose {
@@ -97,10 +102,11 @@ public struct Membership: Sendable {
         address = config.address
         seeds = config.seeds.filter { $0 != config.address }
         settings = config.settings
-        incarnation = config.lastIncarnation
+        incarnation = min(config.lastIncarnation, WireLimits.counterMax)
         meta = config.meta
         codec = PacketCodec(keyring: config.keyring, label: config.label)
         random = SeededGenerator(seed: config.randomSeed)
+        nextSequence = UInt32(truncatingIfNeeded: random.next())
         health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)
         broadcasts = BroadcastQueue(capacity: config.settings.broadcastQueueMax)
     }
@@ -111,8 +117,7 @@ public struct Membership: Sendable {
     /// periodic timers (each with random jitter so members do not act in lockstep).
     mutating func start() {
         let now = currentTime
-        // Never wraps: incarnations from 2^63 up are refused on the wire, so stop below them.
-        if incarnation < UInt64(Int64.max) { incarnation += 1 }
+        incarnation = nextIncarnation(above: incarnation)
         emit(.persistIncarnation(incarnation))
         enqueueBroadcast(about: name, .alive(selfAlive))
         if seeds.isEmpty {
@@ -133,7 +138,7 @@ public struct Membership: Sendable {
         case .failure(let reason):
             drops.count(reason)
         case .success(let range):
-            switch PacketCodec.messages(in: datagram, range: range) {
+            switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
@@ -148,21 +153,17 @@ public struct Membership: Sendable {
     /// Answers an inbound stream request (a push-pull or join): the reply payload, or nil when the
     /// request is dropped (the node closes the stream).
     mutating func handleStreamRequest(_ request: Bytes, from sender: Address) -> Bytes? {
-        guard case .pushPull(let state)? = decodeStreamFrame(request) else {
-            countDrop(.unexpectedMessage)
-            return nil
-        }
-        merge(state, now: currentTime)
+        guard let state = decodePushPull(request) else { return nil }
+        // A state from an incompatible protocol range is not merged, but still answered: the
+        // reply tells the peer our range.
+        if isCompatible(state) { merge(state, now: currentTime) }
         return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
     }
 
     /// The reply to one of this node's exchanges arrived.
     mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes) {
         guard let purpose = streams.removeValue(forKey: exchange) else { return }
-        guard case .pushPull(let state)? = decodeStreamFrame(reply) else {
-            countDrop(.unexpectedMessage)
-            return
-        }
+        guard let state = decodePushPull(reply), isCompatible(state) else { return }
         let peer: Address
         switch purpose {
         case .join(let seed):
@@ -269,13 +270,6 @@ public struct Membership: Sendable {
     var selfAlive: Alive { Alive(incarnation: incarnation, name: name, address: address, meta: meta) }
 
     var reapPeriod: Nanoseconds { max(.seconds(1), settings.deadRetention / 10) }
-
-    func decodeStreamFrame(_ frame: Bytes) -> Message? {
-        guard frame.count <= WireLimits.streamFrameBytesMax else { return nil }
-        var reader = ByteReader(frame)
-        guard let message = try? MessageCodec.decode(from: &reader), reader.isAtEnd else { return nil }
-        return message
-    }
 
     mutating func countDrop(_ reason: DropReason) { drops.count(reason) }
 

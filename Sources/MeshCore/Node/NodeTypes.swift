@@ -28,13 +28,7 @@ public struct NodeConfig: Sendable {
 
     /// Why a configuration cannot run; the shell prints it as one line.
     public func validationError() -> String? {
-        let nameBytes = name.utf8.count
-        if nameBytes == 0 || nameBytes > WireLimits.nameBytesMax {
-            return "node name must be 1 to \(WireLimits.nameBytesMax) bytes (got \(nameBytes))"
-        }
-        if !name.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }) {
-            return "node name '\(name)' may use only letters, digits, '-', '_' and '.'"
-        }
+        if let problem = MemberName.validationError(name) { return problem }
         if label.utf8.count > WireLimits.labelBytesMax {
             return "cluster label must be at most \(WireLimits.labelBytesMax) bytes"
         }
