@@ -68,6 +68,9 @@ struct HTTPRequestParserTests {
         ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
         ("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a:1\r\nhost: a:1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nOrigin: http://a:1\r\nOrigin: http://b:1\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n\r\n", 400),
     ])
     func malformed(text: String, status: Int) {
         #expect(Self.status(Self.parse(text)) == status, "\(text.debugDescription)")
