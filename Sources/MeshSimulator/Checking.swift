@@ -11,8 +11,10 @@ protocol WorldObserver: AnyObject {
     func nodeEmitted(_ event: MeshEvent, node: Int, world: Simulation)
     /// Node `node` put a datagram on the wire (before loss and partitions decide its fate).
     func datagramSent(_ bytes: Bytes, node: Int, world: Simulation)
-    /// Node `node` sent `count` bytes on a stream; `opening` for the request that opens it.
-    func streamBytesSent(_ count: Int, opening: Bool, node: Int, world: Simulation)
+    /// Node `node` opened a stream (a TCP connection in the real node).
+    func streamOpened(node: Int, world: Simulation)
+    /// Node `node` wrote `count` bytes to a stream.
+    func streamBytesSent(_ count: Int, node: Int, world: Simulation)
     /// Node `node` made its incarnation durable.
     func incarnationPersisted(_ incarnation: UInt64, node: Int, world: Simulation)
     /// Node `node` crashed while at `incarnation`; it is already down.
@@ -26,7 +28,8 @@ protocol WorldObserver: AnyObject {
 extension WorldObserver {
     func nodeEmitted(_ event: MeshEvent, node: Int, world: Simulation) {}
     func datagramSent(_ bytes: Bytes, node: Int, world: Simulation) {}
-    func streamBytesSent(_ count: Int, opening: Bool, node: Int, world: Simulation) {}
+    func streamOpened(node: Int, world: Simulation) {}
+    func streamBytesSent(_ count: Int, node: Int, world: Simulation) {}
     func incarnationPersisted(_ incarnation: UInt64, node: Int, world: Simulation) {}
     func nodeCrashed(_ node: Int, incarnation: UInt64, world: Simulation) {}
     func nodeRestarting(_ node: Int, world: Simulation) {}

@@ -5,8 +5,12 @@ enum EventKind {
     /// A datagram reaches `to`. `lagged` marks one that a starved node has already held back.
     case datagram(to: Int, from: Address, bytes: Bytes, lagged: Bool)
     case timer(node: Int, life: Int, TimerID)
-    /// A stream step (see Simulation+Streams.swift).
-    case stream(StreamEvent)
+    /// A connection attempt reaches `server`.
+    case streamConnect(connection: Int, server: Int)
+    /// Bytes on a connection reach one end.
+    case streamBytes(connection: Int, toServer: Bool, bytes: Bytes)
+    /// The other end closed (`failed`: reset) — after the bytes it sent before.
+    case streamEnd(connection: Int, toServer: Bool, failed: Bool)
     /// The scenario's timeline entry at this index.
     case action(Int)
     /// Liveness: do the liveness checkers hold yet?

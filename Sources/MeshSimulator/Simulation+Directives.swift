@@ -12,8 +12,20 @@ extension Simulation {
             case .setTimer(let timer, let at):
                 trace.mix(2); trace.mix(node); mixTimer(timer); trace.mix(UInt64(at.nanoseconds))
                 queue.push(max(now, at.nanoseconds), .timer(node: node, life: nodes[node].life, timer))
-            case .openStream(let stream, let to, let payload):
-                openStream(stream, from: node, to: to, payload: payload)
+            case .openStream(let stream, let to):
+                trace.mix(3); trace.mix(node); trace.mix(stream.value)
+                openStream(stream, from: node, to: to)
+            case .writeStream(let stream, let bytes):
+                trace.mix(20); trace.mix(node); trace.mix(stream.value); trace.mix(bytes)
+                writeStream(stream, from: node, bytes)
+            case .closeStream(let stream):
+                trace.mix(21); trace.mix(node); trace.mix(stream.value)
+                closeStream(stream, from: node)
+            case .append, .sync:
+                // No machine writes the log yet; the simulated disk arrives with its layer.
+                violation("\(timestamp) \(nodes[node].name) wrote to a log, and this scenario gives it no disk")
+            case .startAgent, .stopAgent, .reply:
+                break
             case .persistIncarnation(let incarnation):
                 trace.mix(4); trace.mix(node); trace.mix(incarnation)
                 persist(incarnation, at: node)
@@ -25,17 +37,22 @@ extension Simulation {
     }
 
     func mixTimer(_ timer: TimerID) {
-        switch timer {
-        case .probe: trace.mix(10)
-        case .probeTimeout(let s): trace.mix(11); trace.mix(UInt64(s))
-        case .probeDeadline(let s): trace.mix(12); trace.mix(UInt64(s))
-        case .relayTimeout(let s): trace.mix(13); trace.mix(UInt64(s))
-        case .gossip: trace.mix(14)
-        case .pushPull: trace.mix(15)
-        case .reconnect: trace.mix(16)
-        case .join: trace.mix(17)
-        case .suspicion(let name): trace.mix(18); trace.mix(name)
-        case .reap: trace.mix(19)
+        trace.mix(timer.generation)
+        switch timer.purpose {
+        case .streamDeadline(let stream): trace.mix(9); trace.mix(stream.value)
+        case .membership(let purpose):
+            switch purpose {
+            case .probe: trace.mix(10)
+            case .probeTimeout(let s): trace.mix(11); trace.mix(UInt64(s))
+            case .probeDeadline(let s): trace.mix(12); trace.mix(UInt64(s))
+            case .relayTimeout(let s): trace.mix(13); trace.mix(UInt64(s))
+            case .gossip: trace.mix(14)
+            case .pushPull: trace.mix(15)
+            case .reconnect: trace.mix(16)
+            case .join: trace.mix(17)
+            case .suspicion(let name): trace.mix(18); trace.mix(name)
+            case .reap: trace.mix(19)
+            }
         }
     }
 }

@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 /// Faults of a node: crash (the process is gone), restart, pause (nothing runs) and starvation
 /// (its failure detector handles answers late).
@@ -8,6 +8,7 @@ extension Simulation {
         let incarnation = instance.incarnation
         nodes[victim].instance = nil
         nodes[victim].life += 1
+        resetStreams(of: victim)
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
         notify { $0.nodeCrashed(victim, incarnation: incarnation, world: self) }

@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 /// The network: one link model for every pair of nodes (delay with uniform jitter, loss,
 /// duplication) and partitions between groups of nodes.

@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 extension Simulation {
     /// Runs the scenario to its end and returns the report.
@@ -65,8 +65,12 @@ extension Simulation {
             guard nodes[node].life == life, nodes[node].instance != nil else { return }
             if deferIfPaused(node, kind) { return }
             apply(node, nodes[node].instance!.timerFired(timer, at: moment))
-        case .stream(let event):
-            process(event)
+        case .streamConnect(let connection, let server):
+            streamConnectArrived(connection, server: server)
+        case .streamBytes(let connection, let toServer, let bytes):
+            streamBytesArrived(connection, toServer: toServer, bytes)
+        case .streamEnd(let connection, let toServer, let failed):
+            streamEndArrived(connection, toServer: toServer, failed: failed)
         case .action(let index):
             if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
         case .livenessCheck:

@@ -1,60 +1,178 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
-/// Something that happens to a stream (push-pull over TCP in the real node). Every stream event
-/// and its processing lives in this file.
-enum StreamEvent {
-    /// A stream request reaches `to`; the reply goes back to `from` in its life `fromLife`.
-    case request(to: Int, from: Int, fromLife: Int, stream: StreamID, payload: Bytes)
-    case reply(node: Int, life: Int, stream: StreamID, payload: Bytes)
-    case failed(node: Int, life: Int, stream: StreamID)
+/// One simulated TCP connection between two nodes' streams.
+///
+/// The model: connecting takes one round trip; bytes in each direction are serialized at the
+/// link's bandwidth (so a big transfer takes longer) and then take one link delay; a partition
+/// stalls a connection (bytes sent across it are lost, and the core's deadline ends the stream, as a
+/// client timeout would); a crash resets it (the other end hears of it one link delay later, unless
+/// the link is cut); a closed end lets the other end read the bytes in flight, then the close.
+struct SimConnection {
+    struct End {
+        var node: Int
+        var life: Int
+        var stream: StreamID
+    }
+    var client: End
+    var server: End?
+    /// Bytes the client wrote before the server accepted.
+    var pendingToServer: [Bytes] = []
+    /// When each direction's link is free again (bandwidth serialization).
+    var freeToServerAt: Int64 = 0
+    var freeToClientAt: Int64 = 0
+    /// When the last delivery in each direction arrives: TCP keeps order, so nothing overtakes it.
+    var lastArrivalToServerAt: Int64 = 0
+    var lastArrivalToClientAt: Int64 = 0
+
+    /// The arrival time of the next delivery in one direction, never before the previous one.
+    mutating func arrival(_ at: Int64, toServer: Bool) -> Int64 {
+        if toServer {
+            lastArrivalToServerAt = max(lastArrivalToServerAt, at)
+            return lastArrivalToServerAt
+        }
+        lastArrivalToClientAt = max(lastArrivalToClientAt, at)
+        return lastArrivalToClientAt
+    }
+    var isClientClosed = false
+    var isServerClosed = false
 }
 
-/// Streams: a connect round trip, then the request; the reply one delay later. Reliable; they fail
-/// after the stream timeout when the peer is cut off, or after one delay when its process is gone.
 extension Simulation {
-    /// The `openStream` directive of `node`.
-    func openStream(_ stream: StreamID, from node: Int, to: Address, payload: Bytes) {
-        trace.mix(3); trace.mix(node); trace.mix(stream.value); trace.mix(payload)
-        notify { $0.streamBytesSent(payload.count, opening: true, node: node, world: self) }
-        let life = nodes[node].life
-        guard let destination = indexByAddress[to], !isBlocked(node, destination) else {
-            queue.push(now + scenario.settings.streamTimeout, .stream(.failed(node: node, life: life, stream: stream)))
-            return
-        }
-        // Connect (one round trip), then the request.
-        queue.push(now + 3 * linkDelay(), .stream(.request(to: destination, from: node, fromLife: life, stream: stream, payload: payload)))
+    /// Bytes per second on a simulated link: 1 Gbit/s.
+    static let streamBandwidthBytesPerSecond: Int64 = 125_000_000
+    /// Extra time to set up a connection, beyond its round trip (kernel, accept queue).
+    static let streamConnectOverhead: Nanoseconds = 100_000
+
+    func connectionKey(_ node: Int, _ stream: StreamID) -> UInt64 {
+        UInt64(node) << 48 | (stream.isInbound ? 1 << 47 : 0) | stream.value & 0x7FFF_FFFF_FFFF
     }
 
-    func process(_ event: StreamEvent) {
-        switch event {
-        case .request(let to, let from, let fromLife, let stream, let payload):
-            handleStreamRequest(event, to: to, from: from, fromLife: fromLife, stream: stream, payload: payload)
-        case .reply(let node, let life, let stream, let payload):
-            guard nodes[node].life == life, nodes[node].instance != nil else { return }
-            if deferIfPaused(node, .stream(event)) { return }
-            trace.mix(UInt64(now)); trace.mix(node); trace.mix(payload)
-            apply(node, nodes[node].instance!.streamReplied(stream, reply: payload, at: moment))
-        case .failed(let node, let life, let stream):
-            guard nodes[node].life == life, nodes[node].instance != nil else { return }
-            if deferIfPaused(node, .stream(event)) { return }
-            apply(node, nodes[node].instance!.streamFailed(stream, at: moment))
+    // MARK: Directives
+
+    func openStream(_ stream: StreamID, from node: Int, to: Address) {
+        notify { $0.streamOpened(node: node, world: self) }
+        nextConnection += 1
+        let id = nextConnection
+        connections[id] = SimConnection(client: .init(node: node, life: nodes[node].life, stream: stream))
+        connectionByEnd[connectionKey(node, stream)] = id
+        guard let destination = indexByAddress[to] else {
+            queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: false, failed: true))
+            return
+        }
+        if isBlocked(node, destination) { return }   // the connect is lost; the core's deadline ends it
+        queue.push(now + 2 * linkDelay() + Simulation.streamConnectOverhead, .streamConnect(connection: id, server: destination))
+    }
+
+    func writeStream(_ stream: StreamID, from node: Int, _ bytes: Bytes) {
+        guard let id = connectionByEnd[connectionKey(node, stream)], var c = connections[id] else { return }
+        notify { $0.streamBytesSent(bytes.count, node: node, world: self) }
+        let toServer = c.client.node == node && c.client.stream == stream
+        if toServer && c.server == nil {
+            c.pendingToServer.append(bytes)
+            connections[id] = c
+            return
+        }
+        transmit(bytes, on: id, toServer: toServer)
+    }
+
+    func closeStream(_ stream: StreamID, from node: Int) {
+        guard let id = connectionByEnd.removeValue(forKey: connectionKey(node, stream)), var c = connections[id] else { return }
+        let toServer = c.client.node == node && c.client.stream == stream
+        if toServer { c.isClientClosed = true } else { c.isServerClosed = true }
+        connections[id] = c
+        if c.server == nil {
+            connections.removeValue(forKey: id)   // never accepted: nothing reaches anyone
+            return
+        }
+        if reapIfDone(id) { return }
+        let freeAt = toServer ? c.freeToServerAt : c.freeToClientAt
+        let at = c.arrival(max(now, freeAt) + linkDelay(), toServer: toServer)
+        connections[id] = c
+        queue.push(at, .streamEnd(connection: id, toServer: toServer, failed: false))
+    }
+
+    private func transmit(_ bytes: Bytes, on id: Int, toServer: Bool) {
+        guard var c = connections[id], let server = c.server else { return }
+        let (from, to) = toServer ? (c.client.node, server.node) : (server.node, c.client.node)
+        if isBlocked(from, to) { return }   // lost: the stream stalls until a deadline ends it
+        let serialization = Int64(bytes.count) * 1_000_000_000 / Simulation.streamBandwidthBytesPerSecond
+        let start = max(now, toServer ? c.freeToServerAt : c.freeToClientAt)
+        if toServer { c.freeToServerAt = start + serialization } else { c.freeToClientAt = start + serialization }
+        let at = c.arrival(start + serialization + linkDelay(), toServer: toServer)
+        connections[id] = c
+        queue.push(at, .streamBytes(connection: id, toServer: toServer, bytes: bytes))
+    }
+
+    // MARK: Events
+
+    func streamConnectArrived(_ id: Int, server node: Int) {
+        guard var c = connections[id] else { return }
+        guard nodes[node].instance != nil else {
+            // Nobody listens: a reset comes back.
+            queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: false, failed: true))
+            return
+        }
+        if deferIfPaused(node, .streamConnect(connection: id, server: node)) { return }
+        nodes[node].nextInbound += 1
+        let stream = StreamID.inbound(nodes[node].nextInbound)
+        c.server = .init(node: node, life: nodes[node].life, stream: stream)
+        let pending = c.pendingToServer
+        c.pendingToServer = []
+        connections[id] = c
+        connectionByEnd[connectionKey(node, stream)] = id
+        trace.mix(UInt64(now)); trace.mix(node); trace.mix(6)
+        apply(node, nodes[node].instance!.handle(.streamAccepted(stream, from: nodes[c.client.node].address), at: moment))
+        for bytes in pending { transmit(bytes, on: id, toServer: true) }
+        if c.isClientClosed, var current = connections[id] {
+            let at = current.arrival(max(now, current.freeToServerAt) + linkDelay(), toServer: true)
+            connections[id] = current
+            queue.push(at, .streamEnd(connection: id, toServer: true, failed: false))
         }
     }
 
-    func handleStreamRequest(_ event: StreamEvent, to: Int, from: Int, fromLife: Int, stream: StreamID, payload: Bytes) {
-        guard nodes[to].instance != nil else {
-            queue.push(now + linkDelay(), .stream(.failed(node: from, life: fromLife, stream: stream)))
-            return
-        }
-        if deferIfPaused(to, .stream(event)) { return }
-        trace.mix(UInt64(now)); trace.mix(to); trace.mix(payload)
-        let (reply, directives) = nodes[to].instance!.handleStreamRequest(payload, from: nodes[from].address, at: moment)
-        apply(to, directives)
-        if let reply, !isBlocked(to, from) {
-            notify { $0.streamBytesSent(reply.count, opening: false, node: to, world: self) }
-            queue.push(now + linkDelay(), .stream(.reply(node: from, life: fromLife, stream: stream, payload: reply)))
-        } else {
-            queue.push(now + scenario.settings.streamTimeout, .stream(.failed(node: from, life: fromLife, stream: stream)))
+    func streamBytesArrived(_ id: Int, toServer: Bool, _ bytes: Bytes) {
+        guard let c = connections[id], let end = toServer ? c.server : c.client else { return }
+        guard nodes[end.node].life == end.life, nodes[end.node].instance != nil else { return }
+        if deferIfPaused(end.node, .streamBytes(connection: id, toServer: toServer, bytes: bytes)) { return }
+        if toServer ? c.isServerClosed : c.isClientClosed { return }
+        trace.mix(UInt64(now)); trace.mix(end.node); trace.mix(bytes)
+        apply(end.node, nodes[end.node].instance!.handle(.streamData(end.stream, bytes), at: moment))
+    }
+
+    func streamEndArrived(_ id: Int, toServer: Bool, failed: Bool) {
+        guard let c = connections[id], let end = toServer ? c.server : c.client else { return }
+        defer { reapIfDone(id) }
+        guard nodes[end.node].life == end.life, nodes[end.node].instance != nil else { return }
+        if toServer ? c.isServerClosed : c.isClientClosed { return }
+        if deferIfPaused(end.node, .streamEnd(connection: id, toServer: toServer, failed: failed)) { return }
+        connectionByEnd.removeValue(forKey: connectionKey(end.node, end.stream))
+        trace.mix(UInt64(now)); trace.mix(end.node); trace.mix(failed ? 8 : 7)
+        let input: Input = failed ? .streamFailed(end.stream) : .streamClosed(end.stream)
+        apply(end.node, nodes[end.node].instance!.handle(input, at: moment))
+    }
+
+    /// Forgets a connection both of whose ends are closed or gone with a crash.
+    @discardableResult
+    func reapIfDone(_ id: Int) -> Bool {
+        guard let c = connections[id] else { return true }
+        let clientGone = c.isClientClosed || nodes[c.client.node].life != c.client.life
+        let serverGone = c.server.map { c.isServerClosed || nodes[$0.node].life != $0.life } ?? true
+        guard clientGone && serverGone else { return false }
+        connections.removeValue(forKey: id)
+        return true
+    }
+
+    /// A crashed node's connections reset: each other end hears it one link delay later, unless the
+    /// link is cut (then its own deadline ends the stream).
+    func resetStreams(of victim: Int) {
+        for id in connections.keys.sorted() {
+            guard let c = connections[id] else { continue }
+            if c.client.node == victim, let server = c.server, !c.isServerClosed, !isBlocked(victim, server.node) {
+                queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: true, failed: true))
+            } else if c.server?.node == victim, !c.isClientClosed, !isBlocked(victim, c.client.node) {
+                queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: false, failed: true))
+            }
+            reapIfDone(id)
         }
     }
 }

@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 /// The scenario's timeline: each action at its instant, and the two that are not faults (a node
 /// announces new metadata; a node leaves gracefully).

@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 /// One deterministic run of a scenario: N `NodeInstance`s (the code that ships) wired through a
 /// simulated network on a virtual clock, with faults from the scenario's timeline.
@@ -29,6 +29,8 @@ public final class Simulation {
         var lagMax: Int64 = 0
         var lagFreeAt: Int64 = 0
         var metaVersion: UInt32 = 0
+        /// The id of the last inbound stream this node accepted.
+        var nextInbound: UInt64 = 0
     }
 
     /// The scenario being run.
@@ -57,6 +59,10 @@ public final class Simulation {
     var convergedAt: Int64?
     var convergenceFailed = false
     var eventsProcessed = 0
+    /// Open simulated connections by id, and by (node, stream) end (see Simulation+Streams.swift).
+    var connections: [Int: SimConnection] = [:]
+    var connectionByEnd: [UInt64: Int] = [:]
+    var nextConnection = 0
     let keyring: Keyring?
     static let wallClockOrigin: Int64 = 1_767_225_600_000   // 2026-01-01, for wall-clock fields only
 

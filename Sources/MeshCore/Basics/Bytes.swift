@@ -49,6 +49,10 @@ public enum DecodeError: Error, Equatable, Sendable {
     case oversized
     case malformed
     case unknownMessageType(UInt8)
+    /// A member name that breaks the name rule (`MemberName`).
+    case badName
+    /// A counter (incarnation) above `WireLimits.counterMax`.
+    case counterOutOfRange
 }
 
 /// Reads what `ByteWriter` writes, checking every length against what is left and a limit.

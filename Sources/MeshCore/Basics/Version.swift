@@ -1,8 +1,38 @@
 /// The mesh's release version and the range of wire protocol versions it speaks.
 public enum MeshVersion {
     public static let release = "0.1.0"
-    /// Wire protocol version this build writes.
-    public static let protocolCurrent: UInt8 = 1
-    /// Oldest wire protocol version this build still reads.
-    public static let protocolMinimum: UInt8 = 1
+    /// Wire protocol version this build writes. 2: the datagram header carries a version range and
+    /// push-pull carries the sender's range (version 1 carried one version byte).
+    public static let protocolCurrent: UInt8 = 2
+    /// Oldest wire protocol version this build still reads and writes compatibly.
+    public static let protocolMinimum: UInt8 = 2
+    /// This build's range, as it travels in every datagram header and push-pull.
+    public static let protocolRange = ProtocolRange(minimum: protocolMinimum, current: protocolCurrent)
+}
+
+/// A sender's wire protocol versions: the oldest it still speaks and the one it writes.
+///
+/// A sender whose range is `minimum...current` writes bytes that every version in that range can
+/// read (a newer version only adds message kinds, which older readers skip and count). Two nodes
+/// talk when their ranges overlap; otherwise each drops the other's input, counted by reason.
+public struct ProtocolRange: Equatable, Sendable, CustomStringConvertible {
+    /// Oldest protocol version the sender still speaks.
+    public var minimum: UInt8
+    /// Protocol version the sender writes.
+    public var current: UInt8
+
+    /// A range; `minimum > current` is a malformed range, which overlaps nothing.
+    public init(minimum: UInt8, current: UInt8) {
+        self.minimum = minimum; self.current = current
+    }
+
+    /// True when `minimum ≤ current`: a range any honest sender can have.
+    public var isWellFormed: Bool { minimum <= current }
+
+    /// True when both ranges are well formed and share at least one version.
+    public func overlaps(_ other: ProtocolRange) -> Bool {
+        isWellFormed && other.isWellFormed && minimum <= other.current && other.minimum <= current
+    }
+
+    public var description: String { "\(minimum)-\(current)" }
 }

@@ -54,6 +54,11 @@ public struct MembershipSettings: Sendable, Equatable {
     public var streamsInFlightMax: Int
     /// The shell gives up on a stream after this long (connect + exchange).
     public var streamTimeout: Nanoseconds
+    /// Members one node keeps (itself excluded; dead and left ones count until they are forgotten).
+    /// A new member past it is dropped and counted (`memberTableFull`); known members keep updating.
+    /// 16,384 holds a 10,000-node mesh with its recently dead, and a full table's push-pull state
+    /// (16,385 entries of at most 596 bytes, about 9.8 MB) still fits one stream frame (16 MiB).
+    public var membersMax: Int = 16_384
 
     /// The named presets.
     public enum Preset: String, CaseIterable, Sendable {

@@ -1,5 +1,9 @@
 /// Binary encoding of messages: `[kind u8][body length varint][body]`, integers big-endian,
-/// incarnations as varints, names as one-byte-length UTF-8.
+/// counters (incarnations) as varints, names as one-byte-length UTF-8.
+///
+/// The length prefix is what makes the wire evolvable: a reader skips the body of a kind it does
+/// not know (`decodeEntry`). A body that holds a bad name or an out-of-range counter is skipped the
+/// same way, with its own reason; a body whose bytes do not parse spoils the whole datagram.
 public enum MessageCodec {
     /// Appends one message with its kind and length prefix.
     public static func encode(_ message: Message, into writer: inout ByteWriter) {
@@ -32,6 +36,7 @@ public enum MessageCodec {
         case .leave(let l):
             w.varint(l.incarnation); w.shortString(l.name)
         case .pushPull(let p):
+            w.u8(p.versions.minimum); w.u8(p.versions.current)
             w.u8(p.join ? 1 : 0)
             w.varint(UInt64(p.members.count))
             for m in p.members {
@@ -41,25 +46,58 @@ public enum MessageCodec {
         }
     }
 
-    /// Reads one message; the reader ends just past it. Trailing bytes inside a body are
-    /// malformed (a newer peer must add a new kind, not grow an old one silently).
+    /// Reads one message; the reader ends just past it. Any problem, an unknown kind included,
+    /// is thrown (a stream frame holds exactly one message this build must understand). Trailing
+    /// bytes inside a body are malformed: a newer peer adds a new kind, it never grows an old one.
     public static func decode(from reader: inout ByteReader) throws(DecodeError) -> Message {
+        let (rawKind, bodyReader) = try entry(from: &reader)
+        var body = bodyReader
+        guard let kind = Message.Kind(rawValue: rawKind) else { throw .unknownMessageType(rawKind) }
+        return try decodeWhole(kind, from: &body)
+    }
+
+    /// Reads one message of a compound packet; the reader ends just past it. A message this build
+    /// cannot take (an unknown kind, a bad name, a counter out of range) is skipped thanks to its
+    /// length prefix and returned as a failure with its reason; the caller counts it and goes on.
+    /// Bytes that do not parse are thrown: nothing after them can be trusted.
+    public static func decodeEntry(from reader: inout ByteReader) throws(DecodeError) -> Result<Message, DropReason> {
+        let (rawKind, bodyReader) = try entry(from: &reader)
+        var body = bodyReader
+        guard let kind = Message.Kind(rawValue: rawKind) else { return .failure(.unknownMessageType) }
+        do throws(DecodeError) {
+            return .success(try decodeWhole(kind, from: &body))
+        } catch {
+            switch error {
+            case .badName, .counterOutOfRange: return .failure(DropReason(error))
+            case .truncated, .oversized, .malformed, .unknownMessageType: throw error
+            }
+        }
+    }
+
+    /// Reads a kind and a length prefix; returns the kind and a reader over exactly the body.
+    static func entry(from reader: inout ByteReader) throws(DecodeError) -> (UInt8, ByteReader) {
         let rawKind = try reader.u8()
         let length = try reader.varint()
         guard length <= UInt64(reader.remaining) else { throw .truncated }
-        let bodyEnd = reader.offset + Int(length)
-        var body = ByteReader(reader.bytes, offset: reader.offset, end: bodyEnd)
+        let body = ByteReader(reader.bytes, offset: reader.offset, end: reader.offset + Int(length))
         _ = try reader.raw(Int(length))
-        guard let kind = Message.Kind(rawValue: rawKind) else { throw .unknownMessageType(rawKind) }
+        return (rawKind, body)
+    }
+
+    static func decodeWhole(_ kind: Message.Kind, from body: inout ByteReader) throws(DecodeError) -> Message {
         let message = try decodeBody(kind, from: &body)
         guard body.isAtEnd else { throw .malformed }
         return message
     }
 
+    /// A member name: a one-byte length of at most `nameBytesMax`, then bytes within the name
+    /// rule (`MemberName`), checked before they become a `String`.
     static func name(_ r: inout ByteReader) throws(DecodeError) -> String {
-        let s = try r.shortString(limit: WireLimits.nameBytesMax)
-        guard !s.isEmpty else { throw .malformed }
-        return s
+        let length = Int(try r.u8())
+        guard length <= WireLimits.nameBytesMax else { throw .oversized }
+        let bytes = try r.raw(length)
+        guard !bytes.isEmpty, bytes.allSatisfy(MemberName.isAllowed) else { throw .badName }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func decodeBody(_ kind: Message.Kind, from r: inout ByteReader) throws(DecodeError) -> Message {
@@ -76,38 +114,52 @@ public enum MessageCodec {
             let target = try name(&r)
             return .pingRequest(PingRequest(sequence: sequence, target: target, targetAddress: try r.address()))
         case .alive:
-            let incarnation = try r.varint()
+            let incarnation = try r.counter()
             let n = try name(&r)
             let address = try r.address()
             return .alive(Alive(incarnation: incarnation, name: n, address: address,
                                 meta: try r.blob(limit: WireLimits.metaBytesMax)))
         case .suspect, .dead:
-            let incarnation = try r.varint()
+            let incarnation = try r.counter()
             let n = try name(&r)
             let accusation = Accusation(incarnation: incarnation, name: n, from: try name(&r))
             return kind == .suspect ? .suspect(accusation) : .dead(accusation)
         case .leave:
-            let incarnation = try r.varint()
+            let incarnation = try r.counter()
             return .leave(Leave(incarnation: incarnation, name: try name(&r)))
         case .pushPull:
-            let flag = try r.u8()
-            guard flag <= 1 else { throw .malformed }
-            let count = try r.varint()
-            guard count <= UInt64(WireLimits.pushPullMembersMax) else { throw .oversized }
-            // Each entry takes at least 10 bytes: refuse counts the bytes cannot hold before allocating.
-            guard count * 10 <= UInt64(r.remaining) else { throw .truncated }
-            var members: [MemberState] = []
-            members.reserveCapacity(Int(count))
-            for _ in 0..<count {
-                let n = try name(&r)
-                let address = try r.address()
-                let incarnation = try r.varint()
-                guard let status = MemberStatus(rawValue: try r.u8()) else { throw .malformed }
-                let meta = try r.blob(limit: WireLimits.metaBytesMax)
-                members.append(MemberState(name: n, address: address, incarnation: incarnation,
-                                           status: status, meta: meta))
-            }
-            return .pushPull(PushPull(join: flag == 1, members: members))
+            return .pushPull(try decodePushPull(from: &r))
         }
+    }
+
+    static func decodePushPull(from r: inout ByteReader) throws(DecodeError) -> PushPull {
+        let versions = ProtocolRange(minimum: try r.u8(), current: try r.u8())
+        let flag = try r.u8()
+        guard flag <= 1 else { throw .malformed }
+        let count = try r.varint()
+        guard count <= UInt64(WireLimits.pushPullMembersMax) else { throw .oversized }
+        // Each entry takes at least 10 bytes: refuse counts the bytes cannot hold before allocating.
+        guard count * 10 <= UInt64(r.remaining) else { throw .truncated }
+        var members: [MemberState] = []
+        members.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            let n = try name(&r)
+            let address = try r.address()
+            let incarnation = try r.counter()
+            guard let status = MemberStatus(rawValue: try r.u8()) else { throw .malformed }
+            let meta = try r.blob(limit: WireLimits.metaBytesMax)
+            members.append(MemberState(name: n, address: address, incarnation: incarnation,
+                                       status: status, meta: meta))
+        }
+        return PushPull(versions: versions, join: flag == 1, members: members)
+    }
+}
+
+extension ByteReader {
+    /// A varint counter (an incarnation; later epochs and attempts) of at most `WireLimits.counterMax`.
+    mutating func counter() throws(DecodeError) -> UInt64 {
+        let value = try varint()
+        guard value <= WireLimits.counterMax else { throw .counterOutOfRange }
+        return value
     }
 }

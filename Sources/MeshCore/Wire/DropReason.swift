@@ -7,9 +7,10 @@ public enum DropReason: String, CaseIterable, Sendable, Comparable, Error {
     case oversized
     /// A field holds an impossible value.
     case malformed
-    /// A message kind this build does not know.
+    /// A message kind this build does not know (a newer sender's): that message is skipped, the
+    /// rest of its datagram is handled.
     case unknownMessageType
-    /// A wire protocol version outside the range this build reads.
+    /// A datagram whose sender's protocol range does not overlap this build's.
     case unsupportedVersion
     /// Another mesh's cluster label.
     case wrongLabel
@@ -25,6 +26,19 @@ public enum DropReason: String, CaseIterable, Sendable, Comparable, Error {
     case tooManyMessages
     /// A message that makes no sense here (for example a push-pull inside a datagram).
     case unexpectedMessage
+    /// A member name that breaks the name rule (letters, digits, `-_.`, 1 to 64 bytes): that
+    /// message (or the whole push-pull) is dropped, so no control character reaches a log or terminal.
+    case badName
+    /// A counter (incarnation) in the top half of its range, above `WireLimits.counterMax`: that
+    /// message (or the whole push-pull) is dropped.
+    case counterOutOfRange
+    /// A push-pull from a member whose protocol range does not overlap ours: refused, not merged.
+    case incompatibleVersion
+    /// A new member while the member table holds `MembershipSettings.membersMax`: not added.
+    case memberTableFull
+    /// An ack, nack or indirect ack from an address that could not have sent it (neither the probed
+    /// member nor a relay asked for that probe): a replayed or forged answer.
+    case unexpectedAnswer
 
     public static func < (lhs: DropReason, rhs: DropReason) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -34,6 +48,8 @@ public enum DropReason: String, CaseIterable, Sendable, Comparable, Error {
         case .oversized: self = .oversized
         case .malformed: self = .malformed
         case .unknownMessageType: self = .unknownMessageType
+        case .badName: self = .badName
+        case .counterOutOfRange: self = .counterOutOfRange
         }
     }
 }

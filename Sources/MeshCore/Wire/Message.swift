@@ -86,10 +86,15 @@ public struct MemberState: Equatable, Sendable {
 }
 
 /// Full-state anti-entropy exchange, over a stream. `join` marks the first exchange of a new member.
+/// `versions` is the sender's protocol range: a state from a sender whose range does not overlap
+/// ours is refused (`incompatibleVersion`), never merged.
 public struct PushPull: Equatable, Sendable {
+    public var versions: ProtocolRange
     public var join: Bool
     public var members: [MemberState]
-    public init(join: Bool, members: [MemberState]) { self.join = join; self.members = members }
+    public init(versions: ProtocolRange = MeshVersion.protocolRange, join: Bool, members: [MemberState]) {
+        self.versions = versions; self.join = join; self.members = members
+    }
 }
 
 /// Every membership message. The raw values of `Message.Kind` are wire protocol: append only.
@@ -105,7 +110,8 @@ public enum Message: Equatable, Sendable {
     case leave(Leave)
     case pushPull(PushPull)
 
-    /// Wire tags. Append only: a number once used keeps its meaning forever.
+    /// Wire tags. Append only: a number once used keeps its meaning forever. A reader skips (and
+    /// counts) a tag it does not know, so a newer build may add kinds without a new minimum version.
     public enum Kind: UInt8, Sendable {
         case ping = 1
         case ack = 2

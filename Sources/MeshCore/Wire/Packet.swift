@@ -1,22 +1,38 @@
-/// Datagram framing and authentication.
+/// Datagram framing and authentication, protocol version 2.
 ///
 /// ```
-/// [version u8][flags u8][label hash u32][tag 16 bytes, when flags & authenticated][messages…]
+/// offset  size  field
+///      0     1  protocol minimum: the oldest version the sender speaks
+///      1     1  protocol current: the version the sender writes
+///      2     1  flags: 0x01 authenticated; any other bit set is malformed
+///      3     4  cluster label hash (FNV-1a, 32 bits, big-endian)
+///      7    16  tag, present only when flags & 0x01
+///  7 or 23   …  messages, each [kind u8][body length varint][body], until the end
 /// ```
+/// A datagram is read when the sender's range `minimum...current` overlaps this codec's; otherwise
+/// it is dropped as `unsupportedVersion`. A version-1 datagram (`[version 1][flags]…`) reads as the
+/// range 1...0 or 1...1 and is refused that way. Every later version keeps these first 7 bytes.
+///
 /// The tag is HMAC-SHA-256 under the keyring's primary key, truncated to 16 bytes (RFC 4231 §4.7),
-/// over the 6 header bytes and the messages. Only the label's 32-bit FNV-1a hash travels: it keeps
-/// two meshes apart even without keys, and with keys a wrong label is told apart from a bad key.
-/// Messages follow one another until the end (more than one is a compound packet).
+/// over the 7 header bytes and the messages. Only the label's 32-bit hash travels: it keeps two
+/// meshes apart even without keys, and with keys a wrong label is told apart from a bad key.
+/// More than one message makes a compound packet; a message of a kind this build does not know is
+/// skipped (its length prefix says how far) and counted, and the others are still handled.
 public struct PacketCodec: Sendable {
-    public static let headerBytes = 6
+    /// Header bytes before the tag.
+    public static let headerBytes = 7
     static let authenticatedFlag: UInt8 = 0x01
 
     public let keyring: Keyring?
     public let labelHash: UInt32
+    /// The range written into every sealed datagram and required to overlap in every opened one.
+    public let versions: ProtocolRange
 
-    public init(keyring: Keyring?, label: String) {
+    /// A codec for `label`; `versions` is this build's range except in tests that play another build.
+    public init(keyring: Keyring?, label: String, versions: ProtocolRange = MeshVersion.protocolRange) {
         self.keyring = keyring
         self.labelHash = PacketCodec.hashLabel(label)
+        self.versions = versions
     }
 
     /// FNV-1a, 32 bits: fixed and documented, so every build agrees.
@@ -39,7 +55,8 @@ public struct PacketCodec: Sendable {
     public func seal(payload: Bytes) -> Bytes {
         precondition(payload.count <= payloadBytesMax, "payload of \(payload.count) bytes")
         var w = ByteWriter(capacity: overheadBytes + payload.count)
-        w.u8(MeshVersion.protocolCurrent)
+        w.u8(versions.minimum)
+        w.u8(versions.current)
         w.u8(keyring == nil ? 0 : PacketCodec.authenticatedFlag)
         w.u32(labelHash)
         if let keyring {
@@ -49,17 +66,16 @@ public struct PacketCodec: Sendable {
         return w.bytes
     }
 
-    /// Checks framing, label and tag; returns the range of the messages, or why the datagram is dropped.
+    /// Checks framing, versions, label and tag; returns the range of the messages, or why the
+    /// datagram is dropped.
     public func open(_ datagram: Bytes) -> Result<Range<Int>, DropReason> {
         guard datagram.count <= WireLimits.datagramBytesMax else { return .failure(.oversized) }
         guard datagram.count >= PacketCodec.headerBytes else { return .failure(.truncated) }
-        let version = datagram[0]
-        guard version >= MeshVersion.protocolMinimum && version <= MeshVersion.protocolCurrent else {
-            return .failure(.unsupportedVersion)
-        }
-        let flags = datagram[1]
+        let sender = ProtocolRange(minimum: datagram[0], current: datagram[1])
+        guard sender.overlaps(versions) else { return .failure(.unsupportedVersion) }
+        let flags = datagram[2]
         guard flags & ~PacketCodec.authenticatedFlag == 0 else { return .failure(.malformed) }
-        let hash = UInt32(datagram[2]) << 24 | UInt32(datagram[3]) << 16 | UInt32(datagram[4]) << 8 | UInt32(datagram[5])
+        let hash = UInt32(datagram[3]) << 24 | UInt32(datagram[4]) << 16 | UInt32(datagram[5]) << 8 | UInt32(datagram[6])
         guard hash == labelHash else { return .failure(.wrongLabel) }
         let tagged = flags & PacketCodec.authenticatedFlag != 0
         guard let keyring else {
@@ -75,19 +91,29 @@ public struct PacketCodec: Sendable {
         return .success(tagEnd..<datagram.count)
     }
 
-    /// Decodes every message of an opened datagram, at most `messagesPerDatagramMax`.
-    public static func messages(in datagram: Bytes, range: Range<Int>) -> Result<[Message], DropReason> {
+    /// Decodes the messages of an opened datagram, at most `messagesPerDatagramMax` (skipped ones
+    /// included). Each message skipped (unknown kind, bad name, counter out of range) is counted
+    /// in `skipped` and the others are returned; bytes that do not parse drop the whole datagram.
+    public static func messages(in datagram: Bytes, range: Range<Int>,
+                                skipped: inout DropCounters) -> Result<[Message], DropReason> {
         var reader = ByteReader(datagram, offset: range.lowerBound, end: range.upperBound)
+        guard !reader.isAtEnd else { return .failure(.truncated) }
         var messages: [Message] = []
+        var reasons: [DropReason] = []
         while !reader.isAtEnd {
-            guard messages.count < WireLimits.messagesPerDatagramMax else { return .failure(.tooManyMessages) }
-            do {
-                messages.append(try MessageCodec.decode(from: &reader))
+            guard messages.count + reasons.count < WireLimits.messagesPerDatagramMax else {
+                return .failure(.tooManyMessages)
+            }
+            do throws(DecodeError) {
+                switch try MessageCodec.decodeEntry(from: &reader) {
+                case .success(let message): messages.append(message)
+                case .failure(let reason): reasons.append(reason)
+                }
             } catch {
                 return .failure(DropReason(error))
             }
         }
-        guard !messages.isEmpty else { return .failure(.truncated) }
+        for reason in reasons { skipped.count(reason) }
         return .success(messages)
     }
 }

@@ -25,10 +25,9 @@ final class Traffic: Measurement {
         if bytes.count > overhead { datagramsByKind[Int(min(bytes[overhead], UInt8(Traffic.kindSlots - 1)))] += 1 }
     }
 
-    func streamBytesSent(_ count: Int, opening: Bool, node: Int, world: Simulation) {
-        if opening { streams += 1 }
-        streamBytes += count
-    }
+    func streamOpened(node: Int, world: Simulation) { streams += 1 }
+
+    func streamBytesSent(_ count: Int, node: Int, world: Simulation) { streamBytes += count }
 
     func report(into report: inout SimulationReport, world: Simulation) {
         let perNodeSecond = 1 / (Double(world.scenario.nodes) * max(Double(world.now) / 1e9, 1e-9))

@@ -1,12 +1,12 @@
 /// Applying membership updates: the ordering rule (higher incarnation wins; at equal incarnation
 /// left > dead > suspect > alive), refutation, and the push-pull merge.
-extension NodeInstance {
+extension Membership {
     mutating func handle(_ message: Message, from sender: Address, now: Instant) {
         switch message {
         case .ping(let ping): handlePing(ping, from: sender, now: now)
-        case .ack(let sequence): handleAck(sequence, now: now)
-        case .nack(let sequence): handleNack(sequence)
-        case .indirectAck(let sequence): handleIndirectAck(sequence, now: now)
+        case .ack(let sequence): handleAck(sequence, from: sender, now: now)
+        case .nack(let sequence): handleNack(sequence, from: sender)
+        case .indirectAck(let sequence): handleIndirectAck(sequence, from: sender)
         case .pingRequest(let request): handlePingRequest(request, from: sender, now: now)
         case .alive(let alive): applyAlive(alive, now: now)
         case .suspect(let accusation):
@@ -62,6 +62,7 @@ extension NodeInstance {
         }
         guard alive.meta.count <= WireLimits.metaBytesMax else { countDrop(.oversized); return }
         guard let index = members.index(of: alive.name) else {
+            guard members.count < settings.membersMax else { countDrop(.memberTableFull); return }
             let member = Member(name: alive.name, address: alive.address, incarnation: alive.incarnation,
                                 status: .alive, meta: alive.meta, statusChangedAt: now)
             members.insert(member)
@@ -161,15 +162,35 @@ extension NodeInstance {
     mutating func refute(_ accusedIncarnation: UInt64) {
         guard accusedIncarnation >= incarnation, !isLeaving else { return }
         if settings.lifeguard { health.apply(1) }
-        bumpIncarnation(above: accusedIncarnation)
-        emit(.event(.refuted(incarnation: incarnation)))
+        if bumpIncarnation(above: accusedIncarnation) { emit(.event(.refuted(incarnation: incarnation))) }
     }
 
-    /// Moves to an incarnation above `floor`, persists it, then announces it.
-    mutating func bumpIncarnation(above floor: UInt64) {
-        incarnation = max(incarnation, floor) + 1
+    /// Moves to an incarnation above `floor`, persists it, then announces it. False, and nothing
+    /// changes, when this node is already at `WireLimits.counterMax` (no newer life to announce).
+    @discardableResult
+    mutating func bumpIncarnation(above floor: UInt64) -> Bool {
+        let next = nextIncarnation(above: floor)
+        guard next > incarnation else { return false }
+        incarnation = next
         emit(.persistIncarnation(incarnation))
         enqueueBroadcast(about: name, .alive(selfAlive))
+        return true
+    }
+
+    /// The incarnation after both ours and `floor`, saturating at `WireLimits.counterMax`: never
+    /// traps, and never leaves the range the wire accepts. Every counter from the wire is at most
+    /// `counterMax` (larger ones are dropped), so refutation stays correct below it; reaching it
+    /// honestly takes 2^63 restarts or refutations.
+    func nextIncarnation(above floor: UInt64) -> UInt64 {
+        let base = max(incarnation, floor)
+        return base < WireLimits.counterMax ? base + 1 : WireLimits.counterMax
+    }
+
+    /// True when a push-pull's sender speaks a protocol version we speak; else counted
+    /// (`incompatibleVersion`) and the state must not be merged.
+    mutating func isCompatible(_ state: PushPull) -> Bool {
+        guard state.versions.overlaps(codec.versions) else { countDrop(.incompatibleVersion); return false }
+        return true
     }
 
     /// Merges a peer's full state. The sender lists itself first; remote suspicions and deaths of

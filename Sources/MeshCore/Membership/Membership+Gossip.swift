@@ -1,5 +1,5 @@
 /// Dissemination: piggy-backed and periodic gossip, push-pull sync, joining and reconnecting.
-extension NodeInstance {
+extension Membership {
     /// How many times each member sends one update: λ · ⌈log10(n + 1)⌉.
     var retransmitLimit: Int {
         let n = Double(upCount + 2)
@@ -82,17 +82,31 @@ extension NodeInstance {
 
     // MARK: Push-pull, join, reconnect
 
+    /// The push-pull state in one stream frame, or nil with the reason counted.
+    mutating func decodePushPull(_ frame: Bytes) -> PushPull? {
+        guard frame.count <= WireLimits.streamFrameBytesMax else { countDrop(.oversized); return nil }
+        var reader = ByteReader(frame)
+        do throws(DecodeError) {
+            let message = try MessageCodec.decode(from: &reader)
+            guard reader.isAtEnd else { countDrop(.malformed); return nil }
+            guard case .pushPull(let state) = message else { countDrop(.unexpectedMessage); return nil }
+            return state
+        } catch {
+            countDrop(DropReason(error))
+            return nil
+        }
+    }
+
     mutating func openSync(to peer: Address) {
         openStream(.sync(peer), to: peer, join: false)
     }
 
     mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) {
         guard streams.count < settings.streamsInFlightMax else { return }
-        nextStream += 1
-        let stream = StreamID(nextStream)
-        streams[stream] = purpose
+        nextExchange += 1
+        streams[nextExchange] = purpose
         let payload = MessageCodec.encode(.pushPull(PushPull(join: join, members: localState())))
-        emit(.openStream(stream, to: peer, payload: payload))
+        emit(.exchange(nextExchange, to: peer, payload: payload))
     }
 
     var pushPullPeriod: Nanoseconds {

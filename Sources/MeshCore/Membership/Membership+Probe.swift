@@ -1,6 +1,6 @@
 /// Failure detection: randomized round-robin probing (SWIM §4.3), indirect probes through k
 /// members with nacks (Lifeguard §IV-A), and the local health multiplier.
-extension NodeInstance {
+extension Membership {
     mutating func probeTick(now: Instant) {
         guard !isLeaving else { return }
         if let index = nextProbeTarget() { startProbe(index, now: now) }
@@ -36,7 +36,7 @@ extension NodeInstance {
     mutating func requestConfirmationProbe(_ memberName: String, now: Instant) {
         if probes.count < settings.probesInFlightMax, let index = members.index(of: memberName) {
             startProbe(index, now: now)
-        } else if pendingConfirmations.count < NodeInstance.pendingConfirmationsMax,
+        } else if pendingConfirmations.count < Self.pendingConfirmationsMax,
                   !pendingConfirmations.contains(memberName) {
             pendingConfirmations.append(memberName)
         }
@@ -81,7 +81,11 @@ extension NodeInstance {
         }
         let request = Message.pingRequest(PingRequest(sequence: sequence, target: probe.target,
                                                       targetAddress: probe.targetAddress))
-        for helper in helpers { sendPacket([request], to: members[index: helper].address) }
+        for helper in helpers {
+            let relay = members[index: helper].address
+            probe.relayAddresses.append(relay)
+            sendPacket([request], to: relay)
+        }
         if settings.lifeguard { probe.nacksExpected = helpers.count }
         probes[sequence] = probe
     }
@@ -93,8 +97,8 @@ extension NodeInstance {
         if settings.lifeguard {
             // Missing nacks mean the helpers could not hear us either: we may be the slow one.
             health.apply(probe.nacksExpected > 0 ? probe.nacksExpected - probe.nacksReceived : 1)
-            if recentlyFailedProbes.count == NodeInstance.recentlyFailedProbesMax { recentlyFailedProbes.removeFirst() }
-            recentlyFailedProbes.append(sequence)
+            if recentlyFailedProbes.count == Self.recentlyFailedProbesMax { recentlyFailedProbes.removeFirst() }
+            recentlyFailedProbes.append((sequence, [probe.targetAddress] + probe.relayAddresses))
         }
         guard let index = members.index(of: probe.target), members[index: index].address == probe.targetAddress,
               members[index: index].status < .dead else { return }
@@ -108,8 +112,11 @@ extension NodeInstance {
         sendPacket([.ack(sequence: ping.sequence)], to: sender)
     }
 
-    mutating func handleAck(_ sequence: UInt32, now: Instant) {
+    /// An ack counts only from where the ping went: the probed member for our probes, the relayed
+    /// target for a relay. Anything else is a replayed or forged answer, dropped and counted.
+    mutating func handleAck(_ sequence: UInt32, from sender: Address, now: Instant) {
         if var probe = probes[sequence] {
+            guard sender == probe.targetAddress else { countDrop(.unexpectedAnswer); return }
             guard !probe.isAcked else { return }
             probe.isAcked = true
             probes[sequence] = probe
@@ -121,37 +128,44 @@ extension NodeInstance {
             if settings.lifeguard && now - probe.sentAt < health.scale(settings.probeTimeout) {
                 health.apply(-1)
             }
-        } else if let relay = relays.removeValue(forKey: sequence) {
+        } else if let relay = relays[sequence] {
+            guard sender == relay.targetAddress else { countDrop(.unexpectedAnswer); return }
+            relays.removeValue(forKey: sequence)
             sendPacket([.indirectAck(sequence: relay.originSequence)], to: relay.origin)
         } else {
-            noteLateAnswer(sequence)
+            noteLateAnswer(sequence, from: sender)
         }
     }
 
-    /// An ack for a probe that already failed: the target answered, this node was too slow to see it.
-    mutating func noteLateAnswer(_ sequence: UInt32) {
-        guard settings.lifeguard, let i = recentlyFailedProbes.firstIndex(of: sequence) else { return }
+    /// An answer to a probe that already failed: the target answered, this node was too slow to
+    /// see it. Only from an address that could have answered that probe.
+    mutating func noteLateAnswer(_ sequence: UInt32, from sender: Address) {
+        guard settings.lifeguard, let i = recentlyFailedProbes.firstIndex(where: { $0.sequence == sequence }) else { return }
+        guard recentlyFailedProbes[i].answerers.contains(sender) else { countDrop(.unexpectedAnswer); return }
         recentlyFailedProbes.remove(at: i)
         health.apply(1)
     }
 
-    mutating func handleIndirectAck(_ sequence: UInt32, now: Instant) {
-        guard var probe = probes[sequence] else { noteLateAnswer(sequence); return }
+    /// An indirect ack or a nack counts only from a relay this node asked for that probe.
+    mutating func handleIndirectAck(_ sequence: UInt32, from sender: Address) {
+        guard var probe = probes[sequence] else { noteLateAnswer(sequence, from: sender); return }
+        guard probe.relayAddresses.contains(sender) else { countDrop(.unexpectedAnswer); return }
         guard !probe.isAcked else { return }
         probe.isAcked = true
         probes[sequence] = probe
     }
 
-    mutating func handleNack(_ sequence: UInt32) {
+    mutating func handleNack(_ sequence: UInt32, from sender: Address) {
         guard var probe = probes[sequence], !probe.isAcked else { return }
-        probe.nacksReceived += 1
+        guard probe.relayAddresses.contains(sender) else { countDrop(.unexpectedAnswer); return }
+        probe.nacksReceived = min(probe.nacksExpected, probe.nacksReceived + 1)
         probes[sequence] = probe
     }
 
     mutating func handlePingRequest(_ request: PingRequest, from origin: Address, now: Instant) {
         guard relays.count < settings.relaysInFlightMax, request.target != name else { return }
         let sequence = nextSequenceNumber()
-        relays[sequence] = Relay(origin: origin, originSequence: request.sequence)
+        relays[sequence] = Relay(origin: origin, originSequence: request.sequence, targetAddress: request.targetAddress)
         sendPacket([.ping(Ping(sequence: sequence, target: request.target, source: name))], to: request.targetAddress)
         let wait = Nanoseconds(Double(settings.probeTimeout) * settings.indirectTimeoutFraction)
         emit(.setTimer(.relayTimeout(sequence), at: now + wait))
