@@ -1,4 +1,3 @@
-import Foundation
 import MeshCore
 import MeshSimulator
 
@@ -76,12 +75,10 @@ extension MeshCommandLine {
 
     /// The scenario parsed again with another seed, so generated faults follow the new seed too.
     static func reseeded(path: String, seed: UInt64, base: Scenario) throws -> Scenario {
-        guard let data = FileManager.default.contents(atPath: path),
-              var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw UsageError("cannot read scenario file '\(path)'")
+        var scenario: Scenario
+        do { scenario = try Scenario.load(path: path, seed: seed) } catch let error as ScenarioError {
+            throw UsageError(error.description)
         }
-        object["seed"] = seed
-        var scenario = try Scenario.parse(try JSONSerialization.data(withJSONObject: object), name: base.name)
         if scenario.preset != base.preset { scenario.apply(preset: base.preset) }
         scenario.settings.lifeguard = base.settings.lifeguard
         return scenario

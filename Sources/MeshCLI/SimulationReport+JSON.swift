@@ -1,5 +1,6 @@
 import MeshRuntime
 import MeshSimulator
+import MeshCore
 
 extension SimulationReport {
     /// The report as one JSON object for `mesh sim --json`: keys in a fixed order, counts as

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import MeshRuntime
+import MeshCore
 
 extension MeshCommandLine {
     static let statusCommand = Command(

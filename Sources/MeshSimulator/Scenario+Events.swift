@@ -1,4 +1,3 @@
-import Foundation
 import MeshCore
 
 /// The timeline's events as written in a scenario file.
@@ -29,9 +28,7 @@ extension Scenario {
             action = .partition(groups, oneWay: try e.bool("oneWay", default: false))
         case "starve":
             try e.rejectUnknown(["at", "action", "node", "seconds", "lagMs"])
-            let lag = try e.array("lagMs")
-            guard lag.count == 2, let low = (lag[0] as? NSNumber)?.doubleValue, let high = (lag[1] as? NSNumber)?.doubleValue,
-                  low >= 0, high >= low else {
+            guard let (low, high) = JSONReader.pair(try e.array("lagMs")) else {
                 throw ScenarioError(description: "\(e.path).lagMs: must be [low, high] milliseconds")
             }
             action = .starve(try node(), duration: .seconds(fraction: try e.double("seconds", range: 0...1_000_000)),
@@ -43,18 +40,18 @@ extension Scenario {
     }
 
     /// A list of node indices, or a string "a-b" for a range.
-    static func parseNodeSet(_ value: Any, nodes: Int, path: String) throws -> [Int] {
-        if let text = value as? String {
+    static func parseNodeSet(_ value: JSONValue, nodes: Int, path: String) throws -> [Int] {
+        if let text = value.string {
             let parts = text.split(separator: "-")
             guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]), a <= b, a >= 0, b < nodes else {
                 throw ScenarioError(description: "\(path): '\(text)' is not a node range 'a-b' within 0-\(nodes - 1)")
             }
             return Array(a...b)
         }
-        guard let list = value as? [Any] else { throw ScenarioError(description: "\(path): must be a list or 'a-b'") }
+        guard let list = value.array else { throw ScenarioError(description: "\(path): must be a list or 'a-b'") }
         return try list.map { item in
-            guard let n = (item as? NSNumber)?.intValue, n >= 0, n < nodes else {
-                throw ScenarioError(description: "\(path): \(item) is not a node index within 0-\(nodes - 1)")
+            guard let n = JSONReader.wholeNumber(item), n >= 0, n < nodes else {
+                throw ScenarioError(description: "\(path): \(item.serialized()) is not a node index within 0-\(nodes - 1)")
             }
             return n
         }

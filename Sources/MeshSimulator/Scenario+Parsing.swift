@@ -6,27 +6,37 @@ extension Scenario {
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
                                "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect"]
 
-    /// The scenario in the file at `path`, named after the file.
-    public static func load(path: String) throws -> Scenario {
+    /// The scenario in the file at `path`, named after the file; `seed` replaces the file's seed
+    /// (the generated faults follow it too).
+    public static func load(path: String, seed: UInt64? = nil) throws -> Scenario {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ScenarioError(description: "cannot read scenario file '\(path)'")
         }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try parse(data, name: name)
+        return try parse(data, name: name, seed: seed)
     }
 
-    /// The scenario written in `data`; errors name the key path and what is wrong.
-    public static func parse(_ data: Data, name: String) throws -> Scenario {
-        let object: Any
-        do { object = try JSONSerialization.jsonObject(with: data) } catch {
-            throw ScenarioError(description: "\(name): not valid JSON (\(error.localizedDescription))")
+    /// The scenario written in `data` (UTF-8 JSON); errors name the key path and what is wrong.
+    public static func parse(_ data: Data, name: String, seed: UInt64? = nil) throws -> Scenario {
+        guard let text = String(validating: Array(data), as: UTF8.self) else {
+            throw ScenarioError(description: "\(name): not UTF-8 text")
         }
-        guard let root = object as? [String: Any] else {
+        return try parse(text, name: name, seed: seed)
+    }
+
+    /// The scenario written in `text`. The JSON must be strict (RFC 8259): a trailing comma, a
+    /// repeated key or a comment is an error with its line and column.
+    public static func parse(_ text: String, name: String, seed: UInt64? = nil) throws -> Scenario {
+        let root: JSONValue
+        do { root = try JSONValue.parse(text) } catch {
+            throw ScenarioError(description: "\(name): not valid JSON (\(error.description))")
+        }
+        guard let members = root.object else {
             throw ScenarioError(description: "\(name): the top level must be an object")
         }
-        let reader = JSONReader(root, path: name)
+        let reader = JSONReader(members, path: name)
         try reader.rejectUnknown(topLevelKeys)
-        var scenario = try parseBasics(reader, name: name)
+        var scenario = try parseBasics(reader, name: name, seed: seed)
         scenario.layers = try parseLayers(reader, name: name)
         try scenario.parseTimeline(reader)
         if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
@@ -34,7 +44,7 @@ extension Scenario {
     }
 
     /// Everything but the timeline.
-    static func parseBasics(_ reader: JSONReader, name: String) throws -> Scenario {
+    static func parseBasics(_ reader: JSONReader, name: String, seed override: UInt64?) throws -> Scenario {
         let nodes = try reader.int("nodes", range: 1...20_000)
         let presetName = try reader.string("preset", default: "lan")
         guard let preset = MembershipSettings.Preset(rawValue: presetName) else {
@@ -51,7 +61,7 @@ extension Scenario {
         }
         let link = try parseLink(reader.object("link"), name: name)
         let duration = Nanoseconds.seconds(fraction: try reader.double("durationSeconds", range: 1...1_000_000))
-        let seed = UInt64(try reader.int("seed", default: 1, range: 0...Int.max))
+        let seed = try override ?? UInt64(reader.int("seed", default: 1, range: 0...Int.max))
         return Scenario(
             name: name, seed: seed, nodes: nodes, preset: preset, settings: settings,
             authenticated: try reader.bool("authenticated", default: true), convergedStart: start == "converged",
@@ -66,8 +76,8 @@ extension Scenario {
         var layers: [Layer] = []
         for value in try reader.array("layers") {
             let known = Layer.allCases.map(\.rawValue).joined(separator: ", ")
-            guard let text = value as? String, let layer = Layer(rawValue: text) else {
-                throw ScenarioError(description: "\(name).layers: '\(value)' is not one of \(known)")
+            guard let text = value.string, let layer = Layer(rawValue: text) else {
+                throw ScenarioError(description: "\(name).layers: \(value.serialized()) is not one of \(known)")
             }
             guard !layers.contains(layer) else { throw ScenarioError(description: "\(name).layers: '\(text)' is listed twice") }
             layers.append(layer)
@@ -96,7 +106,7 @@ extension Scenario {
     /// (ties keep the order written).
     mutating func parseTimeline(_ reader: JSONReader) throws {
         for (i, entry) in try reader.array("events").enumerated() {
-            guard let fields = entry as? [String: Any] else {
+            guard let fields = entry.object else {
                 throw ScenarioError(description: "\(name).events[\(i)]: must be an object")
             }
             let e = JSONReader(fields, path: "\(name).events[\(i)]")

@@ -1,4 +1,3 @@
-import Foundation
 import MeshCore
 
 /// A simulation scenario, read from a JSON file in `simulations/`. See simulations/README.md for

@@ -1,20 +1,24 @@
-import Foundation
 import MeshCore
 
-/// Typed access to a JSON object with errors that name the key path.
+/// Typed access to one JSON object of a scenario file, with errors that name the key path
+/// (`crash-10.events[3].node: must be a whole number from 0 to 9`).
 struct JSONReader {
-    let object: [String: Any]
+    let members: [(String, JSONValue)]
     let path: String
 
-    init(_ object: [String: Any], path: String) { self.object = object; self.path = path }
+    init(_ members: [(String, JSONValue)], path: String) { self.members = members; self.path = path }
 
-    func has(_ key: String) -> Bool { object[key] != nil }
+    /// The value of `key`; nil when absent. (The parser refuses repeated keys.)
+    func value(_ key: String) -> JSONValue? { members.first { $0.0 == key }?.1 }
 
-    /// The object's keys (sorted).
-    var keys: [String] { object.keys.sorted() }
+    func has(_ key: String) -> Bool { value(key) != nil }
 
+    /// The object's keys, in the order written.
+    var keys: [String] { members.map(\.0) }
+
+    /// Fails on the first key, in the order written, that is not in `known`.
     func rejectUnknown(_ known: [String]) throws {
-        for key in object.keys.sorted() where !known.contains(key) {
+        for key in keys where !known.contains(key) {
             throw ScenarioError(description: "\(path): unknown key '\(key)'")
         }
     }
@@ -24,61 +28,75 @@ struct JSONReader {
     }
 
     func int(_ key: String, default fallback: Int? = nil, range: ClosedRange<Int>) throws -> Int {
-        guard let value = object[key] else {
+        guard let value = value(key) else {
             guard let fallback else { throw fail(key, "is required") }
             return fallback
         }
-        guard let n = value as? NSNumber, n.doubleValue == n.doubleValue.rounded(), range.contains(n.intValue) else {
+        guard let n = JSONReader.wholeNumber(value), range.contains(n) else {
             throw fail(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
-        return n.intValue
+        return n
     }
 
     func double(_ key: String, default fallback: Double? = nil, range: ClosedRange<Double>) throws -> Double {
-        guard let value = object[key] else {
+        guard let value = value(key) else {
             guard let fallback else { throw fail(key, "is required") }
             return fallback
         }
-        guard let n = value as? NSNumber, range.contains(n.doubleValue) else {
+        guard let n = value.double, range.contains(n) else {
             throw fail(key, "must be a number from \(range.lowerBound) to \(range.upperBound)")
         }
-        return n.doubleValue
+        return n
     }
 
     func bool(_ key: String, default fallback: Bool) throws -> Bool {
-        guard let value = object[key] else { return fallback }
-        guard let b = value as? Bool else { throw fail(key, "must be true or false") }
+        guard let value = value(key) else { return fallback }
+        guard let b = value.bool else { throw fail(key, "must be true or false") }
         return b
     }
 
     func string(_ key: String, default fallback: String? = nil) throws -> String {
-        guard let value = object[key] else {
+        guard let value = value(key) else {
             guard let fallback else { throw fail(key, "is required") }
             return fallback
         }
-        guard let s = value as? String else { throw fail(key, "must be a string") }
+        guard let s = value.string else { throw fail(key, "must be a string") }
         return s
     }
 
     func object(_ key: String) throws -> JSONReader? {
-        guard let value = object[key] else { return nil }
-        guard let o = value as? [String: Any] else { throw fail(key, "must be an object") }
+        guard let value = value(key) else { return nil }
+        guard let o = value.object else { throw fail(key, "must be an object") }
         return JSONReader(o, path: "\(path).\(key)")
     }
 
-    func array(_ key: String) throws -> [Any] {
-        guard let value = object[key] else { return [] }
-        guard let a = value as? [Any] else { throw fail(key, "must be a list") }
+    func array(_ key: String) throws -> [JSONValue] {
+        guard let value = value(key) else { return [] }
+        guard let a = value.array else { throw fail(key, "must be a list") }
         return a
     }
 
     /// `[low, high]` seconds.
     func range(_ key: String) throws -> (Nanoseconds, Nanoseconds) {
-        let a = try array(key)
-        guard a.count == 2, let low = (a[0] as? NSNumber)?.doubleValue, let high = (a[1] as? NSNumber)?.doubleValue,
-              low >= 0, high >= low else {
-            throw fail(key, "must be [low, high] seconds")
-        }
+        guard let (low, high) = try JSONReader.pair(array(key)) else { throw fail(key, "must be [low, high] seconds") }
         return (.seconds(fraction: low), .seconds(fraction: high))
     }
+
+    /// `[low, high]` with 0 ≤ low ≤ high; nil for anything else.
+    static func pair(_ list: [JSONValue]) -> (Double, Double)? {
+        guard list.count == 2, let low = list[0].double, let high = list[1].double, low >= 0, high >= low else { return nil }
+        return (low, high)
+    }
+
+    /// An integer, or a number with no fraction that fits in Int; nil for anything else.
+    static func wholeNumber(_ value: JSONValue) -> Int? {
+        if let n = value.integer { return Int(exactly: n) }
+        guard let d = value.number, d == d.rounded(), abs(d) < 9e15 else { return nil }
+        return Int(d)
+    }
+}
+
+extension JSONValue {
+    /// A number written with a fraction or an exponent.
+    var number: Double? { if case .number(let value) = self { value } else { nil } }
 }

@@ -1,5 +1,6 @@
 @testable import MeshRuntime
 import Testing
+import MeshCore
 
 /// Log lines carry names and values from the wire: no byte of them may move the cursor, start an
 /// escape sequence or begin a forged line (issue 7).

@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("[\"membership\", \"colour\"]", "'colour' is not one of"),
+        ("[\"membership\", \"colour\"]", "layers: \"colour\" is not one of membership"),
         ("[\"membership\", \"membership\"]", "listed twice"),
         ("[]", "must include 'membership'"),
     ])

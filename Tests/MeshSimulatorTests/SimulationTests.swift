@@ -96,11 +96,8 @@ import Testing
         for entry in entries {
             let file = try #require(entry["scenario"] as? String)
             let seeds = try #require(entry["seeds"] as? [Int])
-            let text = try #require(FileManager.default.contents(atPath: Self.path("simulations/" + file)))
-            var object = try #require(try JSONSerialization.jsonObject(with: text) as? [String: Any])
             for seed in seeds {
-                object["seed"] = seed
-                let scenario = try Scenario.parse(try JSONSerialization.data(withJSONObject: object), name: file)
+                let scenario = try Scenario.load(path: Self.path("simulations/" + file), seed: UInt64(seed))
                 let report = Simulation(scenario: scenario).run()
                 #expect(report.invariantViolations == 0, "\(file) seed \(seed): \(report.violations)")
                 #expect(report.convergedAfterSeconds != nil, "\(file) seed \(seed) did not converge")
@@ -139,7 +136,7 @@ import Testing
         ("{\"nodes\": 3, \"durationSeconds\": 10, \"preset\": \"fast\"}", "preset 'fast'"),
         ("{\"nodes\": 3, \"durationSeconds\": 10, \"events\": [{\"at\": 11, \"action\": \"heal\"}]}", "after durationSeconds"),
         ("[1, 2]", "must be an object"),
-        ("{nodes", "not valid JSON"),
+        ("{nodes", "not valid JSON (expected a key in quotes at line 1, column 2)"),
     ])
     func badScenarioFilesGetAClearError(_ json: String, _ message: String) {
         do {

@@ -1,4 +1,5 @@
 import Glibc
+import MeshCore
 
 /// How much the node logs.
 public enum LogLevel: String, CaseIterable, Comparable, Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import MeshRuntime
 import Testing
+import MeshCore
 
 /// The control API and the client commands against a real node.
 @Suite("Real nodes: control API and client commands", .timeLimit(.minutes(1)))

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import MeshRuntime
 import Testing
+import MeshCore
 
 /// What a node reads from disk at start (issue 7): a key file others can read is refused, and an
 /// incarnation stored in `node.json` comes back exactly, however large.

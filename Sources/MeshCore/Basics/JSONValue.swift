@@ -1,8 +1,10 @@
 /// A JSON document, parsed and written without Foundation.
 ///
-/// The node's control API, its data directory and its config file all speak JSON. Doing it by
-/// hand keeps Foundation's JSON machinery (and the memory it pulls in) out of a running node, and
-/// lets config parsing be strict: duplicate keys are an error, numbers keep their integer-ness.
+/// The node's control API, its data directory, its config file and the simulator's scenario files
+/// all speak JSON. Doing it by hand keeps Foundation's JSON machinery (and the memory it pulls in)
+/// out of a running node, and lets parsing be strict: duplicate keys and trailing commas are errors
+/// with a line and column, numbers keep their integer-ness. It lives in MeshCore (pure code, no
+/// I/O) only so that both shells, the runtime and the simulator, share one reader.
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
