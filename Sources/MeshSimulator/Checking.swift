@@ -23,6 +23,17 @@ protocol WorldObserver: AnyObject {
     func nodeRestarting(_ node: Int, world: Simulation)
     /// Node `node` announced new metadata at `incarnation`.
     func updateAnnounced(_ node: Int, incarnation: UInt64, world: Simulation)
+    /// Node `node` appended `record` to its log, which now ends at `position`; or, `position` nil,
+    /// its disk refused the append (full).
+    func logAppended(_ record: LogRecord, position: LogPosition?, node: Int, world: Simulation)
+    /// Node `node` started a sync that will make records up to `upTo` durable at `completesAt`.
+    func logSyncStarted(upTo: LogPosition, completesAt: Int64, node: Int, world: Simulation)
+    /// Node `node` heard that its sync completed: `.synced(upTo:)` or `.failed(keptUpTo:)`.
+    func logSyncCompleted(_ outcome: SimDisk.SyncOutcome, node: Int, world: Simulation)
+    /// Node `node`'s crash did `damage` to its disk.
+    func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation)
+    /// Node `node` restarted and read its log back.
+    func logRecovered(_ recovery: SimDisk.Recovery, node: Int, world: Simulation)
 }
 
 extension WorldObserver {
@@ -34,6 +45,11 @@ extension WorldObserver {
     func nodeCrashed(_ node: Int, incarnation: UInt64, world: Simulation) {}
     func nodeRestarting(_ node: Int, world: Simulation) {}
     func updateAnnounced(_ node: Int, incarnation: UInt64, world: Simulation) {}
+    func logAppended(_ record: LogRecord, position: LogPosition?, node: Int, world: Simulation) {}
+    func logSyncStarted(upTo: LogPosition, completesAt: Int64, node: Int, world: Simulation) {}
+    func logSyncCompleted(_ outcome: SimDisk.SyncOutcome, node: Int, world: Simulation) {}
+    func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) {}
+    func logRecovered(_ recovery: SimDisk.Recovery, node: Int, world: Simulation) {}
 }
 
 /// A safety property, checked on every step: a breach is reported as it happens with

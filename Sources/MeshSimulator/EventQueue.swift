@@ -11,6 +11,10 @@ enum EventKind {
     case streamBytes(connection: Int, toServer: Bool, bytes: Bytes)
     /// The other end closed (`failed`: reset) — after the bytes it sent before.
     case streamEnd(connection: Int, toServer: Bool, failed: Bool)
+    /// The disk workload of `node` appends its next record (in its life `life`).
+    case diskAppend(node: Int, life: Int)
+    /// Sync number `sync` of `node`'s disk completes (in its life `life`).
+    case diskSyncDone(node: Int, life: Int, sync: Int)
     /// The scenario's timeline entry at this index.
     case action(Int)
     /// Liveness: do the liveness checkers hold yet?

@@ -6,6 +6,9 @@ import MeshCore
 public enum Layer: String, Sendable, CaseIterable {
     /// SWIM membership and failure detection: every node runs it, so every scenario lists it.
     case membership
+    /// Every node appends records to its write-ahead log at a rate and syncs them in batches,
+    /// while crashes, EIO and disk-full strike: synced records must survive every crash.
+    case diskWorkload
 
     /// Registers the layer's checkers and measurements with `simulation`.
     func install(in simulation: Simulation) {
@@ -19,6 +22,10 @@ public enum Layer: String, Sendable, CaseIterable {
             simulation.register(measurement: CrashDetection())
             simulation.register(measurement: FalseAccusations())
             simulation.register(measurement: Dissemination())
+        case .diskWorkload:
+            simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
+            simulation.register(safety: SyncedRecordsSurvive())
+            simulation.register(measurement: DiskDurability())
         }
     }
 
@@ -27,6 +34,7 @@ public enum Layer: String, Sendable, CaseIterable {
     var figureNames: [String] {
         switch self {
         case .membership: []
+        case .diskWorkload: DiskDurability.figureNames
         }
     }
 

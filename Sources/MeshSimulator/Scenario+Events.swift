@@ -2,30 +2,36 @@ import MeshCore
 
 /// The timeline's events as written in a scenario file.
 extension Scenario {
+    /// The action called `kind` that names one node and nothing else; nil for any other kind.
+    static func nodeAction(_ kind: String, _ node: Int) -> Action? {
+        switch kind {
+        case "crash": .crash(node)
+        case "restart": .restart(node)
+        case "update": .update(node)
+        case "leave": .leave(node)
+        case "diskError": .diskError(node)
+        default: nil
+        }
+    }
+
     static func parseEvent(_ e: JSONReader, nodes: Int) throws -> TimedAction {
         let at = Nanoseconds.seconds(fraction: try e.double("at", range: 0...1_000_000))
         let kind = try e.string("action")
         func node() throws -> Int { try e.int("node", range: 0...(nodes - 1)) }
         let action: Action
         switch kind {
-        case "crash": try e.rejectUnknown(["at", "action", "node"]); action = .crash(try node())
-        case "restart": try e.rejectUnknown(["at", "action", "node"]); action = .restart(try node())
-        case "update": try e.rejectUnknown(["at", "action", "node"]); action = .update(try node())
-        case "leave": try e.rejectUnknown(["at", "action", "node"]); action = .leave(try node())
-        case "pause":
+        case _ where nodeAction(kind, 0) != nil:
+            try e.rejectUnknown(["at", "action", "node"])
+            action = nodeAction(kind, try node())!
+        case "pause", "diskFull":
             try e.rejectUnknown(["at", "action", "node", "seconds"])
-            action = .pause(try node(), .seconds(fraction: try e.double("seconds", range: 0...100_000)))
+            let duration = Nanoseconds.seconds(fraction: try e.double("seconds", range: 0...100_000))
+            action = kind == "pause" ? .pause(try node(), duration) : .diskFull(try node(), duration)
         case "heal": try e.rejectUnknown(["at", "action"]); action = .heal
         case "loss":
             try e.rejectUnknown(["at", "action", "loss"])
             action = .setLoss(try e.double("loss", range: 0...1))
-        case "partition":
-            try e.rejectUnknown(["at", "action", "groups", "oneWay"])
-            let groups = try e.array("groups").enumerated().map { (g, value) -> [Int] in
-                try parseNodeSet(value, nodes: nodes, path: "\(e.path).groups[\(g)]")
-            }
-            guard groups.count >= 2 else { throw ScenarioError(description: "\(e.path).groups: needs at least two groups") }
-            action = .partition(groups, oneWay: try e.bool("oneWay", default: false))
+        case "partition": action = try parsePartition(e, nodes: nodes)
         case "starve":
             try e.rejectUnknown(["at", "action", "node", "seconds", "lagMs"])
             guard let (low, high) = JSONReader.pair(try e.array("lagMs")) else {
@@ -37,6 +43,15 @@ extension Scenario {
             throw ScenarioError(description: "\(e.path).action: unknown action '\(kind)'")
         }
         return TimedAction(at: at, action: action)
+    }
+
+    static func parsePartition(_ e: JSONReader, nodes: Int) throws -> Action {
+        try e.rejectUnknown(["at", "action", "groups", "oneWay"])
+        let groups = try e.array("groups").enumerated().map { (g, value) -> [Int] in
+            try parseNodeSet(value, nodes: nodes, path: "\(e.path).groups[\(g)]")
+        }
+        guard groups.count >= 2 else { throw ScenarioError(description: "\(e.path).groups: needs at least two groups") }
+        return .partition(groups, oneWay: try e.bool("oneWay", default: false))
     }
 
     /// A list of node indices, or a string "a-b" for a range.

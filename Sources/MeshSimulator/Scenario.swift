@@ -26,6 +26,10 @@ public struct Scenario: Sendable {
         case leave(Int)
         /// Message handling at the node lags `lagMin…lagMax` until `duration` has passed.
         case starve(Int, duration: Nanoseconds, lagMin: Nanoseconds, lagMax: Nanoseconds)
+        /// EIO: the node's next sync to complete fails, and its unsynced records are gone.
+        case diskError(Int)
+        /// The node's disk refuses appends for `duration`.
+        case diskFull(Int, Nanoseconds)
 
         var faultKind: String? {
             switch self {
@@ -37,6 +41,8 @@ public struct Scenario: Sendable {
             case .setLoss: "loss"
             case .starve: "starve"
             case .leave: "leave"
+            case .diskError: "diskError"
+            case .diskFull: "diskFull"
             case .update: nil
             }
         }
@@ -67,6 +73,10 @@ public struct Scenario: Sendable {
     public var layers: [Layer] = [.membership]
     /// What the scenario promises about its report (`"expect"`); every run checks them all.
     public var promises: [Promise] = []
+    /// How every node's disk behaves (`"disk"`).
+    public var disk = DiskModel()
+    /// What the disk workload layer does (`"diskWorkload"`), when the scenario runs it.
+    public var diskWorkload = DiskWorkloadSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

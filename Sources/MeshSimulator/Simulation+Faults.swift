@@ -11,6 +11,7 @@ extension Simulation {
         resetStreams(of: victim)
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
+        crashDisk(victim)
         notify { $0.nodeCrashed(victim, incarnation: incarnation, world: self) }
     }
 

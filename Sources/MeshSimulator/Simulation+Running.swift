@@ -30,6 +30,7 @@ extension Simulation {
                 nodes[i].instance = instance
                 nodes[i].lifeStartIncarnation = 1
                 apply(i, directives)
+                startDiskWorkload(i)
             }
         } else {
             for i in nodes.indices {
@@ -49,12 +50,15 @@ extension Simulation {
                           randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i])
     }
 
+    /// Starts node `i`'s life (the first or a restart): it reads its disk back, then runs.
     func bootNode(_ i: Int) {
+        recoverDisk(i)
         var instance = NodeInstance(config: config(for: i))
         nodes[i].lifeStartIncarnation = persistedIncarnation[i] + 1
         let directives = instance.start(at: moment)
         nodes[i].instance = instance
         apply(i, directives)
+        startDiskWorkload(i)
     }
 
     func process(_ kind: EventKind) {
@@ -71,6 +75,10 @@ extension Simulation {
             streamBytesArrived(connection, toServer: toServer, bytes)
         case .streamEnd(let connection, let toServer, let failed):
             streamEndArrived(connection, toServer: toServer, failed: failed)
+        case .diskAppend(let node, let life):
+            diskAppendDue(node, life: life)
+        case .diskSyncDone(let node, let life, let sync):
+            diskSyncDone(node, life: life, sync: sync)
         case .action(let index):
             if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
         case .livenessCheck:

@@ -16,6 +16,8 @@ extension Simulation {
         case .leave(let node): leave(node)
         case .starve(let node, let duration, let lagMin, let lagMax):
             starve(node, for: duration, lagMin: lagMin, lagMax: lagMax)
+        case .diskError(let node): disks[node].failsNextSync = true
+        case .diskFull(let node, let duration): disks[node].fullUntil = now + duration
         }
     }
 

@@ -53,8 +53,12 @@ public final class Simulation {
     var violations = ViolationLog()
     /// Timeline actions performed, by kind ("crash", "partition", …).
     var faultsInjected: [String: Int] = [:]
-    /// What each node has made durable: the last incarnation it persisted.
+    /// What each node has made durable: the last incarnation it persisted (its own small file)…
     var persistedIncarnation: [UInt64]
+    /// …and its write-ahead log, one disk per node.
+    var disks: [SimDisk]
+    /// The disk workload layer's driver, when the scenario runs that layer.
+    var diskWorkload: DiskWorkload?
     var trace = TraceHash()
     var convergedAt: Int64?
     var convergenceFailed = false
@@ -73,6 +77,7 @@ public final class Simulation {
         loss = scenario.link.loss
         group = Array(repeating: 0, count: scenario.nodes)
         persistedIncarnation = Array(repeating: 0, count: scenario.nodes)
+        disks = Array(repeating: SimDisk(model: scenario.disk), count: scenario.nodes)
         if scenario.authenticated {
             var keyGenerator = SeededGenerator(seed: scenario.seed ^ 0xC0FF_EE00)
             keyring = Keyring(keys: [MeshKey.make(from: &keyGenerator)])

@@ -1,0 +1,141 @@
+import MeshCore
+
+/// How a simulated disk behaves (scenario key `"disk"`).
+public struct DiskModel: Sendable, Equatable {
+    /// A sync takes `syncLatency ± syncJitter` (uniform) from the moment the disk starts it; syncs
+    /// run one at a time, in the order issued.
+    public var syncLatency: Nanoseconds = .milliseconds(2)
+    public var syncJitter: Nanoseconds = .milliseconds(1)
+    /// Chance that a crash with unsynced bytes leaves a torn record at the end of the file.
+    public var tornWriteProbability: Double = 0.5
+
+    /// The default model: 2 ± 1 ms syncs, a torn record after half the crashes that lose data.
+    public init() {}
+}
+
+/// One node's disk, holding its write-ahead log in `LogRecordFormat`.
+///
+/// Appends are buffered; `sync` makes every record appended so far durable when it completes,
+/// after a latency drawn from the model. A crash loses everything unsynced and may tear the record
+/// after the last durable one (a prefix of its bytes, or all of its bytes with the last ones
+/// stale, reaches the file). Faults a scenario injects: EIO (the next sync fails and the unsynced
+/// records are gone, as Linux drops dirty pages after a failed fsync) and disk-full (appends are
+/// refused until a time).
+struct SimDisk {
+    /// What a sync turned out to be, when it completed.
+    enum SyncOutcome: Equatable {
+        /// Records `0..<upTo` are durable.
+        case synced(upTo: LogPosition)
+        /// EIO: nothing more became durable and every unsynced record is gone; the log now ends
+        /// at `keptUpTo`, the durable records.
+        case failed(keptUpTo: LogPosition)
+    }
+
+    /// What a crash did to the file.
+    struct CrashDamage: Equatable {
+        /// Appended records that were not durable and are gone.
+        var recordsLost: Int
+        /// Why the file now ends in a torn record, if it does (what a scan must find).
+        var tear: LogTailDamage?
+    }
+
+    /// What recovery found in the file after a crash, before cutting the torn tail.
+    struct Recovery: Equatable {
+        var records: [LogRecord]
+        /// The file ended in a damaged record, which recovery cut off.
+        var tornTail: Bool
+    }
+
+    let model: DiskModel
+    /// The file's bytes that survive a crash.
+    private(set) var durable: Bytes = []
+    /// Records appended but not yet durable, encoded, oldest first.
+    private var unsynced: [Bytes] = []
+    /// Each issued sync (its number, and the position it makes durable), in completion order.
+    private var syncsInFlight: [(sync: Int, upTo: LogPosition)] = []
+    private var syncsIssued = 0
+    /// When the last issued sync completes: the next one starts no earlier.
+    private var busyUntil: Int64 = 0
+    /// How many records `durable` holds.
+    private(set) var durableRecordCount: LogPosition = 0
+    /// Set by an injected EIO: the next sync to complete fails.
+    var failsNextSync = false
+    /// Appends are refused until this instant (an injected disk-full).
+    var fullUntil: Int64 = 0
+
+    init(model: DiskModel) { self.model = model }
+
+    /// The position after the last appended record: durable and unsynced alike.
+    var position: LogPosition { durableRecordCount + LogPosition(unsynced.count) }
+
+    /// Records appended and not yet durable.
+    var unsyncedRecordCount: Int { unsynced.count }
+
+    /// True while a sync is under way.
+    var isSyncing: Bool { !syncsInFlight.isEmpty }
+
+    /// Buffers `record`; its position (the record count including it), or nil when the disk is full.
+    mutating func append(_ record: LogRecord, now: Int64) -> LogPosition? {
+        guard now >= fullUntil else { return nil }
+        unsynced.append(LogRecordFormat.encode(record))
+        return position
+    }
+
+    /// Starts a sync of every record appended so far: its number and the instant it completes,
+    /// when the simulation must call `completeSync(_:)` with that number.
+    mutating func sync(now: Int64, using random: inout SeededGenerator) -> (sync: Int, completesAt: Int64) {
+        let latency = model.syncLatency - model.syncJitter + random.nanoseconds(0, 2 * model.syncJitter)
+        busyUntil = max(now, busyUntil) + max(0, latency)
+        syncsIssued += 1
+        syncsInFlight.append((syncsIssued, position))
+        return (syncsIssued, busyUntil)
+    }
+
+    /// Sync number `sync` completes; nil when it is void (a crash or a failed sync before it
+    /// dropped what it was writing).
+    mutating func completeSync(_ sync: Int) -> SyncOutcome? {
+        guard let first = syncsInFlight.first, first.sync == sync else { return nil }
+        let upTo = first.upTo
+        syncsInFlight.removeFirst()
+        if failsNextSync {
+            failsNextSync = false
+            unsynced = []
+            syncsInFlight = []
+            return .failed(keptUpTo: durableRecordCount)
+        }
+        let count = Int(upTo - durableRecordCount)
+        for record in unsynced.prefix(count) { durable += record }
+        unsynced.removeFirst(count)
+        durableRecordCount = upTo
+        return .synced(upTo: upTo)
+    }
+
+    /// The process dies: every unsynced record is lost, and with the model's probability the first
+    /// of them is torn into the file (a strict prefix of its bytes, or every byte with the last
+    /// few stale). Draws from `random` only when there was something unsynced.
+    mutating func crash(using random: inout SeededGenerator) -> CrashDamage {
+        defer { unsynced = []; syncsInFlight = []; busyUntil = 0 }
+        guard let first = unsynced.first else { return CrashDamage(recordsLost: 0, tear: nil) }
+        var damage = CrashDamage(recordsLost: unsynced.count, tear: nil)
+        guard random.unit() < model.tornWriteProbability else { return damage }
+        let kept = 1 + random.below(first.count - 1)
+        durable.append(contentsOf: first[..<kept])
+        if random.below(2) == 0 || first[kept...].allSatisfy({ $0 == 0 }) {
+            damage.tear = .truncated
+        } else {
+            // The whole length reached the file, the last sectors still hold zeros.
+            durable.append(contentsOf: Bytes(repeating: 0, count: first.count - kept))
+            damage.tear = .badChecksum
+        }
+        return damage
+    }
+
+    /// Reads the file after a restart: the whole records, and whether it ended in a torn one,
+    /// which is cut off so that the next append follows the last whole record.
+    mutating func recover() -> Recovery {
+        let scan = LogRecordFormat.scan(durable)
+        if scan.validByteCount < durable.count { durable.removeLast(durable.count - scan.validByteCount) }
+        durableRecordCount = scan.position
+        return Recovery(records: scan.records, tornTail: scan.tailDamage != nil)
+    }
+}
