@@ -5,10 +5,12 @@ enum EventKind {
     /// A datagram reaches `to`. `lagged` marks one that a starved node has already held back.
     case datagram(to: Int, from: Address, bytes: Bytes, lagged: Bool)
     case timer(node: Int, life: Int, TimerID)
-    /// A stream request reaches `to`; the reply goes back to `from` in its life `fromLife`.
-    case streamRequest(to: Int, from: Int, fromLife: Int, stream: StreamID, payload: Bytes)
-    case streamReply(node: Int, life: Int, stream: StreamID, payload: Bytes)
-    case streamFailed(node: Int, life: Int, stream: StreamID)
+    /// A connection attempt reaches `server`.
+    case streamConnect(connection: Int, server: Int)
+    /// Bytes on a connection reach one end.
+    case streamBytes(connection: Int, toServer: Bool, bytes: Bytes)
+    /// The other end closed (`failed`: reset) — after the bytes it sent before.
+    case streamEnd(connection: Int, toServer: Bool, failed: Bool)
     /// The scenario's timeline entry at this index.
     case action(Int)
     /// Liveness: have the live nodes converged yet?

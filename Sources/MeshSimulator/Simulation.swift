@@ -1,4 +1,4 @@
-import MeshCore
+@_spi(Simulation) import MeshCore
 
 /// One deterministic run of a scenario: N `NodeInstance`s (the code that ships) wired through a
 /// simulated network on a virtual clock, with faults from the scenario's timeline.
@@ -21,6 +21,7 @@ public final class Simulation {
         var lagMax: Int64 = 0
         var lagFreeAt: Int64 = 0
         var metaVersion: UInt32 = 0
+        var nextInbound: UInt64 = 0
     }
 
     public let scenario: Scenario
@@ -38,6 +39,9 @@ public final class Simulation {
     var convergedAt: Int64?
     var convergenceFailed = false
     var eventsProcessed = 0
+    var connections: [Int: SimConnection] = [:]
+    var connectionByEnd: [UInt64: Int] = [:]
+    var nextConnection = 0
     let keyring: Keyring?
     static let wallClockOrigin: Int64 = 1_767_225_600_000   // 2026-01-01, for wall-clock fields only
 
@@ -141,30 +145,12 @@ public final class Simulation {
             guard nodes[node].life == life, nodes[node].instance != nil else { return }
             if deferIfPaused(node, kind) { return }
             apply(node, nodes[node].instance!.timerFired(timer, at: moment))
-        case .streamRequest(let to, let from, let fromLife, let stream, let payload):
-            guard nodes[to].instance != nil else {
-                queue.push(now + linkDelay(), .streamFailed(node: from, life: fromLife, stream: stream))
-                return
-            }
-            if deferIfPaused(to, kind) { return }
-            trace.mix(UInt64(now)); trace.mix(to); trace.mix(payload)
-            let (reply, directives) = nodes[to].instance!.handleStreamRequest(payload, from: nodes[from].address, at: moment)
-            apply(to, directives)
-            if let reply, !isBlocked(to, from) {
-                measurements.streamBytes += reply.count
-                queue.push(now + linkDelay(), .streamReply(node: from, life: fromLife, stream: stream, payload: reply))
-            } else {
-                queue.push(now + scenario.settings.streamTimeout, .streamFailed(node: from, life: fromLife, stream: stream))
-            }
-        case .streamReply(let node, let life, let stream, let payload):
-            guard nodes[node].life == life, nodes[node].instance != nil else { return }
-            if deferIfPaused(node, kind) { return }
-            trace.mix(UInt64(now)); trace.mix(node); trace.mix(payload)
-            apply(node, nodes[node].instance!.streamReplied(stream, reply: payload, at: moment))
-        case .streamFailed(let node, let life, let stream):
-            guard nodes[node].life == life, nodes[node].instance != nil else { return }
-            if deferIfPaused(node, kind) { return }
-            apply(node, nodes[node].instance!.streamFailed(stream, at: moment))
+        case .streamConnect(let connection, let server):
+            streamConnectArrived(connection, server: server)
+        case .streamBytes(let connection, let toServer, let bytes):
+            streamBytesArrived(connection, toServer: toServer, bytes)
+        case .streamEnd(let connection, let toServer, let failed):
+            streamEndArrived(connection, toServer: toServer, failed: failed)
         case .action(let index):
             if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
         case .convergenceCheck:
@@ -212,9 +198,20 @@ public final class Simulation {
             case .setTimer(let timer, let at):
                 trace.mix(2); trace.mix(node); mixTimer(timer); trace.mix(UInt64(at.nanoseconds))
                 queue.push(max(now, at.nanoseconds), .timer(node: node, life: nodes[node].life, timer))
-            case .openStream(let stream, let to, let payload):
-                trace.mix(3); trace.mix(node); trace.mix(stream.value); trace.mix(payload)
-                openStream(stream, from: node, to: to, payload: payload)
+            case .openStream(let stream, let to):
+                trace.mix(3); trace.mix(node); trace.mix(stream.value)
+                openStream(stream, from: node, to: to)
+            case .writeStream(let stream, let bytes):
+                trace.mix(20); trace.mix(node); trace.mix(stream.value); trace.mix(bytes)
+                writeStream(stream, from: node, bytes)
+            case .closeStream(let stream):
+                trace.mix(21); trace.mix(node); trace.mix(stream.value)
+                closeStream(stream, from: node)
+            case .append, .sync:
+                // No machine writes the log yet; the simulated disk arrives with its layer.
+                measurements.violation("t=\(seconds(now)) \(nodes[node].name) wrote to a log, and this scenario gives it no disk")
+            case .startAgent, .stopAgent, .reply:
+                break
             case .persistIncarnation(let incarnation):
                 trace.mix(4); trace.mix(node); trace.mix(incarnation)
                 if incarnation <= measurements.persistedIncarnation[node] {
@@ -229,17 +226,22 @@ public final class Simulation {
     }
 
     func mixTimer(_ timer: TimerID) {
-        switch timer {
-        case .probe: trace.mix(10)
-        case .probeTimeout(let s): trace.mix(11); trace.mix(UInt64(s))
-        case .probeDeadline(let s): trace.mix(12); trace.mix(UInt64(s))
-        case .relayTimeout(let s): trace.mix(13); trace.mix(UInt64(s))
-        case .gossip: trace.mix(14)
-        case .pushPull: trace.mix(15)
-        case .reconnect: trace.mix(16)
-        case .join: trace.mix(17)
-        case .suspicion(let name): trace.mix(18); trace.mix(name)
-        case .reap: trace.mix(19)
+        trace.mix(timer.generation)
+        switch timer.purpose {
+        case .streamDeadline(let stream): trace.mix(9); trace.mix(stream.value)
+        case .membership(let purpose):
+            switch purpose {
+            case .probe: trace.mix(10)
+            case .probeTimeout(let s): trace.mix(11); trace.mix(UInt64(s))
+            case .probeDeadline(let s): trace.mix(12); trace.mix(UInt64(s))
+            case .relayTimeout(let s): trace.mix(13); trace.mix(UInt64(s))
+            case .gossip: trace.mix(14)
+            case .pushPull: trace.mix(15)
+            case .reconnect: trace.mix(16)
+            case .join: trace.mix(17)
+            case .suspicion(let name): trace.mix(18); trace.mix(name)
+            case .reap: trace.mix(19)
+            }
         }
     }
 
@@ -258,18 +260,6 @@ public final class Simulation {
         if scenario.link.duplicate > 0 && random.unit() < scenario.link.duplicate {
             queue.push(now + linkDelay(), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))
         }
-    }
-
-    func openStream(_ stream: StreamID, from node: Int, to: Address, payload: Bytes) {
-        measurements.streams += 1
-        measurements.streamBytes += payload.count
-        let life = nodes[node].life
-        guard let destination = indexByAddress[to], !isBlocked(node, destination) else {
-            queue.push(now + scenario.settings.streamTimeout, .streamFailed(node: node, life: life, stream: stream))
-            return
-        }
-        // Connect (one round trip), then the request.
-        queue.push(now + 3 * linkDelay(), .streamRequest(to: destination, from: node, fromLife: life, stream: stream, payload: payload))
     }
 
     // MARK: - Faults
@@ -331,6 +321,7 @@ public final class Simulation {
         // The next life starts from an empty table: what this life saw no longer binds it.
         for member in nodes.indices { measurements.views.removeValue(forKey: Measurements.key(victim, member)) }
         nodes[victim].life += 1
+        resetStreams(of: victim)
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
         // An observer that crashes no longer has to detect anyone.

@@ -54,7 +54,7 @@ import Testing
             let state = [MemberState(name: "c", address: Self.address(3), incarnation: 2, status: .alive, meta: []),
                          MemberState(name: member, address: Self.address(2), incarnation: Self.top, status: .suspect, meta: [])]
             let frame = MessageCodec.encode(.pushPull(PushPull(join: true, members: state)))
-            #expect(n.handleStreamRequest(frame, from: Self.address(3), at: Self.t0).reply == nil)
+            #expect(n.membership.handleStreamRequest(frame, from: Self.address(3)) == nil)
         }
         #expect(n.drops[.counterOutOfRange] == 2)
         #expect(n.members.count == 0 && n.incarnation == 1)
@@ -123,7 +123,7 @@ import Testing
         state.u8(2); state.u8(2); state.u8(1); state.varint(1)
         state.u8(UInt8(raw.count)); state.raw(raw); state.address(Self.address(3)); state.varint(1); state.u8(0); state.blob([])
         let frame = [Message.Kind.pushPull.rawValue] + { var w = ByteWriter(); w.varint(UInt64(state.bytes.count)); return w.bytes }() + state.bytes
-        #expect(n.handleStreamRequest(frame, from: Self.address(3), at: Self.t0).reply == nil)
+        #expect(n.membership.handleStreamRequest(frame, from: Self.address(3)) == nil)
         #expect(n.drops[.badName] == 5 && n.members.count == 1)
     }
 
@@ -166,8 +166,8 @@ import Testing
         var fresh = MembershipTests.node("z", 20, settings: settings)
         _ = fresh.start(at: Self.t0)
         let state = (0..<5).map { MemberState(name: "p\($0)", address: Self.address(30 + $0), incarnation: 1, status: .alive, meta: []) }
-        #expect(fresh.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(join: true, members: state))),
-                                          from: Self.address(30), at: Self.t0).reply != nil)
+        #expect(fresh.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(join: true, members: state))),
+                                                     from: Self.address(30)) != nil)
         #expect(fresh.members.count == 3 && fresh.drops[.memberTableFull] == 2)
     }
 

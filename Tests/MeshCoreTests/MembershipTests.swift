@@ -129,7 +129,7 @@ import Testing
                     incompatible += 1
                 }
             }
-            if n.handleStreamRequest(bytes, from: Self.address(9), at: Self.t0).reply != nil { answered += 1 }
+            if n.membership.handleStreamRequest(bytes, from: Self.address(9)) != nil { answered += 1 }
         }
         #expect(answered == decoded)
         #expect(answered > 100 && answered < 3_000)
@@ -137,7 +137,7 @@ import Testing
         #expect(n.members.members.allSatisfy { MemberName.isValid($0.name) })
         // Every frame not answered, and every incompatible one, is counted exactly once.
         #expect(n.drops.total == UInt64(3_000 - answered + incompatible))
-        #expect(n.handleStreamRequest(frame, from: Self.address(9), at: Self.t0).reply != nil)
+        #expect(n.membership.handleStreamRequest(frame, from: Self.address(9)) != nil)
     }
 
     @Test func higherIncarnationWinsAndAtEqualIncarnationDeadBeatsSuspectBeatsAlive() {
@@ -230,7 +230,7 @@ import Testing
         #expect(probed.count == 2)
         for _ in 0..<10 where probed.count < names.count {
             let deadlines = directives.compactMap { d -> (TimerID, Instant)? in
-                if case .setTimer(let id, let at) = d, case .probeDeadline = id { return (id, at) } else { return nil }
+                if case .setTimer(let id, let at) = d, case .membership(.probeDeadline) = id.purpose { return (id, at) } else { return nil }
             }
             guard let first = deadlines.first else { break }
             directives = n.timerFired(first.0, at: Moment(now: first.1, wallMilliseconds: 0))

@@ -55,8 +55,8 @@ import Testing
         _ = n.start(at: Self.t0)
         func request(_ versions: ProtocolRange, _ name: String) -> Bytes? {
             let state = [MemberState(name: name, address: Self.address(2), incarnation: 1, status: .alive, meta: [])]
-            return n.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(versions: versions, join: true, members: state))),
-                                         from: Self.address(2), at: Self.t0).reply
+            return n.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(versions: versions, join: true, members: state))),
+                                                    from: Self.address(2))
         }
         let reply = try #require(request(WireEvolutionTests.next, "b"))
         var r = ByteReader(reply)
@@ -74,21 +74,24 @@ import Testing
 
     @Test func aJoinThroughASeedOfAnIncompatibleVersionIsRefusedAndCounted() throws {
         let seed = Self.address(2)
-        var n = Self.node(seeds: [seed])
-        func joinStream(_ directives: [Directive]) -> StreamID? {
-            directives.lazy.compactMap { if case .openStream(let id, let to, _) = $0, to == seed { id } else { nil } }.first
+        var m = Self.node(seeds: [seed]).membership
+        m.currentTime = Self.t0.now
+        func joinExchange() -> UInt64? {
+            m.takeEffects().lazy.compactMap { if case .exchange(let id, let to, _) = $0, to == seed { id } else { nil } }.first
         }
-        let first = try #require(joinStream(n.start(at: Self.t0)))
+        m.start()
+        let first = try #require(joinExchange())
         let seedState = [MemberState(name: "s", address: seed, incarnation: 1, status: .alive, meta: [])]
         func reply(_ versions: ProtocolRange) -> Bytes {
             MessageCodec.encode(.pushPull(PushPull(versions: versions, join: false, members: seedState)))
         }
-        let refused = n.streamReplied(first, reply: reply(ProtocolRange(minimum: 3, current: 3)), at: Self.t0)
-        #expect(!n.hasJoined && n.members.count == 0)
-        #expect(!refused.contains { if case .event(.joined) = $0 { true } else { false } })
-        #expect(n.drops[.incompatibleVersion] == 1)
-        let retry = try #require(joinStream(n.timerFired(.join, at: Self.t0)))
-        _ = n.streamReplied(retry, reply: reply(WireEvolutionTests.next), at: Self.t0)
-        #expect(n.hasJoined && n.members["s"]?.status == .alive)
+        m.exchangeReplied(first, reply: reply(ProtocolRange(minimum: 3, current: 3)))
+        #expect(!m.hasJoined && m.members.count == 0)
+        #expect(!m.takeEffects().contains { if case .event(.joined) = $0 { true } else { false } })
+        #expect(m.drops[.incompatibleVersion] == 1)
+        m.timerFired(.join)
+        let retry = try #require(joinExchange())
+        m.exchangeReplied(retry, reply: reply(WireEvolutionTests.next))
+        #expect(m.hasJoined && m.members["s"]?.status == .alive)
     }
 }

@@ -8,18 +8,20 @@ struct TimerQueueTests {
     func order() {
         var queue = TimerQueue()
         let at = { (ms: Int64) in Instant(nanoseconds: ms * 1_000_000) }
-        queue.schedule(.probe, at: at(30))
-        queue.schedule(.gossip, at: at(10))
-        queue.schedule(.reap, at: at(20))
-        queue.schedule(.join, at: at(10))
-        queue.schedule(.probe, at: at(5))
+        let probe = TimerID(.membership(.probe), generation: 1), gossip = TimerID(.membership(.gossip), generation: 2)
+        let reap = TimerID(.membership(.reap), generation: 3), join = TimerID(.membership(.join), generation: 4)
+        queue.schedule(probe, at: at(30))
+        queue.schedule(gossip, at: at(10))
+        queue.schedule(reap, at: at(20))
+        queue.schedule(join, at: at(10))
+        queue.schedule(probe, at: at(5))
         #expect(queue.nextDeadline == at(5))
         #expect(queue.popDue(at: at(4)) == nil)
         var fired: [TimerID] = []
         while let id = queue.popDue(at: at(25)) { fired.append(id) }
-        #expect(fired == [.probe, .gossip, .join, .reap])
+        #expect(fired == [probe, gossip, join, reap])
         #expect(queue.nextDeadline == at(30))
-        #expect(queue.popDue(at: at(30)) == .probe)
+        #expect(queue.popDue(at: at(30)) == probe)
         #expect(queue.isEmpty)
     }
 
@@ -31,7 +33,7 @@ struct TimerQueueTests {
         for i in 0..<500 {
             let ns = Int64(generator.below(10_000))
             deadlines.append(ns)
-            queue.schedule(.probeTimeout(UInt32(i)), at: Instant(nanoseconds: ns))
+            queue.schedule(TimerID(.membership(.probeTimeout(UInt32(i))), generation: UInt64(i)), at: Instant(nanoseconds: ns))
         }
         var last: Int64 = -1
         var count = 0

@@ -1,285 +1,136 @@
-/// One mesh member's protocol state: SWIM membership with Lifeguard, gossip and push-pull sync.
+/// One mesh node's protocol state: the one entry point of the core (ARCHITECTURE §3).
 ///
-/// A value with no I/O. Every input carries its `Moment`; every output is a `Directive` for the
-/// shell (the real runtime or the simulator) to carry out in order. Randomness comes only from the
-/// generator seeded by `NodeConfig.randomSeed`, so the same inputs give the same directives.
+/// A value with no I/O. `handle(_:at:)` takes one `Input` with the `Moment` it happened and
+/// returns the `Directive`s for the shell (the real runtime or the simulator) to carry out in order.
+/// The node routes each input to the sub-state-machine it concerns — membership today, capacity and
+/// tasks later, each in its own folder — and gathers their directives. It owns what they share:
+/// timers (armed with generations, so a stale timer is ignored), streams (framed and authenticated
+/// here, so the shells only move bytes) and control requests (answered by `reply`, possibly many
+/// inputs later). Randomness comes only from generators seeded by `NodeConfig.randomSeed`.
+///
+/// Membership's views (`incarnation`, `members`, `drops`, …) read straight through.
+@dynamicMemberLookup
 public struct NodeInstance: Sendable {
-    public let name: String
-    public let address: Address
-    public internal(set) var settings: MembershipSettings
-    public internal(set) var incarnation: UInt64
-    public internal(set) var meta: Bytes
-    public internal(set) var members = MemberTable()
-    public internal(set) var drops = DropCounters()
-    public internal(set) var health: LocalHealth
-    public internal(set) var isLeaving = false
-    public internal(set) var hasJoined = false
+    /// The membership machine (SWIM with Lifeguard).
+    public internal(set) var membership: Membership
+    /// Stream drops (framing, authentication, limits) by reason.
+    public internal(set) var streamDrops = DropCounters()
+    /// What happened to streams, for `/v1/health` and the simulator.
+    public internal(set) var streamStats = StreamStats()
 
-    let seeds: [Address]
-    let codec: PacketCodec
-    var random: SeededGenerator
+    let keyring: Keyring?
+    let labelHash: UInt32
+    var timers = TimerTable()
+    var streams: [StreamID: StreamState] = [:]
+    var nextOutboundStream: UInt64 = 0
+    var inboundStreamCount = 0
+    /// Nonces for stream hellos: a generator of its own, so streams never shift membership's choices.
+    var nonceGenerator: SeededGenerator
     var output: [Directive] = []
-    /// The instant of the input being handled.
-    var currentTime: Instant = .zero
-
-    /// Members not dead or left (self excluded).
-    public internal(set) var upCount = 0
-
-    // Probing.
-    var probeOrder: [String] = []
-    var probeCursor = 0
-    var nextSequence: UInt32 = 0
-    var probes: [UInt32: Probe] = [:]
-    var relays: [UInt32: Relay] = [:]
-    /// Members to probe as soon as a probe slot frees up (confirmation probes that found every slot
-    /// taken, after a heal for example). Bounded; a member appears at most once.
-    var pendingConfirmations: [String] = []
-    static let pendingConfirmationsMax = 1024
-    /// Sequences of the last probes that failed: an answer to one of them arrived in time but was
-    /// handled late, which is evidence that this node is the slow one (Lifeguard's local health).
-    /// Each with who may answer it (the probed member and the relays asked).
-    var recentlyFailedProbes: [(sequence: UInt32, answerers: [Address])] = []
-    static let recentlyFailedProbesMax = 16
-
-    // Suspicion timers by member name.
-    var suspicions: [String: Suspicion] = [:]
-
-    // Dissemination.
-    var broadcasts: BroadcastQueue
-    var isGossipArmed = false
-
-    // Streams and joining.
-    var nextStream: UInt64 = 0
-    var streams: [StreamID: StreamPurpose] = [:]
-    var joinAttempts = 0
-
-    // Members that went down, in the order they did, for reaping and reconnecting.
-    var downLog: [(name: String, at: Instant)] = []
-    var downLogStart = 0
-
-    struct Probe {
-        var target: String
-        var targetAddress: Address
-        var sentAt: Instant
-        var isAcked = false
-        var nacksExpected = 0
-        var nacksReceived = 0
-        /// The relays asked to probe the target: only they may send its nacks and indirect acks.
-        var relayAddresses: [Address] = []
-    }
-
-    struct Relay {
-        var origin: Address
-        var originSequence: UInt32
-        /// Where the relayed ping went: only an ack from there is passed on.
-        var targetAddress: Address
-    }
-
-    enum StreamPurpose {
-        case join(Address)
-        case sync(Address)
-    }
+    var now: Instant = .zero
 
     public init(config: NodeConfig) {
-        precondition(config.validationError() == nil, "invalid node config: \(config.validationError()!)")
-        name = config.name
-        address = config.address
-        seeds = config.seeds.filter { $0 != config.address }
-        settings = config.settings
-        incarnation = min(config.lastIncarnation, WireLimits.counterMax)
-        meta = config.meta
-        codec = PacketCodec(keyring: config.keyring, label: config.label)
-        random = SeededGenerator(seed: config.randomSeed)
-        nextSequence = UInt32(truncatingIfNeeded: random.next())
-        health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)
-        broadcasts = BroadcastQueue(capacity: config.settings.broadcastQueueMax)
+        membership = Membership(config: config)
+        keyring = config.keyring
+        labelHash = PacketCodec.hashLabel(config.label)
+        nonceGenerator = SeededGenerator(seed: config.randomSeed ^ 0x5EED_57EA_4D00_0001)
     }
 
-    // MARK: - Inputs
+    public subscript<Value>(dynamicMember keyPath: KeyPath<Membership, Value>) -> Value {
+        membership[keyPath: keyPath]
+    }
 
-    /// Starts the node: a new incarnation (persisted first), the join through the seeds, and the
-    /// periodic timers (each with random jitter so members do not act in lockstep).
-    public mutating func start(at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        let now = moment.now
-        incarnation = nextIncarnation(above: incarnation)
-        emit(.persistIncarnation(incarnation))
-        enqueueBroadcast(about: name, .alive(selfAlive))
-        if seeds.isEmpty {
-            hasJoined = true
-        } else {
-            attemptJoin(now: now)
+    // MARK: - The entry point
+
+    /// Handles one input that happened at `moment`; returns what the shell must do, in order.
+    public mutating func handle(_ input: Input, at moment: Moment) -> [Directive] {
+        now = moment.now
+        membership.currentTime = moment.now
+        switch input {
+        case .start: membership.start()
+        case .datagram(let bytes, let sender): membership.receiveDatagram(bytes, from: sender)
+        case .timer(let timer): timerFired(timer)
+        case .streamAccepted(let stream, let peer): streamAccepted(stream, from: peer)
+        case .streamData(let stream, let bytes): streamData(stream, bytes)
+        case .streamClosed(let stream): streamEnded(stream, failed: false)
+        case .streamFailed(let stream): streamEnded(stream, failed: true)
+        case .logSynced, .diskFailed, .agentExited:
+            break   // No machine appends to the log or runs agents yet (task issues).
+        case .control(let request, let command): control(command, request: request)
+        case .leave: membership.leave()
         }
-        emit(.setTimer(.probe, at: now + random.nanoseconds(0, settings.probeInterval)))
-        emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
-        emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
-        emit(.setTimer(.reap, at: now + reapPeriod))
-        return flush()
-    }
-
-    /// Handles one datagram. Anything malformed, unauthenticated or foreign is dropped and counted.
-    public mutating func receiveDatagram(_ datagram: Bytes, from sender: Address, at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        switch codec.open(datagram) {
-        case .failure(let reason):
-            drops.count(reason)
-        case .success(let range):
-            switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
-            case .failure(let reason):
-                drops.count(reason)
-            case .success(let messages):
-                // Pings last: their acks then carry whatever this datagram's updates made us
-                // announce (a refutation of the suspicion the ping itself carried, say).
-                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: moment.now) } }
-                for message in messages { if case .ping = message { handle(message, from: sender, now: moment.now) } }
-            }
-        }
-        return flush()
-    }
-
-    /// Answers an inbound stream request (a push-pull or join). Returns the reply frame, or nil
-    /// when the request is dropped (the shell closes the stream). A state from an incompatible
-    /// protocol range is not merged, but still answered: the reply tells the peer our range.
-    public mutating func handleStreamRequest(_ request: Bytes, from sender: Address, at moment: Moment)
-        -> (reply: Bytes?, directives: [Directive]) {
-        currentTime = moment.now
-        guard let state = decodePushPull(request) else { return (nil, flush()) }
-        if isCompatible(state) { merge(state, now: moment.now) }
-        let reply = MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
-        return (reply, flush())
-    }
-
-    /// The reply to one of this node's streams arrived.
-    public mutating func streamReplied(_ stream: StreamID, reply: Bytes, at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        guard let purpose = streams.removeValue(forKey: stream) else { return flush() }
-        guard let state = decodePushPull(reply), isCompatible(state) else { return flush() }
-        let peer: Address
-        switch purpose {
-        case .join(let seed):
-            peer = seed
-            if let mine = state.members.first(where: { $0.name == name }),
-               mine.address != address, mine.status < .dead {
-                emit(.event(.duplicateName(address: mine.address)))
-                return flush()
-            }
-            if !hasJoined {
-                hasJoined = true
-                emit(.event(.joined(seed: seed)))
-            }
-        case .sync(let address):
-            peer = address
-        }
-        let refutationsBefore = incarnation
-        merge(state, now: moment.now)
-        if incarnation != refutationsBefore && !isLeaving {
-            // The peer thought us down: tell it at once that we are not, rather than at the next sync.
-            openSync(to: peer)
-        }
-        return flush()
-    }
-
-    /// One of this node's streams failed (refused, timed out or cut).
-    public mutating func streamFailed(_ stream: StreamID, at moment: Moment) -> [Directive] {
-        streams.removeValue(forKey: stream)
-        return flush()
-    }
-
-    /// A timer this node asked for fired.
-    public mutating func timerFired(_ timer: TimerID, at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        let now = moment.now
-        switch timer {
-        case .probe: probeTick(now: now)
-        case .probeTimeout(let sequence): probeTimedOut(sequence, now: now)
-        case .probeDeadline(let sequence): probeDeadlinePassed(sequence, now: now)
-        case .relayTimeout(let sequence): relayTimedOut(sequence)
-        case .gossip: gossipTick(now: now)
-        case .pushPull: pushPullTick(now: now)
-        case .reconnect: reconnectTick(now: now)
-        case .join: joinRetry(now: now)
-        case .suspicion(let member): suspicionExpired(member, now: now)
-        case .reap: reapTick(now: now)
-        }
-        return flush()
-    }
-
-    /// Leaves the mesh gracefully: announces `left` directly to a few members and through gossip,
-    /// and stops probing. The shell lets a few gossip periods pass before it exits.
-    public mutating func leave(at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        guard !isLeaving else { return flush() }
-        isLeaving = true
-        let message = Message.leave(Leave(incarnation: incarnation, name: name))
-        enqueueBroadcast(about: name, message)
-        let targets = randomMembers(count: max(settings.gossipFanout * 2, 4), now: moment.now) { $0.status < .dead }
-        for target in targets { sendPacket([message], to: members[index: target].address) }
-        emit(.event(.leaveAnnounced(incarnation: incarnation)))
-        return flush()
-    }
-
-    /// Replaces this node's metadata and announces it with a new incarnation.
-    public mutating func updateMeta(_ newMeta: Bytes, at moment: Moment) -> [Directive] {
-        currentTime = moment.now
-        precondition(newMeta.count <= WireLimits.metaBytesMax, "meta of \(newMeta.count) bytes")
-        meta = newMeta
-        bumpIncarnation(above: incarnation)
-        return flush()
-    }
-
-    // MARK: - Views
-
-    /// This node as a member.
-    public var selfMember: Member {
-        var m = Member(name: name, address: address, incarnation: incarnation,
-                       status: isLeaving ? .left : .alive, meta: meta, statusChangedAt: .zero)
-        m.roundTripMicroseconds = 0
-        return m
-    }
-
-    /// Probes and relays in flight, and updates waiting for gossip.
-    public var probesInFlight: Int { probes.count }
-    public var relaysInFlight: Int { relays.count }
-    public var broadcastsQueued: Int { broadcasts.count }
-
-    /// Installs a known membership without any traffic, as if a full sync had just completed. For
-    /// simulations that start from a converged mesh (a 10,000-member mesh need not replay its join).
-    public mutating func installConverged(_ states: [MemberState], at moment: Moment) {
-        members.reserveCapacity(states.count)
-        for state in states where state.name != name && members[state.name] == nil {
-            members.insert(Member(name: state.name, address: state.address, incarnation: state.incarnation,
-                                  status: state.status, meta: state.meta, statusChangedAt: moment.now))
-            if !state.status.isDown { upCount += 1; probeOrder.append(state.name) }
-        }
-        probeOrder.shuffle(using: &random)
-        hasJoined = true
-    }
-
-    // MARK: - Plumbing
-
-    mutating func emit(_ directive: Directive) { output.append(directive) }
-
-    mutating func flush() -> [Directive] {
+        gatherMembership()
         defer { output.removeAll(keepingCapacity: true) }
         return output
     }
 
-    var selfAlive: Alive { Alive(incarnation: incarnation, name: name, address: address, meta: meta) }
+    // MARK: Convenience entry points (each is `handle` with one input)
 
-    var reapPeriod: Nanoseconds { max(.seconds(1), settings.deadRetention / 10) }
+    public mutating func start(at moment: Moment) -> [Directive] { handle(.start, at: moment) }
+    public mutating func receiveDatagram(_ datagram: Bytes, from sender: Address, at moment: Moment) -> [Directive] {
+        handle(.datagram(datagram, from: sender), at: moment)
+    }
+    public mutating func timerFired(_ timer: TimerID, at moment: Moment) -> [Directive] { handle(.timer(timer), at: moment) }
+    public mutating func leave(at moment: Moment) -> [Directive] { handle(.leave, at: moment) }
 
-    mutating func countDrop(_ reason: DropReason) { drops.count(reason) }
-
-    /// This node's full state for a push-pull: itself first, then every member it knows.
-    func localState() -> [MemberState] {
-        var states = [selfMember.state]
-        states.reserveCapacity(members.count + 1)
-        for m in members.members { states.append(m.state) }
-        return states
+    /// Replaces this node's metadata and announces it with a new incarnation.
+    public mutating func updateMeta(_ meta: Bytes, at moment: Moment) -> [Directive] {
+        now = moment.now
+        membership.currentTime = moment.now
+        membership.updateMeta(meta)
+        gatherMembership()
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
     }
 
-    mutating func nextSequenceNumber() -> UInt32 {
-        nextSequence &+= 1
-        return nextSequence
+    // MARK: - Routing
+
+    mutating func emit(_ directive: Directive) { output.append(directive) }
+
+    mutating func setTimer(_ purpose: TimerPurpose, at instant: Instant) {
+        emit(.setTimer(timers.arm(purpose), at: instant))
+    }
+
+    private mutating func timerFired(_ timer: TimerID) {
+        guard timers.fire(timer) else { return }
+        switch timer.purpose {
+        case .membership(let purpose): membership.timerFired(purpose)
+        case .streamDeadline(let stream): streamDeadlinePassed(stream)
+        }
+    }
+
+    private mutating func control(_ command: ControlRequest, request: RequestID) {
+        switch command {
+        case .leave:
+            membership.leave()
+            emit(.reply(to: request, .accepted))
+        }
+    }
+
+    /// Turns membership's effects into directives, in order. Exchanges may produce more effects
+    /// (a reply handled at once), so this drains until membership is quiet.
+    mutating func gatherMembership() {
+        var effects = membership.takeEffects()
+        while !effects.isEmpty {
+            for effect in effects {
+                switch effect {
+                case .send(let bytes, let to): emit(.send(bytes, to: to))
+                case .setTimer(let timer, let at): setTimer(.membership(timer), at: at)
+                case .exchange(let exchange, let peer, let payload): openExchange(exchange, to: peer, request: payload)
+                case .persistIncarnation(let incarnation): emit(.persistIncarnation(incarnation))
+                case .event(let event): emit(.event(event))
+                }
+            }
+            effects = membership.takeEffects()
+        }
+    }
+}
+
+extension NodeInstance {
+    /// Installs a known membership without any traffic, as if a full sync had just completed. For
+    /// simulations that start from a converged mesh (a 10,000-member mesh need not replay its join).
+    @_spi(Simulation) public mutating func installConverged(_ states: [MemberState], at moment: Moment) {
+        membership.currentTime = moment.now
+        membership.installConverged(states, now: moment.now)
     }
 }

@@ -28,18 +28,23 @@ public struct NodeOptions: Sendable {
     public var logger: Logger
     /// Leave and exit when the parent process goes away (for `mesh demo`, `mesh bench` and tests).
     public var exitsWithParent: Bool
-    /// Inbound stream connections open at once. Each may buffer up to one frame (16 MiB) before
-    /// its tag can be checked, so this also bounds what unauthenticated peers can make it hold.
+    /// Stream connections open at once, inbound and outbound. Before a frame's header tag checks
+    /// out, the core holds at most a hello and one frame header per connection.
     public var streamConnectionsMax: Int
+    /// Stream connections open at once from one IP address, so one host cannot hold every slot
+    /// and keep legitimate members from joining or healing a partition.
+    public var streamConnectionsPerSourceMax: Int
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
-                logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 16) {
+                logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
+                streamConnectionsPerSourceMax: Int = 4) {
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger
         self.exitsWithParent = exitsWithParent; self.streamConnectionsMax = streamConnectionsMax
+        self.streamConnectionsPerSourceMax = streamConnectionsPerSourceMax
     }
 
     /// How long a leaving node keeps running so its `left` gets out: about three gossip periods,

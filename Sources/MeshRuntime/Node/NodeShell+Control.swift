@@ -51,9 +51,10 @@ extension NodeShell {
         let counterValues: [String: UInt64] = [
             "datagramsSent": counters.datagramsSent, "datagramsReceived": counters.datagramsReceived,
             "datagramBytesSent": counters.datagramBytesSent, "datagramBytesReceived": counters.datagramBytesReceived,
-            "sendFailures": counters.sendFailures, "streamsOpened": counters.streamsOpened,
-            "streamsFailed": counters.streamsFailed, "streamsAccepted": streams.counters.accepted,
-            "streamsRefused": streams.counters.refused, "streamsIncomplete": streams.counters.incomplete,
+            "sendFailures": counters.sendFailures, "streamsOpened": core.streamStats.opened,
+            "streamsFailed": core.streamStats.failed, "streamsAccepted": streams.counters.accepted,
+            "streamsRefused": streams.counters.refusedTotal + streams.counters.refusedPerSource + core.streamStats.refused,
+            "streamsRefusedPerSource": streams.counters.refusedPerSource, "streamsIncomplete": core.streamStats.timedOut,
             "controlRequestsRejected": control?.rejected ?? 0,
         ]
         return HealthReport(selfName: core.name, incarnation: core.incarnation,
@@ -65,11 +66,11 @@ extension NodeShell {
 
     /// Stream frames rejected on either side of an exchange, by reason.
     var streamDrops: [String: UInt64] {
-        DropCounters.sum([streams.counters.drops, counters.streamReplyDrops])
+        core.streamDrops.dictionary(includingZeros: true)
     }
 
     /// Datagram and stream drops together, by reason.
     var allDrops: [String: UInt64] {
-        DropCounters.sum([core.drops, streams.counters.drops, counters.streamReplyDrops])
+        DropCounters.sum([core.drops, core.streamDrops])
     }
 }

@@ -4,6 +4,12 @@ import MeshCore
 
 /// Carrying out the core's directives, in order, and feeding its inputs.
 extension NodeShell {
+    /// Hands one input to the core, now, and carries out what it asks. On `queue`.
+    func input(_ input: Input) {
+        guard exitStatus == nil else { return }
+        perform(core.handle(input, at: SystemClock.moment()))
+    }
+
     /// Carries out `directives` in order. A persisted incarnation is durable before any later send.
     func perform(_ directives: [Directive]) {
         for directive in directives {
@@ -13,10 +19,24 @@ extension NodeShell {
                 sendDatagram(datagram, to: destination)
             case .setTimer(let id, let at):
                 timers.schedule(id, at: at)
-            case .openStream(let stream, let destination, let payload):
-                openStream(stream, to: destination, payload: payload)
+            case .openStream(let stream, let destination):
+                streams.open(stream, to: destination)
+            case .writeStream(let stream, let bytes):
+                streams.write(stream, bytes)
+            case .closeStream(let stream):
+                streams.close(stream)
             case .persistIncarnation(let incarnation):
                 persist(incarnation)
+            case .append, .sync:
+                // No machine writes the log yet; until the shell keeps one, say so rather than
+                // pretend a record is durable.
+                queue.async { [self] in input(.diskFailed(.ioError)) }
+            case .startAgent(let run):
+                queue.async { [self] in input(.agentExited(run.run, .refused("this node runs no agents yet"))) }
+            case .stopAgent:
+                break
+            case .reply(let request, let reply):
+                pendingReplies.removeValue(forKey: request)?(reply)
             case .event(let event):
                 handle(event)
             }
@@ -58,37 +78,9 @@ extension NodeShell {
             let moment = SystemClock.moment()
             guard let id = timers.popDue(at: moment.now) else { break }
             fired += 1
-            perform(core.timerFired(id, at: moment))
+            perform(core.handle(.timer(id), at: moment))
         }
         armTimer()
-    }
-
-    // MARK: Streams
-
-    private func openStream(_ stream: StreamID, to destination: Address, payload: Bytes) {
-        counters.streamsOpened += 1
-        let source = options.bind.isUnspecified ? nil : options.bind
-        StreamClient.exchange(to: destination, from: source, payload: payload, framing: framing,
-                              timeout: options.settings.streamTimeout, queue: queue) { [self] outcome in
-            guard exitStatus == nil else { return }
-            switch outcome {
-            case .success(let reply):
-                perform(core.streamReplied(stream, reply: reply, at: SystemClock.moment()))
-            case .failure(let failure):
-                counters.streamsFailed += 1
-                if case .dropped(let reason) = failure { counters.streamReplyDrops.count(reason) }
-                logger.debug("stream failed", ["peer": destination.description, "reason": failure.description])
-                perform(core.streamFailed(stream, at: SystemClock.moment()))
-            }
-        }
-    }
-
-    /// An authenticated inbound stream request: the core's reply payload, or nil to close.
-    func handleStream(_ payload: Bytes, from sender: Address) -> Bytes? {
-        guard exitStatus == nil else { return nil }
-        let (reply, directives) = core.handleStreamRequest(payload, from: sender, at: SystemClock.moment())
-        perform(directives)
-        return reply
     }
 
     // MARK: Events

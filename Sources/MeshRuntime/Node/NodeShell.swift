@@ -23,10 +23,6 @@ public final class NodeShell: @unchecked Sendable {
         var datagramBytesSent: UInt64 = 0
         var datagramBytesReceived: UInt64 = 0
         var sendFailures: UInt64 = 0
-        var streamsOpened: UInt64 = 0
-        var streamsFailed: UInt64 = 0
-        /// Stream replies that failed framing or authentication, by reason.
-        var streamReplyDrops = DropCounters()
     }
 
     public let options: NodeOptions
@@ -36,8 +32,7 @@ public final class NodeShell: @unchecked Sendable {
 
     let udp: Int32
     var udpSource: DispatchSourceRead?
-    let streams: StreamServer
-    let framing: StreamFraming
+    let streams: StreamTransport
     var control: ControlServer?
     var timers = TimerQueue()
     var timerSource: DispatchSourceTimer?
@@ -45,6 +40,9 @@ public final class NodeShell: @unchecked Sendable {
     var signalSources: [DispatchSourceSignal] = []
     var parentWatch: DispatchSourceTimer?
     var counters = Counters()
+    /// Control requests waiting for the core's `reply`, by id.
+    var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
+    var nextRequest: UInt64 = 0
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -64,14 +62,13 @@ public final class NodeShell: @unchecked Sendable {
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
-        framing = StreamFraming(keyring: options.keyring, label: options.cluster)
         let queue = self.queue
         // The handler needs `self`, which does not exist yet: route through a box filled in below.
         let box = HandlerBox()
         do {
-            streams = try StreamServer(bind: options.bind, framing: framing, timeout: options.settings.streamTimeout,
-                                       connectionsMax: options.streamConnectionsMax, queue: queue) { payload, sender in
-                box.shell?.handleStream(payload, from: sender)
+            streams = try StreamTransport(bind: options.bind, perSourceMax: options.streamConnectionsPerSourceMax,
+                                          connectionsMax: options.streamConnectionsMax, queue: queue) { input in
+                box.shell?.input(input)
             }
         } catch {
             throw StartError(description: "cannot listen on \(options.bind) (TCP): \(error.reason)")
@@ -134,7 +131,7 @@ public final class NodeShell: @unchecked Sendable {
             "http": options.http?.description ?? "off",
             "authenticated": options.keyring == nil ? "no" : "yes",
         ])
-        perform(core.start(at: SystemClock.moment()))
+        input(.start)
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -143,7 +140,7 @@ public final class NodeShell: @unchecked Sendable {
     /// Leaves gracefully: announce `left`, keep running for the grace period, exit 0.
     func leave() {
         guard exitStatus == nil, !core.isLeaving else { return }
-        perform(core.leave(at: SystemClock.moment()))
+        input(.leave)
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(options.leaveGracePeriod))) { [self] in
             logger.info("left the mesh", ["name": options.name])
             stop(status: 0)

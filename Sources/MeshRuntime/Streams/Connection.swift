@@ -124,6 +124,12 @@ final class Connection: @unchecked Sendable {
         if !isConnecting { flush() }
     }
 
+    /// Everything received so far, removed from `input`.
+    func takeInput() -> Bytes {
+        defer { input.removeAll(keepingCapacity: true) }
+        return input
+    }
+
     /// Drops the first `count` bytes of `input`.
     func consume(_ count: Int) {
         input.removeFirst(min(count, input.count))

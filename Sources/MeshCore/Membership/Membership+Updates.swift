@@ -1,6 +1,6 @@
 /// Applying membership updates: the ordering rule (higher incarnation wins; at equal incarnation
 /// left > dead > suspect > alive), refutation, and the push-pull merge.
-extension NodeInstance {
+extension Membership {
     mutating func handle(_ message: Message, from sender: Address, now: Instant) {
         switch message {
         case .ping(let ping): handlePing(ping, from: sender, now: now)

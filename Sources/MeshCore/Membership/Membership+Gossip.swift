@@ -1,5 +1,5 @@
 /// Dissemination: piggy-backed and periodic gossip, push-pull sync, joining and reconnecting.
-extension NodeInstance {
+extension Membership {
     /// How many times each member sends one update: λ · ⌈log10(n + 1)⌉.
     var retransmitLimit: Int {
         let n = Double(upCount + 2)
@@ -103,11 +103,10 @@ extension NodeInstance {
 
     mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) {
         guard streams.count < settings.streamsInFlightMax else { return }
-        nextStream += 1
-        let stream = StreamID(nextStream)
-        streams[stream] = purpose
+        nextExchange += 1
+        streams[nextExchange] = purpose
         let payload = MessageCodec.encode(.pushPull(PushPull(join: join, members: localState())))
-        emit(.openStream(stream, to: peer, payload: payload))
+        emit(.exchange(nextExchange, to: peer, payload: payload))
     }
 
     var pushPullPeriod: Nanoseconds {

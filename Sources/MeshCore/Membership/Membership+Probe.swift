@@ -1,6 +1,6 @@
 /// Failure detection: randomized round-robin probing (SWIM §4.3), indirect probes through k
 /// members with nacks (Lifeguard §IV-A), and the local health multiplier.
-extension NodeInstance {
+extension Membership {
     mutating func probeTick(now: Instant) {
         guard !isLeaving else { return }
         if let index = nextProbeTarget() { startProbe(index, now: now) }
@@ -36,7 +36,7 @@ extension NodeInstance {
     mutating func requestConfirmationProbe(_ memberName: String, now: Instant) {
         if probes.count < settings.probesInFlightMax, let index = members.index(of: memberName) {
             startProbe(index, now: now)
-        } else if pendingConfirmations.count < NodeInstance.pendingConfirmationsMax,
+        } else if pendingConfirmations.count < Self.pendingConfirmationsMax,
                   !pendingConfirmations.contains(memberName) {
             pendingConfirmations.append(memberName)
         }
@@ -97,7 +97,7 @@ extension NodeInstance {
         if settings.lifeguard {
             // Missing nacks mean the helpers could not hear us either: we may be the slow one.
             health.apply(probe.nacksExpected > 0 ? probe.nacksExpected - probe.nacksReceived : 1)
-            if recentlyFailedProbes.count == NodeInstance.recentlyFailedProbesMax { recentlyFailedProbes.removeFirst() }
+            if recentlyFailedProbes.count == Self.recentlyFailedProbesMax { recentlyFailedProbes.removeFirst() }
             recentlyFailedProbes.append((sequence, [probe.targetAddress] + probe.relayAddresses))
         }
         guard let index = members.index(of: probe.target), members[index: index].address == probe.targetAddress,

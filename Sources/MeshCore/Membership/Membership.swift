@@ -1,0 +1,289 @@
+/// The membership sub-state-machine: SWIM with Lifeguard, gossip and push-pull sync.
+///
+/// A value with no I/O, driven only by `NodeInstance`, which sets `currentTime` before every input
+/// it routes here (one notion of time) and turns the `Effect`s this machine emits into directives:
+/// timers get generations, exchanges become framed, authenticated streams. Randomness comes only
+/// from the generator seeded by `NodeConfig.randomSeed`, so the same inputs give the same effects.
+public struct Membership: Sendable {
+    /// What membership asks of its node, in order.
+    enum Effect: Sendable, Equatable {
+        /// Send one datagram (already framed and tagged).
+        case send(Bytes, to: Address)
+        /// Call `timerFired` at `at`; re-arming the same timer supersedes the earlier one.
+        case setTimer(MembershipTimer, at: Instant)
+        /// Send `payload` as one request over a new stream to `to`, and report the reply or failure
+        /// under `exchange`.
+        case exchange(UInt64, to: Address, payload: Bytes)
+        /// Write the incarnation to stable storage before carrying out what follows.
+        case persistIncarnation(UInt64)
+        /// Something worth logging or measuring happened.
+        case event(MeshEvent)
+    }
+
+    public let name: String
+    public let address: Address
+    public internal(set) var settings: MembershipSettings
+    public internal(set) var incarnation: UInt64
+    public internal(set) var meta: Bytes
+    public internal(set) var members = MemberTable()
+    public internal(set) var drops = DropCounters()
+    public internal(set) var health: LocalHealth
+    public internal(set) var isLeaving = false
+    public internal(set) var hasJoined = false
+
+    let seeds: [Address]
+    let codec: PacketCodec
+    var random: SeededGenerator
+    var output: [Effect] = []
+    /// The instant of the input being handled; set by `NodeInstance` before every input.
+    var currentTime: Instant = .zero
+
+    /// Members not dead or left (self excluded).
+    public internal(set) var upCount = 0
+
+    // Probing.
+    var probeOrder: [String] = []
+    var probeCursor = 0
+    var nextSequence: UInt32 = 0
+    var probes: [UInt32: Probe] = [:]
+    var relays: [UInt32: Relay] = [:]
+    /// Members to probe as soon as a probe slot frees up (confirmation probes that found every slot
+    /// taken, after a heal for example). Bounded; a member appears at most once.
+    var pendingConfirmations: [String] = []
+    static let pendingConfirmationsMax = 1024
+    /// Sequences of the last probes that failed: an answer to one of them arrived in time but was
+    /// handled late, which is evidence that this node is the slow one (Lifeguard's local health).
+    /// Each with who may answer it (the probed member and the relays asked).
+    var recentlyFailedProbes: [(sequence: UInt32, answerers: [Address])] = []
+    static let recentlyFailedProbesMax = 16
+
+    // Suspicion timers by member name.
+    var suspicions: [String: Suspicion] = [:]
+
+    // Dissemination.
+    var broadcasts: BroadcastQueue
+    var isGossipArmed = false
+
+    // Exchanges (push-pull and join over streams) and joining.
+    var nextExchange: UInt64 = 0
+    var streams: [UInt64: StreamPurpose] = [:]
+    var joinAttempts = 0
+
+    // Members that went down, in the order they did, for reaping and reconnecting.
+    var downLog: [(name: String, at: Instant)] = []
+    var downLogStart = 0
+
+    struct Probe {
+        var target: String
+        var targetAddress: Address
+        var sentAt: Instant
+        var isAcked = false
+        var nacksExpected = 0
+        var nacksReceived = 0
+        /// The relays asked to probe the target: only they may send its nacks and indirect acks.
+        var relayAddresses: [Address] = []
+    }
+
+    struct Relay {
+        var origin: Address
+        var originSequence: UInt32
+        /// Where the relayed ping went: only an ack from there is passed on.
+        var targetAddress: Address
+    }
+
+    enum StreamPurpose {
+        case join(Address)
+        case sync(Address)
+    }
+
+    public init(config: NodeConfig) {
+        precondition(config.validationError() == nil, "invalid node config: \(config.validationError()!)")
+        name = config.name
+        address = config.address
+        seeds = config.seeds.filter { $0 != config.address }
+        settings = config.settings
+        incarnation = min(config.lastIncarnation, WireLimits.counterMax)
+        meta = config.meta
+        codec = PacketCodec(keyring: config.keyring, label: config.label)
+        random = SeededGenerator(seed: config.randomSeed)
+        // A new start in each life, so an answer to a probe of an earlier life matches nothing.
+        nextSequence = UInt32(truncatingIfNeeded: random.next())
+        health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)
+        broadcasts = BroadcastQueue(capacity: config.settings.broadcastQueueMax)
+    }
+
+    // MARK: - Inputs (routed by NodeInstance, which has set `currentTime`)
+
+    /// Starts the node: a new incarnation (persisted first), the join through the seeds, and the
+    /// periodic timers (each with random jitter so members do not act in lockstep).
+    mutating func start() {
+        let now = currentTime
+        // Never wraps: incarnations above `counterMax` are refused on the wire, so stop there.
+        incarnation = nextIncarnation(above: incarnation)
+        emit(.persistIncarnation(incarnation))
+        enqueueBroadcast(about: name, .alive(selfAlive))
+        if seeds.isEmpty {
+            hasJoined = true
+        } else {
+            attemptJoin(now: now)
+        }
+        emit(.setTimer(.probe, at: now + random.nanoseconds(0, settings.probeInterval)))
+        emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
+        emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
+        emit(.setTimer(.reap, at: now + reapPeriod))
+    }
+
+    /// Handles one datagram. Anything malformed, unauthenticated or foreign is dropped and counted.
+    mutating func receiveDatagram(_ datagram: Bytes, from sender: Address) {
+        let now = currentTime
+        switch codec.open(datagram) {
+        case .failure(let reason):
+            drops.count(reason)
+        case .success(let range):
+            switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
+            case .failure(let reason):
+                drops.count(reason)
+            case .success(let messages):
+                // Pings last: their acks then carry whatever this datagram's updates made us
+                // announce (a refutation of the suspicion the ping itself carried, say).
+                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: now) } }
+                for message in messages { if case .ping = message { handle(message, from: sender, now: now) } }
+            }
+        }
+    }
+
+    /// Answers an inbound stream request (a push-pull or join): the reply payload, or nil when the
+    /// request is dropped (the node closes the stream). A state from an incompatible protocol range
+    /// is not merged, but still answered: the reply tells the peer our range.
+    mutating func handleStreamRequest(_ request: Bytes, from sender: Address) -> Bytes? {
+        guard let state = decodePushPull(request) else { return nil }
+        if isCompatible(state) { merge(state, now: currentTime) }
+        return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
+    }
+
+    /// The reply to one of this node's exchanges arrived.
+    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes) {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return }
+        guard let state = decodePushPull(reply), isCompatible(state) else { return }
+        let peer: Address
+        switch purpose {
+        case .join(let seed):
+            peer = seed
+            if let mine = state.members.first(where: { $0.name == name }),
+               mine.address != address, mine.status < .dead {
+                emit(.event(.duplicateName(address: mine.address)))
+                return
+            }
+            if !hasJoined {
+                hasJoined = true
+                emit(.event(.joined(seed: seed)))
+            }
+        case .sync(let address):
+            peer = address
+        }
+        let refutationsBefore = incarnation
+        merge(state, now: currentTime)
+        if incarnation != refutationsBefore && !isLeaving {
+            // The peer thought us down: tell it at once that we are not, rather than at the next sync.
+            openSync(to: peer)
+        }
+    }
+
+    /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).
+    mutating func exchangeFailed(_ exchange: UInt64) {
+        streams.removeValue(forKey: exchange)
+    }
+
+    /// A timer this machine asked for fired (only its latest arming reaches here).
+    mutating func timerFired(_ timer: MembershipTimer) {
+        let now = currentTime
+        switch timer {
+        case .probe: probeTick(now: now)
+        case .probeTimeout(let sequence): probeTimedOut(sequence, now: now)
+        case .probeDeadline(let sequence): probeDeadlinePassed(sequence, now: now)
+        case .relayTimeout(let sequence): relayTimedOut(sequence)
+        case .gossip: gossipTick(now: now)
+        case .pushPull: pushPullTick(now: now)
+        case .reconnect: reconnectTick(now: now)
+        case .join: joinRetry(now: now)
+        case .suspicion(let member): suspicionExpired(member, now: now)
+        case .reap: reapTick(now: now)
+        }
+    }
+
+    /// Leaves the mesh gracefully: announces `left` directly to a few members and through gossip,
+    /// and stops probing. The shell lets a few gossip periods pass before it exits.
+    mutating func leave() {
+        guard !isLeaving else { return }
+        isLeaving = true
+        let message = Message.leave(Leave(incarnation: incarnation, name: name))
+        enqueueBroadcast(about: name, message)
+        let targets = randomMembers(count: max(settings.gossipFanout * 2, 4), now: currentTime) { $0.status < .dead }
+        for target in targets { sendPacket([message], to: members[index: target].address) }
+        emit(.event(.leaveAnnounced(incarnation: incarnation)))
+    }
+
+    /// Replaces this node's metadata and announces it with a new incarnation.
+    mutating func updateMeta(_ newMeta: Bytes) {
+        precondition(newMeta.count <= WireLimits.metaBytesMax, "meta of \(newMeta.count) bytes")
+        meta = newMeta
+        bumpIncarnation(above: incarnation)
+    }
+
+    // MARK: - Views
+
+    /// This node as a member.
+    public var selfMember: Member {
+        var m = Member(name: name, address: address, incarnation: incarnation,
+                       status: isLeaving ? .left : .alive, meta: meta, statusChangedAt: .zero)
+        m.roundTripMicroseconds = 0
+        return m
+    }
+
+    /// Probes and relays in flight, and updates waiting for gossip.
+    public var probesInFlight: Int { probes.count }
+    public var relaysInFlight: Int { relays.count }
+    public var broadcastsQueued: Int { broadcasts.count }
+
+    /// Installs a known membership without any traffic, as if a full sync had just completed. For
+    /// simulations that start from a converged mesh (a 10,000-member mesh need not replay its join).
+    mutating func installConverged(_ states: [MemberState], now: Instant) {
+        members.reserveCapacity(states.count)
+        for state in states where state.name != name && members[state.name] == nil {
+            members.insert(Member(name: state.name, address: state.address, incarnation: state.incarnation,
+                                  status: state.status, meta: state.meta, statusChangedAt: now))
+            if !state.status.isDown { upCount += 1; probeOrder.append(state.name) }
+        }
+        probeOrder.shuffle(using: &random)
+        hasJoined = true
+    }
+
+    // MARK: - Plumbing
+
+    mutating func emit(_ effect: Effect) { output.append(effect) }
+
+    /// Hands the effects emitted so far to the node, in order.
+    mutating func takeEffects() -> [Effect] {
+        defer { output.removeAll(keepingCapacity: true) }
+        return output
+    }
+
+    var selfAlive: Alive { Alive(incarnation: incarnation, name: name, address: address, meta: meta) }
+
+    var reapPeriod: Nanoseconds { max(.seconds(1), settings.deadRetention / 10) }
+
+    mutating func countDrop(_ reason: DropReason) { drops.count(reason) }
+
+    /// This node's full state for a push-pull: itself first, then every member it knows.
+    func localState() -> [MemberState] {
+        var states = [selfMember.state]
+        states.reserveCapacity(members.count + 1)
+        for m in members.members { states.append(m.state) }
+        return states
+    }
+
+    mutating func nextSequenceNumber() -> UInt32 {
+        nextSequence &+= 1
+        return nextSequence
+    }
+}

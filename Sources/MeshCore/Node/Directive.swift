@@ -1,0 +1,146 @@
+/// A stream (a TCP connection in the real shell). Outgoing streams are numbered by the core,
+/// incoming ones by the shell: `isInbound` keeps the two numberings apart.
+public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var value: UInt64
+    public var isInbound: Bool
+    public init(_ value: UInt64, isInbound: Bool = false) { self.value = value; self.isInbound = isInbound }
+    /// An incoming stream numbered by the shell.
+    public static func inbound(_ value: UInt64) -> StreamID { StreamID(value, isInbound: true) }
+    public static func < (lhs: StreamID, rhs: StreamID) -> Bool {
+        (lhs.isInbound ? 1 : 0, lhs.value) < (rhs.isInbound ? 1 : 0, rhs.value)
+    }
+    public var description: String { "\(isInbound ? "in" : "out")#\(value)" }
+}
+
+/// A control request (from the HTTP API or the CLI), numbered by the shell; its reply may come
+/// any number of inputs later, as `Directive.reply(to:)`.
+public struct RequestID: Hashable, Sendable, CustomStringConvertible {
+    public var value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var description: String { "request#\(value)" }
+}
+
+/// One run of an agent, numbered by the core.
+public struct RunID: Hashable, Sendable, CustomStringConvertible {
+    public var value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public var description: String { "run#\(value)" }
+}
+
+/// What the shell needs to start an agent: never a command line. The shell maps `profile` to a
+/// command its own local configuration allows, and refuses (with `agentExited(.refused)`) a profile
+/// it does not know.
+public struct AgentRun: Sendable, Equatable {
+    public var run: RunID
+    public var profile: String
+    public var task: String
+    public var attempt: UInt32
+    public init(run: RunID, profile: String, task: String, attempt: UInt32) {
+        self.run = run; self.profile = profile; self.task = task; self.attempt = attempt
+    }
+}
+
+/// How an agent run ended.
+public enum AgentExit: Sendable, Equatable {
+    /// The process exited with this status.
+    case exited(Int32)
+    /// The process was killed by this signal.
+    case signalled(Int32)
+    /// The shell could not start it (unknown profile, spawn failure); says why.
+    case refused(String)
+}
+
+/// How to stop an agent run: ask first, then insist.
+public enum StopSignal: Sendable, Equatable {
+    case terminate
+    case kill
+}
+
+/// A record for the node's write-ahead log.
+public struct LogEntry: Sendable, Equatable {
+    public var kind: UInt8
+    public var body: Bytes
+    public init(kind: UInt8, body: Bytes) { self.kind = kind; self.body = body }
+}
+
+/// How the shell's disk failed.
+public enum DiskFailure: Sendable, Equatable {
+    /// No space left: the appends since the last `logSynced` are not durable.
+    case full
+    /// An I/O error on write or sync.
+    case ioError
+}
+
+/// What a node tells its shell to do, in order. Order is binding: a `persistIncarnation` must be
+/// durable before any later directive is carried out, and a `reply` that follows a `sync` goes out
+/// only after the core has heard `logSynced` (the core itself waits for it before emitting such replies).
+public enum Directive: Sendable, Equatable {
+    /// Send one datagram (already framed and tagged).
+    case send(Bytes, to: Address)
+    /// Call `timerFired(id)` at `at`. Nothing is ever cancelled: a superseded timer is ignored.
+    case setTimer(TimerID, at: Instant)
+    /// Connect a new stream to `to`. Bytes written before it connects are sent once it does; the
+    /// outcome arrives as `streamData`, `streamClosed` or `streamFailed` inputs.
+    case openStream(StreamID, to: Address)
+    /// Queue bytes (already framed and authenticated by the core) on a stream.
+    case writeStream(StreamID, Bytes)
+    /// Close a stream once every byte queued on it is written. The core forgets it at once.
+    case closeStream(StreamID)
+    /// Write the incarnation to stable storage (write and fsync) before carrying out what follows.
+    case persistIncarnation(UInt64)
+    /// Append a record to the write-ahead log (buffered; durable only after a `sync`).
+    case append(LogEntry)
+    /// Make every appended record durable, then report `logSynced(upTo:)`.
+    case sync
+    /// Start an agent run for a locally configured profile; report `agentExited` when it ends.
+    case startAgent(AgentRun)
+    /// Signal an agent run's whole process group.
+    case stopAgent(RunID, StopSignal)
+    /// Answer a control request.
+    case reply(to: RequestID, ControlReply)
+    /// Something worth logging or measuring happened.
+    case event(MeshEvent)
+}
+
+/// A request from the operator's side (HTTP API, CLI) that changes the node.
+public enum ControlRequest: Sendable, Equatable {
+    /// Leave the mesh gracefully.
+    case leave
+}
+
+/// The answer to a control request.
+public enum ControlReply: Sendable, Equatable {
+    /// Done, or started (a leave is under way).
+    case accepted
+    /// Refused, with a reason for the operator.
+    case refused(String)
+}
+
+/// Everything that can happen to a node. `NodeInstance.handle(_:at:)` takes one at a time, with
+/// the moment it happened.
+public enum Input: Sendable, Equatable {
+    /// Start the node (once, first).
+    case start
+    /// A datagram arrived.
+    case datagram(Bytes, from: Address)
+    /// A timer armed by `setTimer` fired.
+    case timer(TimerID)
+    /// A peer connected: a new inbound stream, numbered by the shell.
+    case streamAccepted(StreamID, from: Address)
+    /// Bytes arrived on a stream (any split: the core reassembles frames).
+    case streamData(StreamID, Bytes)
+    /// The peer closed its side of a stream.
+    case streamClosed(StreamID)
+    /// A stream could not connect, or broke (refused, reset, unreachable).
+    case streamFailed(StreamID)
+    /// Every appended record up to `upTo` (a count of records) is durable.
+    case logSynced(upTo: UInt64)
+    /// The disk failed; records since the last `logSynced` are not durable.
+    case diskFailed(DiskFailure)
+    /// An agent run ended.
+    case agentExited(RunID, AgentExit)
+    /// A control request, numbered by the shell.
+    case control(RequestID, ControlRequest)
+    /// Leave the mesh gracefully (a signal or the parent going away).
+    case leave
+}

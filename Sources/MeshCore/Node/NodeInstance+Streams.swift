@@ -1,0 +1,183 @@
+/// What streams did, counted.
+public struct StreamStats: Sendable, Equatable {
+    /// Outbound streams opened and inbound streams accepted.
+    public var opened: UInt64 = 0
+    public var accepted: UInt64 = 0
+    /// Inbound streams closed at once because `StreamLimits.inboundStreamsMax` were open.
+    public var refused: UInt64 = 0
+    /// Streams whose deadline passed before their exchange was done.
+    public var timedOut: UInt64 = 0
+    /// Streams that failed, or that the peer closed before the exchange was done.
+    public var failed: UInt64 = 0
+    /// Exchanges completed: replies received (outbound) and answered (inbound).
+    public var completed: UInt64 = 0
+    public init() {}
+}
+
+/// One open stream and where its exchange stands.
+struct StreamState: Sendable {
+    enum Role: Sendable {
+        /// This node asked: `request` goes out once the peer's hello arrives; the reply goes to
+        /// membership's `exchange`.
+        case outbound(exchange: UInt64, request: Bytes)
+        /// The peer asks; this node answers.
+        case inbound
+    }
+    var peer: Address
+    var role: Role
+    var ownNonce: Bytes
+    var decoder: StreamDecoder
+    var encoder: StreamEncoder?
+    /// An inbound request has been answered: further input is a protocol error.
+    var isAnswered = false
+}
+
+/// Streams: opening, framing, authentication, deadlines, and routing their messages.
+extension NodeInstance {
+    /// Opens a stream to `peer` for one membership exchange.
+    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes) {
+        nextOutboundStream &+= 1
+        let stream = StreamID(nextOutboundStream)
+        let nonce = makeNonce()
+        let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { serverNonce in
+            StreamContext(clientNonce: nonce, serverNonce: serverNonce, direction: StreamContext.serverToClient)
+        }
+        streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request),
+                                      ownNonce: nonce, decoder: decoder)
+        streamStats.opened += 1
+        emit(.openStream(stream, to: peer))
+        emit(.writeStream(stream, hello(nonce)))
+        setTimer(.streamDeadline(stream), at: now + membership.settings.streamTimeout)
+    }
+
+    mutating func streamAccepted(_ stream: StreamID, from peer: Address) {
+        guard stream.isInbound, streams[stream] == nil else {
+            emit(.closeStream(stream))
+            return
+        }
+        guard inboundStreamCount < StreamLimits.inboundStreamsMax else {
+            streamStats.refused += 1
+            emit(.closeStream(stream))
+            return
+        }
+        let nonce = makeNonce()
+        let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { clientNonce in
+            StreamContext(clientNonce: clientNonce, serverNonce: nonce, direction: StreamContext.clientToServer)
+        }
+        streams[stream] = StreamState(peer: peer, role: .inbound, ownNonce: nonce, decoder: decoder)
+        inboundStreamCount += 1
+        streamStats.accepted += 1
+        emit(.writeStream(stream, hello(nonce)))
+        setTimer(.streamDeadline(stream), at: now + membership.settings.streamTimeout)
+    }
+
+    mutating func streamData(_ stream: StreamID, _ bytes: Bytes) {
+        guard var decoder = streams[stream]?.decoder else { return }
+        let result = decoder.feed(bytes)
+        streams[stream]!.decoder = decoder
+        switch result {
+        case .failure(let reason):
+            streamDrops.count(reason)
+            finish(stream, outcome: .failed)
+        case .success(let events):
+            for event in events {
+                guard let state = streams[stream] else { return }
+                switch event {
+                case .hello(let peerNonce):
+                    var encoder = encoder(for: state, peerNonce: peerNonce)
+                    if case .outbound(_, let request) = state.role {
+                        emit(.writeStream(stream, encoder.message(request)))
+                    }
+                    streams[stream]!.encoder = encoder
+                case .message(let payload, _):
+                    messageArrived(payload, on: stream)
+                }
+            }
+        }
+    }
+
+    private mutating func messageArrived(_ payload: Bytes, on stream: StreamID) {
+        guard let state = streams[stream] else { return }
+        switch state.role {
+        case .outbound(let exchange, _):
+            streamStats.completed += 1
+            finish(stream, outcome: .done)
+            membership.exchangeReplied(exchange, reply: payload)
+        case .inbound:
+            guard !state.isAnswered else {
+                streamDrops.count(.unexpectedMessage)
+                finish(stream, outcome: .failed)
+                return
+            }
+            streams[stream]!.isAnswered = true
+            let reply = membership.handleStreamRequest(payload, from: state.peer)
+            // What merging decided (a persisted incarnation first of all) goes before the reply.
+            gatherMembership()
+            guard let reply else {
+                finish(stream, outcome: .failed)
+                return
+            }
+            guard var encoder = state.encoder else { return }
+            emit(.writeStream(stream, encoder.message(reply)))
+            streamStats.completed += 1
+            finish(stream, outcome: .done)
+        }
+    }
+
+    /// The peer closed its side (`failed == false`) or the stream broke.
+    mutating func streamEnded(_ stream: StreamID, failed: Bool) {
+        guard let state = streams[stream] else { return }
+        if !failed, case .inbound = state.role, state.isAnswered { return }
+        if !failed && !state.decoder.isBetweenMessages { streamDrops.count(.truncated) }
+        finish(stream, outcome: .failed)
+    }
+
+    mutating func streamDeadlinePassed(_ stream: StreamID) {
+        guard streams[stream] != nil else { return }
+        streamStats.timedOut += 1
+        finish(stream, outcome: .timedOut)
+    }
+
+    enum StreamOutcome { case done, failed, timedOut }
+
+    /// Forgets a stream, closes it, and tells its exchange when it did not complete.
+    private mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
+        guard let state = streams.removeValue(forKey: stream) else { return }
+        timers.disarm(.streamDeadline(stream))
+        if stream.isInbound { inboundStreamCount -= 1 }
+        if outcome == .failed { streamStats.failed += 1 }
+        emit(.closeStream(stream))
+        if outcome != .done, case .outbound(let exchange, _) = state.role {
+            membership.exchangeFailed(exchange)
+        }
+    }
+
+    private func encoder(for state: StreamState, peerNonce: Bytes) -> StreamEncoder {
+        let context: StreamContext
+        switch state.role {
+        case .outbound:
+            context = StreamContext(clientNonce: state.ownNonce, serverNonce: peerNonce, direction: StreamContext.clientToServer)
+        case .inbound:
+            context = StreamContext(clientNonce: peerNonce, serverNonce: state.ownNonce, direction: StreamContext.serverToClient)
+        }
+        return StreamEncoder(context: context, keyring: keyring, sender: membership.name)
+    }
+
+    private func hello(_ nonce: Bytes) -> Bytes {
+        StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.protocolCurrent,
+                    isAuthenticated: keyring != nil, labelHash: labelHash, nonce: nonce).encoded()
+    }
+
+    private mutating func makeNonce() -> Bytes {
+        var nonce = Bytes()
+        nonce.reserveCapacity(StreamCodec.nonceBytes)
+        for _ in 0..<(StreamCodec.nonceBytes / 8) {
+            let word = nonceGenerator.next()
+            for shift in stride(from: 56, through: 0, by: -8) { nonce.append(UInt8(truncatingIfNeeded: word >> UInt64(shift))) }
+        }
+        return nonce
+    }
+
+    /// Streams open now.
+    public var streamsOpen: Int { streams.count }
+}

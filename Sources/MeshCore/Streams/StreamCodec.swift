@@ -1,0 +1,132 @@
+/// Framing and authentication of streams (ARCHITECTURE §9): pure code, so the simulator carries the
+/// very bytes the real shell sends and exercises the same checks.
+///
+/// Each side first sends a hello; the connecting side (client) then sends frames, and the
+/// accepting side (server) answers with frames:
+///
+/// ```
+/// hello  [version min u8][version current u8][flags u8][label hash u32][nonce 16]
+/// frame  [frame flags u8][length u32][header tag 16?][body: length bytes][body tag 16?]
+/// body   [sender name: u8 length + UTF-8][payload]
+/// ```
+///
+/// Hello flags bit 0: the sender authenticates (has a keyring). Frame flags bit 0: the last frame of
+/// a message (a message may span frames; each frame is at most `StreamLimits.frameBytesMax`).
+/// With a keyring, each frame carries two 16-byte tags (HMAC-SHA-256 under the primary key, accepted
+/// under any key of the ring). Both cover a context — the two nonces (client's first), the direction
+/// (0 client to server, 1 server to client) and the frame's index in that direction — then the frame
+/// header; the body tag covers the body too. The header tag is checked before a byte of the body is
+/// buffered, so an unauthenticated peer makes a node buffer at most one header (pre-authentication
+/// limit); the nonces make a recorded frame verify on no other stream; the direction keeps a reply
+/// from passing as a request; the index keeps frames from being dropped, repeated or reordered.
+public enum StreamCodec {
+    public static let nonceBytes = 16
+    public static let helloBytes = 7 + nonceBytes
+    static let authenticatedFlag: UInt8 = 0x01
+    static let lastFrameFlag: UInt8 = 0x01
+    static let headerBytes = 5
+}
+
+/// Limits of streams, named once.
+public enum StreamLimits {
+    /// The body of one frame (sender name and payload).
+    public static let frameBytesMax = 1 << 20
+    /// One message, all of its frames together (a 10,000-member push-pull fits with room to spare).
+    public static let messageBytesMax = 16 << 20
+    /// Inbound streams open at once; past it a new one is closed at once and counted.
+    public static let inboundStreamsMax = 32
+}
+
+/// One side's hello.
+struct StreamHello: Equatable {
+    var versionMinimum: UInt8
+    var versionCurrent: UInt8
+    var isAuthenticated: Bool
+    var labelHash: UInt32
+    var nonce: Bytes
+
+    func encoded() -> Bytes {
+        var w = ByteWriter(capacity: StreamCodec.helloBytes)
+        w.u8(versionMinimum); w.u8(versionCurrent)
+        w.u8(isAuthenticated ? StreamCodec.authenticatedFlag : 0)
+        w.u32(labelHash); w.raw(nonce)
+        return w.bytes
+    }
+
+    /// Parses and checks a peer's hello against this node's label, keys and protocol versions.
+    static func check(_ bytes: ArraySlice<UInt8>, labelHash: UInt32, hasKeys: Bool) -> Result<StreamHello, DropReason> {
+        let b = Array(bytes)
+        guard b.count == StreamCodec.helloBytes else { return .failure(.truncated) }
+        let hello = StreamHello(versionMinimum: b[0], versionCurrent: b[1], isAuthenticated: b[2] & StreamCodec.authenticatedFlag != 0,
+                                labelHash: UInt32(b[3]) << 24 | UInt32(b[4]) << 16 | UInt32(b[5]) << 8 | UInt32(b[6]),
+                                nonce: Array(b[7...]))
+        guard b[2] & ~StreamCodec.authenticatedFlag == 0, hello.versionMinimum <= hello.versionCurrent else {
+            return .failure(.malformed)
+        }
+        guard hello.versionMinimum <= MeshVersion.protocolCurrent && MeshVersion.protocolMinimum <= hello.versionCurrent else {
+            return .failure(.unsupportedVersion)
+        }
+        guard hello.labelHash == labelHash else { return .failure(.wrongLabel) }
+        if hasKeys && !hello.isAuthenticated { return .failure(.unauthenticated) }
+        if !hasKeys && hello.isAuthenticated { return .failure(.unexpectedTag) }
+        return .success(hello)
+    }
+}
+
+/// The part of a stream every tag covers: both nonces and the direction.
+struct StreamContext: Sendable {
+    static let clientToServer: UInt8 = 0
+    static let serverToClient: UInt8 = 1
+    let prefix: Bytes
+
+    init(clientNonce: Bytes, serverNonce: Bytes, direction: UInt8) {
+        prefix = Array("mesh-stream".utf8) + clientNonce + serverNonce + [direction]
+    }
+
+    /// The bytes the header tag covers, before the body: context, index, header.
+    func covered(index: UInt64, header: ArraySlice<UInt8>) -> Bytes {
+        var w = ByteWriter(capacity: prefix.count + 8 + StreamCodec.headerBytes)
+        w.raw(prefix); w.u64(index); w.raw(header)
+        return w.bytes
+    }
+}
+
+/// Writes one direction of a stream: frames numbered from 0, tagged under the primary key.
+struct StreamEncoder: Sendable {
+    let context: StreamContext
+    let keyring: Keyring?
+    let sender: String
+    var index: UInt64 = 0
+
+    /// `payload` as one message: as many frames as it takes, the last one flagged.
+    mutating func message(_ payload: Bytes) -> Bytes {
+        var out = Bytes()
+        let nameBytes = 1 + sender.utf8.count
+        let room = StreamLimits.frameBytesMax - nameBytes
+        var offset = 0
+        repeat {
+            let end = min(payload.count, offset + room)
+            out += frame(payload[offset..<end], isLast: end == payload.count)
+            offset = end
+        } while offset < payload.count
+        return out
+    }
+
+    private mutating func frame(_ chunk: ArraySlice<UInt8>, isLast: Bool) -> Bytes {
+        var body = ByteWriter(capacity: chunk.count + 1 + sender.utf8.count)
+        body.shortString(sender); body.raw(chunk)
+        var w = ByteWriter(capacity: body.bytes.count + 40)
+        w.u8(isLast ? StreamCodec.lastFrameFlag : 0)
+        w.u32(UInt32(body.bytes.count))
+        if let keyring {
+            let covered = context.covered(index: index, header: w.bytes[0..<StreamCodec.headerBytes])
+            w.raw(keyring.tag(covered, [UInt8]()))
+            let tag = keyring.tag(covered, body.bytes)
+            w.raw(body.bytes); w.raw(tag)
+        } else {
+            w.raw(body.bytes)
+        }
+        index &+= 1
+        return w.bytes
+    }
+}

@@ -1,0 +1,142 @@
+/// Reads one direction of a stream incrementally: the peer's hello, then frames, reassembled into
+/// messages. Bytes may arrive split anywhere. Anything that cannot be a valid stream is a
+/// `DropReason`, after which the stream must be closed.
+///
+/// Buffering is bounded before authentication: until a frame's header tag verifies, at most one
+/// hello and one frame header (plus the bytes of the chunk being handled) are held.
+struct StreamDecoder: Sendable {
+    /// What a stream's reader found.
+    enum Event: Equatable {
+        /// The peer's hello checked out; frames from it can now be read and written.
+        case hello(peerNonce: Bytes)
+        /// One whole message and the authenticated name of its sender.
+        case message(Bytes, sender: String)
+    }
+
+    private enum Phase {
+        case hello
+        case header
+        case body(flags: UInt8, length: Int)
+    }
+
+    let keyring: Keyring?
+    let labelHash: UInt32
+    private var phase = Phase.hello
+    private var pending = Bytes()
+    private var start = 0
+    private(set) var context: StreamContext?
+    private var index: UInt64 = 0
+    private var coveredHeader = Bytes()
+    private var message = Bytes()
+    private var messageSender: String?
+    /// A function from the peer's nonce to the context of the frames it sends.
+    private let makeContext: @Sendable (Bytes) -> StreamContext
+
+    init(keyring: Keyring?, labelHash: UInt32, makeContext: @escaping @Sendable (Bytes) -> StreamContext) {
+        self.keyring = keyring
+        self.labelHash = labelHash
+        self.makeContext = makeContext
+    }
+
+    private var tagBytes: Int { keyring == nil ? 0 : Keyring.tagBytes }
+    private var available: Int { pending.count - start }
+
+    /// Bytes held and not yet part of a whole message (for limits and tests).
+    var bufferedBytes: Int { available + message.count }
+
+    /// Takes `bytes` and returns what they completed, in order.
+    mutating func feed(_ bytes: Bytes) -> Result<[Event], DropReason> {
+        if start > 0 && start >= pending.count / 2 {
+            pending.removeFirst(start)
+            start = 0
+        }
+        pending += bytes
+        var events: [Event] = []
+        while true {
+            switch step() {
+            case .failure(let reason): return .failure(reason)
+            case .success(nil): return .success(events)
+            case .success(let event?): if let event { events.append(event) }
+            }
+        }
+    }
+
+    /// True when the stream ended cleanly here: between messages, nothing half read.
+    var isBetweenMessages: Bool {
+        if case .header = phase { return available == 0 && message.isEmpty }
+        return false
+    }
+
+    /// One step: `.success(nil)` needs more bytes; `.success(.some(nil))` progressed without an event.
+    private mutating func step() -> Result<Event??, DropReason> {
+        switch phase {
+        case .hello:
+            guard available >= StreamCodec.helloBytes else { return .success(nil) }
+            let bytes = take(StreamCodec.helloBytes)
+            switch StreamHello.check(bytes, labelHash: labelHash, hasKeys: keyring != nil) {
+            case .failure(let reason): return .failure(reason)
+            case .success(let hello):
+                context = makeContext(hello.nonce)
+                phase = .header
+                return .success(.some(.hello(peerNonce: hello.nonce)))
+            }
+        case .header:
+            guard available >= StreamCodec.headerBytes + tagBytes else { return .success(nil) }
+            let header = take(StreamCodec.headerBytes)
+            let flags = header[header.startIndex]
+            guard flags & ~StreamCodec.lastFrameFlag == 0 else { return .failure(.malformed) }
+            var length = 0
+            for byte in header.dropFirst() { length = length << 8 | Int(byte) }
+            guard length <= StreamLimits.frameBytesMax else { return .failure(.oversized) }
+            guard message.count + length <= StreamLimits.messageBytesMax + StreamLimits.frameBytesMax else {
+                return .failure(.oversized)
+            }
+            coveredHeader = context!.covered(index: index, header: header)
+            if let keyring {
+                let tag = take(Keyring.tagBytes)
+                guard keyring.verify(tag: tag, coveredHeader, [UInt8]()) else { return .failure(.badTag) }
+            }
+            phase = .body(flags: flags, length: length)
+            return .success(.some(nil))
+        case .body(let flags, let length):
+            guard available >= length + tagBytes else { return .success(nil) }
+            let body = take(length)
+            if let keyring {
+                let tag = take(Keyring.tagBytes)
+                guard keyring.verify(tag: tag, coveredHeader, body) else { return .failure(.badTag) }
+            }
+            index &+= 1
+            phase = .header
+            return frameArrived(body, isLast: flags & StreamCodec.lastFrameFlag != 0)
+        }
+    }
+
+    private mutating func frameArrived(_ body: ArraySlice<UInt8>, isLast: Bool) -> Result<Event??, DropReason> {
+        var reader = ByteReader(Array(body))
+        guard let sender = try? reader.shortString(limit: WireLimits.nameBytesMax), isValidMemberName(sender) else {
+            return .failure(.malformed)
+        }
+        if let messageSender, messageSender != sender { return .failure(.malformed) }
+        messageSender = sender
+        message += body.dropFirst(1 + sender.utf8.count)
+        guard message.count <= StreamLimits.messageBytesMax else { return .failure(.oversized) }
+        guard isLast else { return .success(.some(nil)) }
+        defer { message = []; messageSender = nil }
+        return .success(.some(.message(message, sender: sender)))
+    }
+
+    private mutating func take(_ count: Int) -> ArraySlice<UInt8> {
+        defer { start += count }
+        return pending[start..<start + count]
+    }
+}
+
+/// The rule for member names, on the wire as in configuration: 1 to 64 bytes of ASCII letters,
+/// digits, '-', '_' and '.', so a name can never carry control characters into a terminal or log.
+public func isValidMemberName(_ name: String) -> Bool {
+    let bytes = name.utf8
+    guard !bytes.isEmpty, bytes.count <= WireLimits.nameBytesMax else { return false }
+    return bytes.allSatisfy { b in
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
+    }
+}
