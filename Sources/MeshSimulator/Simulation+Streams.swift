@@ -20,6 +20,19 @@ struct SimConnection {
     /// When each direction's link is free again (bandwidth serialization).
     var freeToServerAt: Int64 = 0
     var freeToClientAt: Int64 = 0
+    /// When the last delivery in each direction arrives: TCP keeps order, so nothing overtakes it.
+    var lastArrivalToServerAt: Int64 = 0
+    var lastArrivalToClientAt: Int64 = 0
+
+    /// The arrival time of the next delivery in one direction, never before the previous one.
+    mutating func arrival(_ at: Int64, toServer: Bool) -> Int64 {
+        if toServer {
+            lastArrivalToServerAt = max(lastArrivalToServerAt, at)
+            return lastArrivalToServerAt
+        }
+        lastArrivalToClientAt = max(lastArrivalToClientAt, at)
+        return lastArrivalToClientAt
+    }
     var isClientClosed = false
     var isServerClosed = false
 }
@@ -73,7 +86,9 @@ extension Simulation {
         }
         if reapIfDone(id) { return }
         let freeAt = toServer ? c.freeToServerAt : c.freeToClientAt
-        queue.push(max(now, freeAt) + linkDelay(), .streamEnd(connection: id, toServer: toServer, failed: false))
+        let at = c.arrival(max(now, freeAt) + linkDelay(), toServer: toServer)
+        connections[id] = c
+        queue.push(at, .streamEnd(connection: id, toServer: toServer, failed: false))
     }
 
     private func transmit(_ bytes: Bytes, on id: Int, toServer: Bool) {
@@ -83,8 +98,9 @@ extension Simulation {
         let serialization = Int64(bytes.count) * 1_000_000_000 / Simulation.streamBandwidthBytesPerSecond
         let start = max(now, toServer ? c.freeToServerAt : c.freeToClientAt)
         if toServer { c.freeToServerAt = start + serialization } else { c.freeToClientAt = start + serialization }
+        let at = c.arrival(start + serialization + linkDelay(), toServer: toServer)
         connections[id] = c
-        queue.push(start + serialization + linkDelay(), .streamBytes(connection: id, toServer: toServer, bytes: bytes))
+        queue.push(at, .streamBytes(connection: id, toServer: toServer, bytes: bytes))
     }
 
     // MARK: Events
@@ -107,8 +123,10 @@ extension Simulation {
         trace.mix(UInt64(now)); trace.mix(node); trace.mix(6)
         apply(node, nodes[node].instance!.handle(.streamAccepted(stream, from: nodes[c.client.node].address), at: moment))
         for bytes in pending { transmit(bytes, on: id, toServer: true) }
-        if c.isClientClosed {
-            queue.push(max(now, connections[id]?.freeToServerAt ?? now) + linkDelay(), .streamEnd(connection: id, toServer: true, failed: false))
+        if c.isClientClosed, var current = connections[id] {
+            let at = current.arrival(max(now, current.freeToServerAt) + linkDelay(), toServer: true)
+            connections[id] = current
+            queue.push(at, .streamEnd(connection: id, toServer: true, failed: false))
         }
     }
 
