@@ -58,10 +58,33 @@ struct Bench {
     let port: UInt16
     let authenticated: Bool
 
+    /// What one system (the mesh or Serf) measured over all its runs.
     struct Figures {
+        /// Per run: from the kill until the median observer reported the victim dead.
         var detectMedians: [Double] = []
-        var detectMax: Double = 0
+        /// Per run: from the kill until every observer had (infinite when one never did).
+        var detectAll: [Double] = []
+        /// Observers, over all runs, that never reported the victim dead within the run's deadline.
+        var missed = 0
         var idle: ProcessMeter.IdleCost?
+
+        /// Counts one run's figures.
+        mutating func add(_ run: DetectionSummary) {
+            detectMedians.append(run.median)
+            detectAll.append(run.all)
+            missed += run.missed
+        }
+
+        /// The median over runs of the run medians.
+        var detect: Double { DetectionRun.median(detectMedians) }
+        /// The median over runs of the time until every observer saw the death.
+        var all: Double { DetectionRun.median(detectAll) }
+
+        /// `detect_s= all_s= all_max_s= missed=`, each key after `prefix`.
+        func line(prefix: String = "") -> String {
+            "\(prefix)detect_s=\(DetectionRun.seconds(detect)) \(prefix)all_s=\(DetectionRun.seconds(all)) "
+                + "\(prefix)all_max_s=\(DetectionRun.seconds(detectAll.max() ?? .nan)) \(prefix)missed=\(missed)"
+        }
     }
 
     static func out(_ line: String) {
@@ -73,30 +96,40 @@ struct Bench {
         Bench.out("mesh bench detect: nodes=\(nodes) runs=\(runs) preset=\(preset) idle_s=\(idleSeconds) "
                   + "authenticated=\(authenticated ? "yes" : "no") binary=\(ChildProcess.currentExecutable())")
         guard let mesh = measureMesh() else { return 1 }
-        let meshDetect = DetectionRun.median(mesh.detectMedians)
-        Bench.out(String(format: "detect_s=%.3f max_s=%.3f", meshDetect, mesh.detectMax))
+        Bench.out(mesh.line())
         if let idle = mesh.idle {
             Bench.out(String(format: "bytes_per_node_per_s=%.0f", idle.bytesPerNodePerSecond))
             Bench.out(String(format: "rss_kb=%.0f", idle.residentKilobytes))
             Bench.out(String(format: "cpu_pct=%.3f", idle.cpuPercent))
         }
-        guard var reference else { return 0 }
+        let serfMeasured = reference.map { measureSerf($0, beside: mesh) } ?? true
+        guard mesh.missed == 0 else {
+            printError("bench: \(mesh.missed) observer(s) never reported the victim dead within "
+                       + "\(Int(DetectionRun.deadlineSeconds)) s (counted as inf above)")
+            return 1
+        }
+        return serfMeasured ? 0 : 1
+    }
+
+    /// Serf's figures, measured the same way in the same run, and the ratios mesh / Serf; false
+    /// when Serf could not be measured.
+    private func measureSerf(_ given: SerfReference, beside mesh: Figures) -> Bool {
         let state = NSTemporaryDirectory() + "mesh-bench-serf-\(getpid())"
-        reference = SerfReference(scripts: reference.scripts, state: state, nodes: reference.nodes, profile: reference.profile)
+        let reference = SerfReference(scripts: given.scripts, state: state, nodes: given.nodes, profile: given.profile)
         defer { try? FileManager.default.removeItem(atPath: state) }
         Bench.out("serf: \(nodes) agents, profile \(reference.profile), scripts \(reference.scripts)")
-        guard let serf = reference.run(runs: runs, idleSeconds: idleSeconds, log: Bench.out) else { return 1 }
-        let serfDetect = DetectionRun.median(serf.detectMedians)
-        Bench.out(String(format: "serf_detect_s=%.3f serf_max_s=%.3f", serfDetect, serf.detectMax))
-        guard let serfIdle = serf.idle else { return 0 }
+        guard let serf = reference.run(runs: runs, idleSeconds: idleSeconds, log: Bench.out) else { return false }
+        Bench.out(serf.line(prefix: "serf_"))
+        guard let serfIdle = serf.idle else { return true }
         Bench.out(String(format: "serf_bytes_per_node_per_s=%.0f serf_rss_kb=%.0f serf_cpu_pct=%.3f",
                          serfIdle.bytesPerNodePerSecond, serfIdle.residentKilobytes, serfIdle.cpuPercent))
         if let idle = mesh.idle {
-            Bench.out(String(format: "ratio_detect=%.2f ratio_bytes=%.2f ratio_rss=%.2f ratio_cpu=%.2f  (mesh / serf; lower is better)",
-                             meshDetect / serfDetect, idle.bytesPerNodePerSecond / serfIdle.bytesPerNodePerSecond,
+            Bench.out(String(format: "ratio_detect=%.2f ratio_all=%.2f ratio_bytes=%.2f ratio_rss=%.2f ratio_cpu=%.2f  (mesh / serf; lower is better)",
+                             mesh.detect / serf.detect, mesh.all / serf.all,
+                             idle.bytesPerNodePerSecond / serfIdle.bytesPerNodePerSecond,
                              idle.residentKilobytes / serfIdle.residentKilobytes, idle.cpuPercent / serfIdle.cpuPercent))
         }
-        return 0
+        return true
     }
 
     private func measureMesh() -> Figures? {
@@ -127,16 +160,8 @@ struct Bench {
         let victim = nodes - 1
         for run in 1...runs {
             let before = cluster.status(0)?.member(names[victim])?.incarnation ?? 0
-            let times = DetectionRun.measure(cluster: cluster, victim: victim)
-            let seen = times.compactMap { $0 }
-            guard seen.count == times.count else {
-                printError("bench: run \(run): \(times.count - seen.count) observers never reported the victim dead")
-                return nil
-            }
-            let median = DetectionRun.median(seen)
-            let max = seen.max() ?? .nan
-            figures.detectMedians.append(median)
-            figures.detectMax = Swift.max(figures.detectMax, max)
+            let summary = DetectionSummary(DetectionRun.measure(cluster: cluster, victim: victim))
+            figures.add(summary)
             let restarted = SystemClock.monotonicNanoseconds()
             do {
                 try cluster.start(victim, seed: 0)
@@ -155,7 +180,7 @@ struct Bench {
                 return nil
             }
             let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
-            Bench.out(String(format: "run=%d detect_s=%.3f max_s=%.3f rejoin_s=%.3f", run, median, max, rejoin))
+            Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin))")
         }
         figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds))
         return figures

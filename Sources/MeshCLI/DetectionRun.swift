@@ -5,10 +5,15 @@ import MeshRuntime
 
 /// One kill-9 detection run of `mesh bench detect`, measured as shared/bench/serf/serf-detect.sh
 /// measures Serf: SIGKILL the victim, poll every other node in parallel every 100 ms, and take for
-/// each observer the time from the kill until it first reports the victim dead.
+/// each observer the time from the kill until it first reports the victim dead. `DetectionSummary`
+/// turns those times into the run's figures.
 enum DetectionRun {
+    /// How long a run waits for each observer to report the victim dead (Serf's scripts wait as long).
+    static let deadlineSeconds: Double = 120
+
     /// Seconds per observer (nil for one that never saw it within `timeout`).
-    static func measure(cluster: LocalCluster, victim: Int, pollInterval: Double = 0.1, timeout: Double = 120) -> [Double?] {
+    static func measure(cluster: LocalCluster, victim: Int, pollInterval: Double = 0.1,
+                        timeout: Double = deadlineSeconds) -> [Double?] {
         let observers = (0..<cluster.count).filter { $0 != victim }
         let lock = NSLock()
         nonisolated(unsafe) var results = [Double?](repeating: nil, count: observers.count)
@@ -42,11 +47,50 @@ enum DetectionRun {
         return results
     }
 
-    /// The median of `values` (the mean of the middle two for an even count).
+    /// The median of `values` (the mean of the middle two for an even count); NaN for none.
+    /// Infinite values (observers that never saw the death) sort last and make the median
+    /// infinite once they reach the middle.
     static func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         guard !sorted.isEmpty else { return .nan }
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// Seconds with three decimals, or `inf` for a death some observer never saw.
+    static func seconds(_ value: Double) -> String {
+        value.isFinite ? String(format: "%.3f", value) : "inf"
+    }
+}
+
+/// One run's figures over its observers. An observer that never reported the victim dead within
+/// the run's deadline counts as infinitely late: it is never left out, so it shows in `median`
+/// once enough observers missed, and always in `all`.
+struct DetectionSummary: Equatable {
+    /// From the kill until the median observer reported the victim dead.
+    var median: Double
+    /// From the kill until every observer had reported the victim dead (infinite if one never did).
+    var all: Double
+    /// Observers that never reported the victim dead within the deadline.
+    var missed: Int
+
+    /// The summary of per-observer times, nil for an observer that never saw the death.
+    init(_ times: [Double?]) {
+        let seconds = times.map { $0 ?? .infinity }
+        median = DetectionRun.median(seconds)
+        all = seconds.max() ?? .nan
+        missed = times.filter { $0 == nil }.count
+    }
+
+    /// A summary from figures measured elsewhere (Serf's scripts print the median and the slowest).
+    init(median: Double, all: Double, missed: Int) {
+        self.median = median
+        self.all = all
+        self.missed = missed
+    }
+
+    /// `detect_s=… all_s=… missed=…`, the run's part of the output line.
+    var line: String {
+        "detect_s=\(DetectionRun.seconds(median)) all_s=\(DetectionRun.seconds(all)) missed=\(missed)"
     }
 }

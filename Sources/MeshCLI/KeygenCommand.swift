@@ -20,7 +20,9 @@ extension MeshCommandLine {
             + "# Add a new key as the first line and keep the old one below it to rotate without downtime.\n"
             + key.base64 + "\n"
         do throws(SystemError) {
-            try Files.writeAtomically(path, Array(text.utf8), mode: 0o600)
+            try Files.writeNew(path, Array(text.utf8), mode: 0o600)
+        } catch where error.code == EEXIST {
+            throw UsageError("\(path) already exists; not overwriting a key")
         } catch {
             printError("cannot write \(path): \(error.reason)")
             return 1

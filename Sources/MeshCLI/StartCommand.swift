@@ -87,7 +87,8 @@ extension MeshCommandLine {
                            dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent)
     }
 
-    /// The keyring in `path`, or a one-line error.
+    /// The keyring in `path`, or a one-line error. A key file that group or others may read (or
+    /// write) is refused: whoever reads the key can join the mesh and forge any member's messages.
     static func readKeyring(_ path: String) throws(UsageError) -> Keyring {
         let text: String
         do {
@@ -95,15 +96,16 @@ extension MeshCommandLine {
         } catch {
             throw UsageError("cannot read --key-file \(path): \(error.reason)")
         }
+        let keys: [MeshKey]
         do {
-            let keys = try KeyFile.parse(text)
-            if let mode = Files.permissions(path), mode & 0o077 != 0 {
-                printError("warning: key file \(path) is readable by others (chmod 600 \(path))")
-            }
-            return Keyring(keys: keys)
+            keys = try KeyFile.parse(text)
         } catch {
             throw UsageError("key file \(path): \(error.description)")
         }
+        if let mode = Files.permissions(path), mode & 0o077 != 0 {
+            throw UsageError("key file \(path) is open to group or others (mode \(String(mode, radix: 8))): run chmod 600 \(path)")
+        }
+        return Keyring(keys: keys)
     }
 
     /// Resolves every seed; while none resolves (DNS not up yet), retries with backoff up to 30 s apart.

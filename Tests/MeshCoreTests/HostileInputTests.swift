@@ -166,8 +166,7 @@ import Testing
         var fresh = MembershipTests.node("z", 20, settings: settings)
         _ = fresh.start(at: Self.t0)
         let state = (0..<5).map { MemberState(name: "p\($0)", address: Self.address(30 + $0), incarnation: 1, status: .alive, meta: []) }
-        #expect(fresh.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(join: true, members: state))),
-                                                     from: Self.address(30)) != nil)
+        #expect(fresh.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(join: true, members: state))), from: Self.address(30)) != nil)
         #expect(fresh.members.count == 3 && fresh.drops[.memberTableFull] == 2)
     }
 

@@ -55,8 +55,7 @@ import Testing
         _ = n.start(at: Self.t0)
         func request(_ versions: ProtocolRange, _ name: String) -> Bytes? {
             let state = [MemberState(name: name, address: Self.address(2), incarnation: 1, status: .alive, meta: [])]
-            return n.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(versions: versions, join: true, members: state))),
-                                                    from: Self.address(2))
+            return n.membership.handleStreamRequest(MessageCodec.encode(.pushPull(PushPull(versions: versions, join: true, members: state))), from: Self.address(2))
         }
         let reply = try #require(request(WireEvolutionTests.next, "b"))
         var r = ByteReader(reply)
@@ -74,24 +73,23 @@ import Testing
 
     @Test func aJoinThroughASeedOfAnIncompatibleVersionIsRefusedAndCounted() throws {
         let seed = Self.address(2)
-        var m = Self.node(seeds: [seed]).membership
-        m.currentTime = Self.t0.now
-        func joinExchange() -> UInt64? {
-            m.takeEffects().lazy.compactMap { if case .exchange(let id, let to, _) = $0, to == seed { id } else { nil } }.first
-        }
-        m.start()
-        let first = try #require(joinExchange())
+        var n = Self.node(seeds: [seed])
+        let started = n.start(at: Self.t0)
+        #expect(started.contains { if case .openStream(_, seed) = $0 { true } else { false } })
+        let first = try #require(n.membership.streams.keys.max())
         let seedState = [MemberState(name: "s", address: seed, incarnation: 1, status: .alive, meta: [])]
         func reply(_ versions: ProtocolRange) -> Bytes {
             MessageCodec.encode(.pushPull(PushPull(versions: versions, join: false, members: seedState)))
         }
-        m.exchangeReplied(first, reply: reply(ProtocolRange(minimum: 3, current: 3)))
-        #expect(!m.hasJoined && m.members.count == 0)
-        #expect(!m.takeEffects().contains { if case .event(.joined) = $0 { true } else { false } })
-        #expect(m.drops[.incompatibleVersion] == 1)
-        m.timerFired(.join)
-        let retry = try #require(joinExchange())
-        m.exchangeReplied(retry, reply: reply(WireEvolutionTests.next))
-        #expect(m.hasJoined && m.members["s"]?.status == .alive)
+        n.membership.exchangeReplied(first, reply: reply(ProtocolRange(minimum: 3, current: 3)))
+        let refused = n.membership.takeEffects()
+        #expect(!n.hasJoined && n.members.count == 0)
+        #expect(!refused.contains { if case .event(.joined) = $0 { true } else { false } })
+        #expect(n.drops[.incompatibleVersion] == 1)
+        n.membership.timerFired(.join)
+        let retry = try #require(n.membership.streams.keys.max())
+        #expect(retry != first)
+        n.membership.exchangeReplied(retry, reply: reply(WireEvolutionTests.next))
+        #expect(n.hasJoined && n.members["s"]?.status == .alive)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import MeshRuntime
 import Testing
 
@@ -34,5 +35,44 @@ struct DataDirectoryTests {
         #expect { _ = try DataDirectory(path: path) } throws: { error in
             "\(error)".contains("node.json is not valid")
         }
+    }
+
+    @Test("an incarnation of 2^64-2 (and 2^64-1) is stored and read back exactly, not clamped to Int64.max")
+    func largeIncarnation() throws {
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for incarnation in [UInt64.max - 1, UInt64.max] {
+            do {
+                let directory = try DataDirectory(path: path)
+                try directory.persist(.init(name: "a", incarnation: incarnation))
+            }
+            #expect(try DataDirectory(path: path).stored == .init(name: "a", incarnation: incarnation))
+        }
+    }
+
+    @Test("symlinks planted in the directory are never followed: not at node.json.tmp, not at lock")
+    func plantedSymlinks() throws {
+        let path = Self.temporaryPath()
+        let victim = path + "-victim"
+        defer { try? FileManager.default.removeItem(atPath: path); unlink(victim) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        try "precious\n".write(toFile: victim, atomically: true, encoding: .utf8)
+        #expect(symlink(victim, path + "/node.json.tmp") == 0)
+        do {
+            let directory = try DataDirectory(path: path)
+            try directory.persist(.init(name: "a", incarnation: 3))
+        }
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "precious\n", "the symlink's target is untouched")
+        var info = stat()
+        #expect(lstat(path + "/node.json", &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "node.json is a file, not the symlink")
+        #expect(try DataDirectory(path: path).stored == .init(name: "a", incarnation: 3))
+
+        let other = Self.temporaryPath()
+        let missing = other + "-created-through-lock"
+        defer { try? FileManager.default.removeItem(atPath: other); unlink(missing) }
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        #expect(symlink(missing, other + "/lock") == 0)
+        #expect(throws: DataDirectory.Failure.self) { _ = try DataDirectory(path: other) }
+        #expect(!FileManager.default.fileExists(atPath: missing), "opening the lock did not create the symlink's target")
     }
 }

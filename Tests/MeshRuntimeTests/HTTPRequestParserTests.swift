@@ -41,7 +41,10 @@ struct HTTPRequestParserTests {
     func headerLimit() {
         let line = "GET / HTTP/1.1\r\nX: "
         let atLimit = line + String(repeating: "a", count: 100 - line.utf8.count) + "\r\n\r\n"
-        #expect(Self.status(Self.parse(atLimit)) == nil)
+        guard case .complete = Self.parse(atLimit) else {
+            Issue.record("a header exactly at the limit is parsed: \(Self.parse(atLimit))")
+            return
+        }
         let over = line + String(repeating: "a", count: 101 - line.utf8.count) + "\r\n\r\n"
         #expect(Self.status(Self.parse(over)) == 431)
         #expect(Self.status(Self.parse("GET / HTTP/1.1\r\n" + String(repeating: "b", count: 200))) == 431,
@@ -51,7 +54,7 @@ struct HTTPRequestParserTests {
     @Test("the field count and body limits")
     func countAndBodyLimits() {
         #expect(Self.status(Self.parse("GET / HTTP/1.1\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: 4\r\n\r\n")) == 431)
-        #expect(Self.status(Self.parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n")) == nil)
+        #expect(Self.parse("POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n") == .incomplete, "a body at the limit is awaited")
         #expect(Self.status(Self.parse("POST / HTTP/1.1\r\nContent-Length: 11\r\n\r\n")) == 413)
     }
 
@@ -65,6 +68,9 @@ struct HTTPRequestParserTests {
         ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 501),
         ("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
         ("POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nHost: a:1\r\nhost: a:1\r\n\r\n", 400),
+        ("GET / HTTP/1.1\r\nOrigin: http://a:1\r\nOrigin: http://b:1\r\n\r\n", 400),
+        ("POST / HTTP/1.1\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\n\r\n", 400),
     ])
     func malformed(text: String, status: Int) {
         #expect(Self.status(Self.parse(text)) == status, "\(text.debugDescription)")

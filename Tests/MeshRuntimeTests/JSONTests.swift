@@ -24,8 +24,32 @@ struct JSONTests {
         #expect(try JSONValue.parse("12") == .integer(12))
         #expect(try JSONValue.parse("12.0").integer == nil)
         #expect(try JSONValue.parse("-0.5e1").double == -5)
-        #expect(try JSONValue.parse("99999999999999999999").double == 1e20, "past Int64 a whole number is a Double")
+        #expect(try JSONValue.parse("99999999999999999999").double == 1e20, "past UInt64 a whole number is a Double")
         #expect(try JSONValue.parse(" { \"a\" : [ 1 , 2 ] } ")["a"] == .array([.integer(1), .integer(2)]))
+    }
+
+    @Test("unsigned counters round-trip exactly up to 2^64-1", arguments: [
+        UInt64(0), 1, UInt64(Int64.max), UInt64(Int64.max) + 1, UInt64.max - 1, UInt64.max,
+    ])
+    func unsignedRoundTrip(value: UInt64) throws {
+        let text = JSONValue.object([("incarnation", .unsigned(value))]).serialized()
+        #expect(text == #"{"incarnation":\#(value)}"#)
+        #expect(try JSONValue.parse(text)["incarnation"]?.unsigned == value)
+        #expect(try JSONValue.parse(String(value)).double == Double(value))
+    }
+
+    @Test("integers past Int64 are not signed integers, and negatives are not unsigned")
+    func integerKinds() throws {
+        #expect(try JSONValue.parse("18446744073709551615").integer == nil)
+        #expect(try JSONValue.parse("-1").unsigned == nil)
+        #expect(try JSONValue.parse("18446744073709551616").unsigned == nil, "2^64 does not fit")
+        #expect(try JSONValue.parse("9223372036854775808") == .unsigned(UInt64(Int64.max) + 1))
+        #expect(JSONValue.unsigned(5) == .integer(5))
+    }
+
+    @Test("DEL and C1 control characters are escaped too")
+    func controlEscapes() {
+        #expect(JSONValue.string("a\u{7F}b\u{9B}c\u{1B}").serialized() == #""a\u007fb\u009bc\u001b""#)
     }
 
     @Test("malformed text is refused with a position", arguments: [

@@ -35,13 +35,17 @@ struct TimerQueueTests {
             deadlines.append(ns)
             queue.schedule(TimerID(.membership(.probeTimeout(UInt32(i))), generation: UInt64(i)), at: Instant(nanoseconds: ns))
         }
-        var last: Int64 = -1
-        var count = 0
-        while let next = queue.nextDeadline, let _ = queue.popDue(at: Instant(nanoseconds: 10_000)) {
-            #expect(next.nanoseconds >= last)
-            last = next.nanoseconds
-            count += 1
+        // Each popped timer must be the one due first: its own deadline, in sorted order, all 500.
+        var popped: [Int64] = []
+        while let next = queue.nextDeadline, let id = queue.popDue(at: Instant(nanoseconds: 10_000)) {
+            guard case .membership(.probeTimeout(let index)) = id.purpose else {
+                Issue.record("unexpected timer \(id)")
+                return
+            }
+            #expect(deadlines[Int(index)] == next.nanoseconds, "timer \(index) came out at its own deadline")
+            popped.append(deadlines[Int(index)])
         }
-        #expect(count == 500)
+        #expect(popped == deadlines.sorted())
+        #expect(queue.isEmpty)
     }
 }

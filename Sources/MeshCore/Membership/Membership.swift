@@ -106,7 +106,6 @@ public struct Membership: Sendable {
         meta = config.meta
         codec = PacketCodec(keyring: config.keyring, label: config.label)
         random = SeededGenerator(seed: config.randomSeed)
-        // A new start in each life, so an answer to a probe of an earlier life matches nothing.
         nextSequence = UInt32(truncatingIfNeeded: random.next())
         health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)
         broadcasts = BroadcastQueue(capacity: config.settings.broadcastQueueMax)
@@ -118,7 +117,6 @@ public struct Membership: Sendable {
     /// periodic timers (each with random jitter so members do not act in lockstep).
     mutating func start() {
         let now = currentTime
-        // Never wraps: incarnations above `counterMax` are refused on the wire, so stop there.
         incarnation = nextIncarnation(above: incarnation)
         emit(.persistIncarnation(incarnation))
         enqueueBroadcast(about: name, .alive(selfAlive))
@@ -153,10 +151,11 @@ public struct Membership: Sendable {
     }
 
     /// Answers an inbound stream request (a push-pull or join): the reply payload, or nil when the
-    /// request is dropped (the node closes the stream). A state from an incompatible protocol range
-    /// is not merged, but still answered: the reply tells the peer our range.
+    /// request is dropped (the node closes the stream).
     mutating func handleStreamRequest(_ request: Bytes, from sender: Address) -> Bytes? {
         guard let state = decodePushPull(request) else { return nil }
+        // A state from an incompatible protocol range is not merged, but still answered: the
+        // reply tells the peer our range.
         if isCompatible(state) { merge(state, now: currentTime) }
         return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
     }

@@ -56,13 +56,6 @@ public enum StopSignal: Sendable, Equatable {
     case kill
 }
 
-/// A record for the node's write-ahead log.
-public struct LogEntry: Sendable, Equatable {
-    public var kind: UInt8
-    public var body: Bytes
-    public init(kind: UInt8, body: Bytes) { self.kind = kind; self.body = body }
-}
-
 /// How the shell's disk failed.
 public enum DiskFailure: Sendable, Equatable {
     /// No space left: the appends since the last `logSynced` are not durable.
@@ -89,7 +82,7 @@ public enum Directive: Sendable, Equatable {
     /// Write the incarnation to stable storage (write and fsync) before carrying out what follows.
     case persistIncarnation(UInt64)
     /// Append a record to the write-ahead log (buffered; durable only after a `sync`).
-    case append(LogEntry)
+    case append(LogRecord)
     /// Make every appended record durable, then report `logSynced(upTo:)`.
     case sync
     /// Start an agent run for a locally configured profile; report `agentExited` when it ends.
@@ -134,7 +127,7 @@ public enum Input: Sendable, Equatable {
     /// A stream could not connect, or broke (refused, reset, unreachable).
     case streamFailed(StreamID)
     /// Every appended record up to `upTo` (a count of records) is durable.
-    case logSynced(upTo: UInt64)
+    case logSynced(upTo: LogPosition)
     /// The disk failed; records since the last `logSynced` are not durable.
     case diskFailed(DiskFailure)
     /// An agent run ended.

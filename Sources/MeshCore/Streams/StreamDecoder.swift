@@ -113,7 +113,7 @@ struct StreamDecoder: Sendable {
 
     private mutating func frameArrived(_ body: ArraySlice<UInt8>, isLast: Bool) -> Result<Event??, DropReason> {
         var reader = ByteReader(Array(body))
-        guard let sender = try? reader.shortString(limit: WireLimits.nameBytesMax), isValidMemberName(sender) else {
+        guard let sender = try? reader.shortString(limit: WireLimits.nameBytesMax), MemberName.isValid(sender) else {
             return .failure(.malformed)
         }
         if let messageSender, messageSender != sender { return .failure(.malformed) }
@@ -128,15 +128,5 @@ struct StreamDecoder: Sendable {
     private mutating func take(_ count: Int) -> ArraySlice<UInt8> {
         defer { start += count }
         return pending[start..<start + count]
-    }
-}
-
-/// The rule for member names, on the wire as in configuration: 1 to 64 bytes of ASCII letters,
-/// digits, '-', '_' and '.', so a name can never carry control characters into a terminal or log.
-public func isValidMemberName(_ name: String) -> Bool {
-    let bytes = name.utf8
-    guard !bytes.isEmpty, bytes.count <= WireLimits.nameBytesMax else { return false }
-    return bytes.allSatisfy { b in
-        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F || b == 0x2E
     }
 }

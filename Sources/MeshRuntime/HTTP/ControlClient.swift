@@ -50,7 +50,7 @@ public struct ControlClient: Sendable {
         do { return try HealthReport(json: json) } catch { throw .badResponse(error.description) }
     }
 
-    /// `POST /v1/leave`.
+    /// `POST /v1/leave` (with an empty JSON object as its body).
     public func leave() throws(Failure) { _ = try request("POST", "/v1/leave") }
 
     /// Sends one request; returns the body of a 2xx answer, throws for anything else.
@@ -64,11 +64,18 @@ public struct ControlClient: Sendable {
         return responseBody
     }
 
-    /// Sends one request and returns the status and body, whatever the status.
+    /// Sends one request and returns the status and body, whatever the status. `Host` names the
+    /// endpoint exactly as the node listens on it; a `POST` says `Content-Type: application/json`
+    /// and sends `{}` when `body` is empty (the node refuses any other POST, see `ControlRequestPolicy`).
     public func exchange(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> (status: Int, body: Bytes) {
         let deadline = SystemClock.monotonicNanoseconds() + timeout
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\nConnection: close\r\nAccept: application/json\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
+        var body = body
+        if method == "POST" {
+            head += "Content-Type: application/json\r\n"
+            if body.isEmpty { body = Array("{}".utf8) }
+        }
         head += "Content-Length: \(body.count)\r\n\r\n"
         let raw = try roundTrip(Array(head.utf8) + body, deadline: deadline)
         return try ControlClient.parseResponse(raw)

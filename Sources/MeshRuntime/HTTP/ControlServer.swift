@@ -3,14 +3,22 @@ import Glibc
 import MeshCore
 
 /// The control API's HTTP/1.1 server: hand-written and bounded (ARCHITECTURE §9). One request per
-/// connection; header and body sizes, open connections and the time a connection may take are all
-/// limited. With a token, every request must carry `Authorization: Bearer TOKEN`. Confined to `queue`.
+/// connection; header and body sizes, open connections (in all and per source address) and the time
+/// a connection may take are all limited, and slow or idle connections give way to new ones
+/// (`ControlAdmission`). Every request must pass `ControlRequestPolicy` (Host, Origin, token,
+/// Content-Type) before it reaches the handler. Confined to `queue`.
 final class ControlServer: @unchecked Sendable {
     /// The bounds, each a named setting.
     struct Settings {
         var limits = HTTPLimits()
-        /// Connections open at once; more are answered 503 and closed.
+        /// Connections open at once. Past it, the oldest connection still waiting for its request is
+        /// evicted; with none waiting, the newcomer is answered 503.
         var connectionsMax = 32
+        /// Connections open at once from one source address, so one host cannot take every slot.
+        var connectionsPerSourceMax = 8
+        /// The whole request (line, header, body) must arrive within this of the accept, else 408.
+        /// Far below `connectionTimeout`: a client that sends a byte at a time is cut off quickly.
+        var requestTimeout: Nanoseconds = .seconds(1)
         /// A connection must deliver its request and take its response within this.
         var connectionTimeout: Nanoseconds = .seconds(5)
     }
@@ -20,11 +28,21 @@ final class ControlServer: @unchecked Sendable {
     let endpoint: SocketEndpoint
     private let queue: DispatchQueue
     private let settings: Settings
-    private let token: String?
+    private let policy: ControlRequestPolicy
     private let handler: (HTTPRequest) -> HTTPResponse
-    private var open: [ObjectIdentifier: Connection] = [:]
-    /// Requests refused before reaching the handler (malformed, too large, unauthorized, too many).
-    private(set) var rejected: UInt64 = 0
+    private var open: [UInt64: Connection] = [:]
+    private var admission: ControlAdmission
+    private var nextID: UInt64 = 0
+    /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
+    private let peekBuffer: UnsafeMutableRawBufferPointer
+    /// Connections and requests refused, by reason.
+    private(set) var rejections: [ControlRejection: UInt64] = [:]
+
+    /// Connections open now (admitted, refused and evicted ones until they have closed).
+    var openCount: Int { open.count }
+
+    /// Connections and requests refused before reaching the handler, all reasons together.
+    var rejected: UInt64 { rejections.values.reduce(0, &+) }
 
     init(endpoint: SocketEndpoint, token: String?, settings: Settings = Settings(), queue: DispatchQueue,
          handler: @escaping (HTTPRequest) -> HTTPResponse) throws(SystemError) {
@@ -34,10 +52,15 @@ final class ControlServer: @unchecked Sendable {
         listener = Listener(fd: fd, queue: queue) { clientFD, peer in box.server?.accepted(clientFD, peer: peer) }
         self.queue = queue
         self.settings = settings
-        self.token = token
+        policy = ControlRequestPolicy(listening: self.endpoint, token: token)
+        admission = ControlAdmission(connectionsMax: settings.connectionsMax,
+                                     connectionsPerSourceMax: settings.connectionsPerSourceMax)
+        peekBuffer = .allocate(byteCount: settings.limits.requestBytesMax, alignment: 8)
         self.handler = handler
         box.server = self
     }
+
+    deinit { peekBuffer.deallocate() }
 
     func start() { listener.start() }
 
@@ -45,53 +68,76 @@ final class ControlServer: @unchecked Sendable {
         listener.stop()
         for connection in open.values { connection.close() }
         open.removeAll()
+        admission.removeAll()
     }
 
     private func accepted(_ clientFD: Int32, peer: SocketEndpoint?) {
+        let id = nextID
+        nextID += 1
+        let hasRequest = isRequestWaiting(clientFD)
         let connection = Connection.accepted(fd: clientFD, peer: peer, queue: queue,
                                              inputBytesMax: settings.limits.requestBytesMax)
-        serve(connection, isOverLimit: open.count >= settings.connectionsMax)
+        open[id] = connection
+        connection.onClose = { [self] _, _ in
+            open.removeValue(forKey: id)
+            admission.remove(id)
+        }
+        connection.start(timeout: settings.connectionTimeout)
+        switch admission.admit(id, from: peer, hasRequest: hasRequest) {
+        case .refused:
+            refuse(connection, .tooManyConnections, .error(503, "too many control connections"))
+        case .admitted(let victim):
+            if let victim, let evicted = open[victim] {
+                refuse(evicted, .evicted, .error(503, "closed to make room: the request did not arrive in time"))
+            }
+            serve(connection, id: id)
+        }
     }
 
-    private func serve(_ connection: Connection, isOverLimit: Bool) {
-        let key = ObjectIdentifier(connection)
-        open[key] = connection
-        connection.onClose = { [self] _, _ in open.removeValue(forKey: key) }
-        connection.start(timeout: settings.connectionTimeout)
-        if isOverLimit {
-            rejected += 1
-            connection.send(HTTPResponse.error(503, "too many control connections").serialized, thenClose: true)
-            return
+    private func serve(_ connection: Connection, id: UInt64) {
+        let local = Sockets.localEndpoint(connection.fd)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(settings.requestTimeout))) { [weak self] in
+            self?.requestDeadlinePassed(id)
         }
-        var isAnswered = false
         connection.onInput = { [self] connection in
-            guard !isAnswered else { return }
             switch HTTPRequestParser.parse(connection.input, limits: settings.limits) {
             case .incomplete:
-                if connection.isInputFinished { isAnswered = true; connection.close() }
+                if connection.isInputFinished { connection.close() }
             case .invalid(let status, let reason):
-                isAnswered = true
-                rejected += 1
-                connection.send(HTTPResponse.error(status, reason).serialized, thenClose: true)
+                admission.requestArrived(id)
+                refuse(connection, .malformed, .error(status, reason))
             case .complete(let request, _):
-                isAnswered = true
-                connection.send(respond(to: request).serialized, thenClose: true)
+                admission.requestArrived(id)
+                connection.onInput = nil
+                if let (reason, response) = policy.refusal(of: request, arrivedAt: local) {
+                    refuse(connection, reason, response)
+                } else {
+                    connection.send(handler(request).serialized, thenClose: true)
+                }
             }
         }
     }
 
-    private func respond(to request: HTTPRequest) -> HTTPResponse {
-        if let token {
-            let expected = Array(("Bearer " + token).utf8)
-            let given = Array((request.headers["authorization"] ?? "").utf8)
-            guard HMACSHA256.constantTimeEquals(expected, given) else {
-                rejected += 1
-                var response = HTTPResponse.error(401, "missing or wrong token (send Authorization: Bearer TOKEN)")
-                response.headers.append(("WWW-Authenticate", "Bearer"))
-                return response
-            }
-        }
-        return handler(request)
+    /// Answers `response`, counts `reason` and closes; later input on the connection is ignored.
+    private func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
+        connection.onInput = nil
+        rejections[reason, default: 0] += 1
+        connection.send(response.serialized, thenClose: true)
+    }
+
+    private func requestDeadlinePassed(_ id: UInt64) {
+        guard admission.isWaiting(id), let connection = open[id] else { return }
+        admission.requestArrived(id)
+        refuse(connection, .requestTimeout, .error(408, "the request did not arrive within the request deadline"))
+    }
+
+    /// True when the newcomer's whole request (or something the parser already refuses) is in the
+    /// socket: such a connection is ready, not waiting, from the start.
+    private func isRequestWaiting(_ fd: Int32) -> Bool {
+        let count = recv(fd, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        guard count > 0 else { return false }
+        let bytes = Bytes(UnsafeRawBufferPointer(rebasing: peekBuffer[0..<count]))
+        return HTTPRequestParser.parse(bytes, limits: settings.limits) != .incomplete
     }
 }
 

@@ -8,7 +8,8 @@ public struct HTTPRequest: Equatable, Sendable {
     public var path: String
     /// The query string after `?`, or empty.
     public var query: String
-    /// Header fields with lowercased names; a repeated field keeps its last value.
+    /// Header fields with lowercased names; a repeated field keeps its last value (a repeated `Host`,
+    /// `Origin` or `Content-Type` is refused by the parser).
     public var headers: [String: String]
     public var body: Bytes
 
@@ -48,6 +49,8 @@ public enum HTTPParseResult: Equatable, Sendable {
 /// chunked transfer coding), every size checked against `HTTPLimits` before it is buffered further.
 public enum HTTPRequestParser {
     private static let lineEnd: [UInt8] = [13, 10]
+    /// Header fields that may appear at most once (lowercased).
+    static let singleFields: Set<String> = ["host", "origin", "content-type"]
     private static let headerEnd: [UInt8] = [13, 10, 13, 10]
 
     public static func parse(_ bytes: Bytes, limits: HTTPLimits = HTTPLimits()) -> HTTPParseResult {
@@ -85,6 +88,11 @@ public enum HTTPRequestParser {
             let value = Text.trimmed(line[line.index(after: colon)...])
             let key = name.lowercased()
             if key == "content-length" { contentLengths.insert(value) }
+            // RFC 9112 §3.2: more than one Host is a 400. The control API's Host, Origin and
+            // Content-Type checks each rely on one value, so a second of those is refused too.
+            if HTTPRequestParser.singleFields.contains(key), headers[key] != nil {
+                return .invalid(status: 400, reason: "repeated \(name) header")
+            }
             headers[key] = value
         }
         if headers["transfer-encoding"] != nil {

@@ -199,6 +199,7 @@ private struct JSONParser {
         }
         let text = String(decoding: bytes[start..<offset], as: UTF8.self)
         if isInteger, let value = Int64(text) { return .integer(value) }
+        if isInteger, let value = UInt64(text) { return .unsignedInteger(value) }
         guard let value = Double(text) else { throw error("invalid number") }
         return .number(value)
     }

@@ -6,8 +6,11 @@
 public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
-    /// A number written without fraction or exponent that fits in 64 bits.
+    /// A number written without fraction or exponent that fits in Int64.
     case integer(Int64)
+    /// A whole number above `Int64.max` and at most `UInt64.max` (counters, incarnations). Smaller
+    /// whole numbers are always `.integer`, so each number has one form; build either with `unsigned(_:)`.
+    case unsignedInteger(UInt64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -19,6 +22,8 @@ public enum JSONValue: Equatable, Sendable {
         case (.null, .null): true
         case (.bool(let a), .bool(let b)): a == b
         case (.integer(let a), .integer(let b)): a == b
+        case (.unsignedInteger(let a), .unsignedInteger(let b)): a == b
+        case (.unsignedInteger(let a), .number(let b)), (.number(let b), .unsignedInteger(let a)): Double(a) == b
         case (.number(let a), .number(let b)): a == b
         case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): Double(a) == b
         case (.string(let a), .string(let b)): a == b
@@ -42,23 +47,34 @@ public enum JSONValue: Equatable, Sendable {
     public var object: [(String, JSONValue)]? { if case .object(let value) = self { value } else { nil } }
     public var isNull: Bool { self == .null }
 
-    /// An integer value (a whole number written as such).
+    /// An integer value (a whole number written as such) that fits in Int64.
     public var integer: Int64? { if case .integer(let value) = self { value } else { nil } }
 
     /// Any number, as a Double.
     public var double: Double? {
         switch self {
         case .integer(let value): Double(value)
+        case .unsignedInteger(let value): Double(value)
         case .number(let value): value
         default: nil
         }
     }
 
-    /// An unsigned integer (incarnations, counters).
-    public var unsigned: UInt64? { integer.flatMap { $0 >= 0 ? UInt64($0) : nil } }
+    /// An unsigned integer (incarnations, counters), exact up to `UInt64.max`; nil for a negative,
+    /// fractional or larger number.
+    public var unsigned: UInt64? {
+        switch self {
+        case .integer(let value): value >= 0 ? UInt64(value) : nil
+        case .unsignedInteger(let value): value
+        default: nil
+        }
+    }
 
-    /// An unsigned counter; values past Int64 are written as such and read back clamped.
-    public static func unsigned(_ value: UInt64) -> JSONValue { .integer(Int64(clamping: value)) }
+    /// An unsigned counter, written exactly (all 20 digits of 2^64-1 if need be) and read back exactly
+    /// by `unsigned`: a stored incarnation must never come back smaller than it was (issue 7).
+    public static func unsigned(_ value: UInt64) -> JSONValue {
+        value <= UInt64(Int64.max) ? .integer(Int64(value)) : .unsignedInteger(value)
+    }
 
     /// A Double, or null when it is nil or not finite.
     public static func optional(_ value: Double?) -> JSONValue {

@@ -11,6 +11,7 @@ extension JSONValue {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .integer(let value): out += String(value)
+        case .unsignedInteger(let value): out += String(value)
         case .number(let value): out += value.isFinite ? JSONValue.format(value) : "null"
         case .string(let value): JSONValue.quote(value, into: &out)
         case .array(let items):
@@ -47,7 +48,9 @@ extension JSONValue {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    /// `text` as a JSON string literal, appended to `out`.
+    /// `text` as a JSON string literal, appended to `out`. Every control character is escaped:
+    /// C0 (which JSON requires), and DEL and C1 too (which it allows raw), so the text is safe to
+    /// print on a terminal (log lines carry names from the wire).
     public static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
@@ -58,7 +61,7 @@ extension JSONValue {
             case "\r": out += "\\r"
             case "\t": out += "\\t"
             default:
-                if scalar.value < 0x20 {
+                if isControl(scalar) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {
@@ -67,6 +70,11 @@ extension JSONValue {
             }
         }
         out += "\""
+    }
+
+    /// True for C0 controls, DEL and C1 controls (U+0000–U+001F, U+007F–U+009F).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// `text` as a JSON string literal.

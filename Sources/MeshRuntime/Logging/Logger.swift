@@ -17,6 +17,12 @@ public enum LogFormat: String, CaseIterable, Sendable {
 ///
 /// Text: `2025-01-02T03:04:05.678Z info  member alive name=b incarnation=1`.
 /// JSON: `{"time":"…","level":"info","message":"member alive","name":"b","incarnation":"1"}`.
+///
+/// Messages and values may carry names from the wire, so no control character reaches the output
+/// raw (issue 7): an escape sequence could rewrite the operator's terminal, a line end could forge a
+/// log line. In text, a value holding a space, `"`, `=`, `\`, a control character or nothing is
+/// quoted and escaped like a JSON string, and control characters in the message are escaped the
+/// same way; JSON lines escape them as JSON strings (C0, DEL and C1 all as `\u00XX`).
 public struct Logger: Sendable {
     public var level: LogLevel
     public var format: LogFormat
@@ -31,27 +37,50 @@ public struct Logger: Sendable {
     public func warn(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warn, message, fields) }
     public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields) }
 
+    /// Writes one line at `lineLevel` when the logger's level lets it through.
     public func log(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>) {
         guard lineLevel >= level else { return }
-        let line = format == .json ? jsonLine(lineLevel, message, fields) : textLine(lineLevel, message, fields)
-        var bytes = Array((line + "\n").utf8)
+        var bytes = Array((line(lineLevel, message, fields, time: Logger.timestamp()) + "\n").utf8)
         _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
-    private func textLine(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>) -> String {
+    /// The line (without its line end) in this logger's format.
+    func line(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>, time: String) -> String {
+        format == .json ? jsonLine(lineLevel, message, fields, time: time) : textLine(lineLevel, message, fields, time: time)
+    }
+
+    private func textLine(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>,
+                          time: String) -> String {
         let levelText = lineLevel.rawValue + String(repeating: " ", count: 5 - lineLevel.rawValue.count)
-        var line = Logger.timestamp() + " " + levelText + " " + message
+        var line = time + " " + levelText + " " + Logger.escapingControls(message)
         for (key, value) in fields {
-            let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" })
-            line += " \(key)=" + (needsQuotes ? JSONValue.quote(value) : value)
+            let needsQuotes = value.isEmpty || value.unicodeScalars.contains {
+                $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || JSONValue.isControl($0)
+            }
+            line += " " + Logger.escapingControls(key) + "=" + (needsQuotes ? JSONValue.quote(value) : value)
         }
         return line
     }
 
-    private func jsonLine(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>) -> String {
-        var line = "{\"time\":\"\(Logger.timestamp())\",\"level\":\"\(lineLevel.rawValue)\",\"message\":" + JSONValue.quote(message)
+    private func jsonLine(_ lineLevel: LogLevel, _ message: String, _ fields: KeyValuePairs<String, String>,
+                          time: String) -> String {
+        var line = "{\"time\":\"\(time)\",\"level\":\"\(lineLevel.rawValue)\",\"message\":" + JSONValue.quote(message)
         for (key, value) in fields { line += "," + JSONValue.quote(key) + ":" + JSONValue.quote(value) }
         return line + "}"
+    }
+
+    /// `text` with each control character written as a JSON string would write it (`\n`, `\u001b`).
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: JSONValue.isControl) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if JSONValue.isControl(scalar) {
+                out += String(JSONValue.quote(String(scalar)).dropFirst().dropLast())
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     /// UTC time with milliseconds, RFC 3339: `2025-01-02T03:04:05.678Z`.

@@ -4,7 +4,8 @@ import MeshCore
 /// A node's data directory: its name and last incarnation (ARCHITECTURE §4), so a restart keeps its
 /// identity and comes back with a higher incarnation.
 ///
-/// `node.json` holds `{"name": …, "incarnation": …}` and is replaced atomically on every change.
+/// `node.json` holds `{"name": …, "incarnation": …}` and is replaced atomically on every change; the
+/// incarnation is written and read back exactly, up to 2^64-1 (`JSONValue.unsigned`).
 /// A lock file (`flock`) keeps two running nodes from sharing one directory.
 public final class DataDirectory: @unchecked Sendable {
     /// What the directory remembers of the node.
@@ -35,7 +36,8 @@ public final class DataDirectory: @unchecked Sendable {
             throw Failure(description: "data directory \(path): \(error.reason)")
         }
         let lockPath = path + "/lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // O_NOFOLLOW: a symlink planted at `lock` must not make the node create or lock its target.
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "data directory \(path): cannot open lock file: \(SystemError(call: "open", code: errno).reason)") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             closeDescriptor(fd)

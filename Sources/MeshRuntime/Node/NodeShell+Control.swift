@@ -48,7 +48,7 @@ extension NodeShell {
         for status in MemberStatus.allCases { states[status.description] = 0 }
         states[core.selfMember.status.description, default: 0] += 1
         for member in core.members.members { states[member.status.description, default: 0] += 1 }
-        let counterValues: [String: UInt64] = [
+        var counterValues: [String: UInt64] = [
             "datagramsSent": counters.datagramsSent, "datagramsReceived": counters.datagramsReceived,
             "datagramBytesSent": counters.datagramBytesSent, "datagramBytesReceived": counters.datagramBytesReceived,
             "sendFailures": counters.sendFailures, "streamsOpened": core.streamStats.opened,
@@ -57,6 +57,9 @@ extension NodeShell {
             "streamsRefusedPerSource": streams.counters.refusedPerSource, "streamsIncomplete": core.streamStats.timedOut,
             "controlRequestsRejected": control?.rejected ?? 0,
         ]
+        for reason in ControlRejection.allCases {
+            counterValues[reason.counterName] = control?.rejections[reason] ?? 0
+        }
         return HealthReport(selfName: core.name, incarnation: core.incarnation,
                             uptimeSeconds: Double(SystemClock.now() - startedAt) / 1e9,
                             healthScore: core.health.score, hasJoined: core.hasJoined, isLeaving: core.isLeaving,

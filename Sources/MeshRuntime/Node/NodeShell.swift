@@ -40,6 +40,8 @@ public final class NodeShell: @unchecked Sendable {
     var signalSources: [DispatchSourceSignal] = []
     var parentWatch: DispatchSourceTimer?
     var counters = Counters()
+    /// The write-ahead log in the data directory (`<data>/log`); nil without a data directory.
+    var writeAheadLog: WriteAheadLog?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
@@ -62,6 +64,17 @@ public final class NodeShell: @unchecked Sendable {
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
+        if let directory = options.dataDirectory {
+            do {
+                let (log, recovery) = try WriteAheadLog.open(path: directory.path + "/log")
+                writeAheadLog = log
+                if recovery.cutTail != nil {
+                    options.logger.warn("write-ahead log: cut a torn tail on recovery", ["bytes": String(recovery.bytesCut)])
+                }
+            } catch {
+                throw StartError(description: "cannot open the write-ahead log in \(directory.path): \(error)")
+            }
+        }
         let queue = self.queue
         // The handler needs `self`, which does not exist yet: route through a box filled in below.
         let box = HandlerBox()

@@ -27,10 +27,38 @@ public enum Files {
 
     /// Replaces `path` with `content` so that a crash leaves either the old or the new file, never a
     /// torn one: write a temporary file beside it, fsync it, rename it over, fsync the directory.
+    /// The temporary file is created with `O_EXCL | O_NOFOLLOW`: whatever sits at its name (a stale
+    /// file from a crash, or a planted symlink) is unlinked, never written through.
     public static func writeAtomically(_ path: String, _ content: Bytes, mode: mode_t = 0o600) throws(SystemError) {
         let temporary = path + ".tmp"
+        try writeTemporary(temporary, content, mode: mode)
+        do throws(SystemError) {
+            _ = try retryingInterrupts("rename \(temporary)") { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+        try syncDirectory(of: path)
+    }
+
+    /// Creates `path` holding `content`, refusing any existing name (a file, a directory, a dangling
+    /// symlink): written to a temporary file first, then linked into place, so `path` appears whole
+    /// or not at all, and a name created in the meantime is never overwritten (`EEXIST`).
+    public static func writeNew(_ path: String, _ content: Bytes, mode: mode_t = 0o600) throws(SystemError) {
+        let temporary = path + ".tmp"
+        try writeTemporary(temporary, content, mode: mode)
+        defer { unlink(temporary) }
+        _ = try retryingInterrupts("link \(path)") { link(temporary, path) }
+        try syncDirectory(of: path)
+    }
+
+    /// Writes and fsyncs a new file at `temporary`, made with `O_CREAT | O_EXCL | O_NOFOLLOW` and
+    /// `mode`. A name already there is unlinked first (unlinking a symlink removes the link, not its
+    /// target); if something takes the name again before the create, the create fails rather than follow it.
+    private static func writeTemporary(_ temporary: String, _ content: Bytes, mode: mode_t) throws(SystemError) {
+        if unlink(temporary) != 0 && errno != ENOENT { throw SystemError(call: "unlink \(temporary)", code: errno) }
         let fd = try retryingInterrupts("open \(temporary)") {
-            open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
         }
         do throws(SystemError) {
             var offset = 0
@@ -43,11 +71,10 @@ public enum Files {
             _ = try retryingInterrupts("fsync \(temporary)") { fsync(fd) }
         } catch {
             closeDescriptor(fd)
+            unlink(temporary)
             throw error
         }
         closeDescriptor(fd)
-        _ = try retryingInterrupts("rename \(temporary)") { rename(temporary, path) }
-        try syncDirectory(of: path)
     }
 
     /// fsyncs the directory holding `path`, so a new or renamed entry in it survives a crash.

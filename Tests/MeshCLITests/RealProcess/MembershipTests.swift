@@ -83,8 +83,12 @@ struct MembershipTests {
         cluster.waitUntil("a has rejected two of the intruder's join attempts as badTag", timeout: 15) {
             (cluster.status("a")?.drops["badTag"] ?? 0) >= 2
         }
-        #expect(cluster.status("a")?.member("intruder") == nil)
-        #expect(cluster.status("b")?.member("intruder") == nil)
+        // Each node must answer: a node that does not is not "without the intruder".
+        for name in ["a", "b"] {
+            let report = try #require(cluster.status(name), "\(name) answers its status")
+            #expect(report.member("intruder") == nil, "\(name) does not list the intruder")
+            #expect(report.count("alive") == 2, "\(name) still sees a and b alive")
+        }
         let intruder = try #require(cluster.status("intruder"))
         #expect(intruder.members.count == 1, "the intruder knows only itself")
         #expect(cluster.health("intruder")?.hasJoined == false)

@@ -111,19 +111,25 @@ final class TestCluster: @unchecked Sendable {
 
     /// Runs `mesh ARGUMENTS` through the launcher and returns its standard output when it exits 0.
     func runInLauncher(_ arguments: [String], timeout: TimeInterval = 5, environment: [String: String] = [:]) -> String? {
+        let (status, output) = runCapturing(arguments, timeout: timeout, environment: environment)
+        return status == 0 ? output : nil
+    }
+
+    /// Runs `mesh ARGUMENTS` through the launcher: its exit status (nil when it could not be started
+    /// or did not exit within `timeout`, and was killed) and everything it printed. For checks that
+    /// a command fails, which must tell "refused as expected" from "did not run at all".
+    func runCapturing(_ arguments: [String], timeout: TimeInterval = 5,
+                      environment: [String: String] = [:]) -> (status: Int32?, output: String) {
         let output = "\(directory)/cli-\(UUID().uuidString).out"
         defer { unlink(output) }
         let executable = launcher.first ?? MeshBinary.path
         let argv = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [MeshBinary.path] + arguments
         let variables = ChildProcess.environment().merging(environment) { $1 }
         guard let process = try? ChildProcess.spawn(executable, argv, environment: variables,
-                                                    output: .file(output)) else { return nil }
-        guard let status = process.waitForExit(timeout: timeout) else {
-            process.kill()
-            return nil
-        }
-        guard status == 0 else { return nil }
-        return try? String(contentsOfFile: output, encoding: .utf8)
+                                                    output: .file(output)) else { return (nil, "cannot start mesh") }
+        let status = process.waitForExit(timeout: timeout)
+        if status == nil { process.kill() }
+        return (status, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
     }
 
     /// Polls `condition` every `interval` until it holds or `timeout` passes. Records an issue naming

@@ -1,0 +1,94 @@
+import Foundation
+import Glibc
+import MeshCore
+@testable import MeshRuntime
+import Testing
+
+/// Hostile datagrams sent to real `mesh` processes by a holder of the cluster key (any member can
+/// turn): counters at the top of the range, names that would inject escape sequences into a
+/// terminal, and forged probe answers that try to keep a killed member alive.
+@Suite("Real nodes: datagram attacks", .timeLimit(.minutes(2)))
+struct DatagramAttackTests {
+    static func send(_ messages: [Message], codec: PacketCodec, to target: String, from fd: Int32) {
+        var w = ByteWriter()
+        for m in messages { MessageCodec.encode(m, into: &w) }
+        let datagram = codec.seal(payload: w.bytes)
+        let address = Address(parsing: target)!
+        var sa = sockaddr_in()
+        sa.sin_family = sa_family_t(AF_INET)
+        sa.sin_port = address.port.bigEndian
+        sa.sin_addr = in_addr(s_addr: address.ipv4.bigEndian)
+        _ = datagram.withUnsafeBytes { bytes in
+            withUnsafePointer(to: &sa) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, bytes.baseAddress, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        }
+    }
+
+    @Test("top-of-range incarnations, escape-sequence names and forged acks: nodes survive, answer within 1 s, count each drop, and still detect a real death")
+    func hostileDatagrams() throws {
+        let cluster = try TestCluster(subnet: 52)
+        defer { cluster.shutdown() }
+        let keyPath = cluster.directory + "/mesh.key"
+        #expect(cluster.runInLauncher(["keygen", "--out", keyPath]) != nil)
+        let keys = try KeyFile.parse(String(contentsOfFile: keyPath, encoding: .utf8))
+        let codec = PacketCodec(keyring: Keyring(keys: keys), label: "")
+        let names = ["a", "b", "c"]
+        try cluster.start("a", index: 1, keyFile: keyPath)
+        for (i, name) in names.enumerated().dropFirst() { try cluster.start(name, index: i + 1, join: [1], keyFile: keyPath) }
+        cluster.waitUntil("every node sees three alive", timeout: 15) { names.allSatisfy { cluster.status($0)?.count("alive") == 3 } }
+        let aSeenByB = try #require(cluster.status("b")?.member("a")?.incarnation)
+        let bSeenByA = try #require(cluster.status("a")?.member("b")?.incarnation)
+
+        let fd = try Sockets.datagramSocket(boundTo: Address(127, 0, 52, 9, port: 0))
+        defer { closeDescriptor(fd) }
+        let top = UInt64.max
+        for target in [cluster.address(1), cluster.address(2)] {
+            Self.send([.suspect(Accusation(incarnation: top, name: "a", from: "x")),
+                       .suspect(Accusation(incarnation: top, name: "b", from: "x")),
+                       .dead(Accusation(incarnation: top - 1, name: "c", from: "x")),
+                       .alive(Alive(incarnation: top, name: "a", address: Address(127, 0, 52, 9, port: 1), meta: []))],
+                      codec: codec, to: target, from: fd)
+            Self.send([.alive(Alive(incarnation: 1, name: "evil\u{1B}[2J\n", address: Address(127, 0, 52, 9, port: 2), meta: []))],
+                      codec: codec, to: target, from: fd)
+        }
+        cluster.waitUntil("a and b count the top-of-range counters and the bad name", timeout: 5) {
+            ["a", "b"].allSatisfy { name in
+                guard let drops = cluster.health(name)?.datagramDrops else { return false }
+                return (drops["counterOutOfRange"] ?? 0) >= 4 && (drops["badName"] ?? 0) >= 1
+            }
+        }
+
+        // Kill c, and keep sending forged answers from another address while the others probe it.
+        let before = try #require(cluster.status("a")?.member("c")?.incarnation)
+        cluster.kill("c")
+        let killedAt = Date()
+        var generator = SeededGenerator(seed: 99)
+        var slowest = 0.0
+        let detected = cluster.waitUntil("a and b declare c dead despite forged acks", timeout: MembershipTests.lanDetectionBoundSeconds) {
+            for _ in 0..<200 {
+                let sequence = UInt32(truncatingIfNeeded: generator.next())
+                let target = generator.below(2) == 0 ? cluster.address(1) : cluster.address(2)
+                Self.send([.ack(sequence: sequence), .indirectAck(sequence: sequence &+ 1), .nack(sequence: sequence &+ 2)],
+                          codec: codec, to: target, from: fd)
+            }
+            let started = Date()
+            let states = ["a", "b"].map { cluster.state(of: "c", seenBy: $0) }
+            slowest = max(slowest, Date().timeIntervalSince(started) / 2)
+            return states.allSatisfy { $0 == "dead" }
+        }
+        #expect(detected != nil)
+        #expect(Date().timeIntervalSince(killedAt) < MembershipTests.lanDetectionBoundSeconds)
+        #expect(slowest < 1.0, "each status answered within 1 s (slowest \(slowest) s)")
+        #expect(cluster.status("a")?.member("c")?.incarnation == before)
+        #expect(cluster.status("b")?.member("a")?.incarnation == aSeenByB, "a never had to refute anything")
+        #expect(cluster.status("a")?.member("b")?.incarnation == bSeenByA, "b never had to refute anything")
+        for name in ["a", "b"] {
+            let status = try #require(cluster.status(name))
+            #expect(status.members.allSatisfy { MemberName.isValid($0.name) })
+            #expect(cluster.process(name)?.isRunning == true)
+        }
+    }
+}
