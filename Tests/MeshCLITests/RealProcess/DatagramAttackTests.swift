@@ -91,4 +91,61 @@ struct DatagramAttackTests {
             #expect(cluster.process(name)?.isRunning == true)
         }
     }
+
+    /// Every message in the datagrams waiting on `fd`, with their senders.
+    static func drain(_ fd: Int32, codec: PacketCodec) -> [(Message, Address)] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2_048, alignment: 8)
+        defer { buffer.deallocate() }
+        var out: [(Message, Address)] = []
+        while let (count, sender) = try? Sockets.receiveDatagram(fd, into: buffer) {
+            let bytes = Bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, buffer.count)]))
+            guard case .success(let range) = codec.open(bytes) else { continue }
+            var ignored = DropCounters()
+            guard case .success(let messages) = PacketCodec.messages(in: bytes, range: range, skipped: &ignored) else { continue }
+            out += messages.map { ($0, sender) }
+        }
+        return out
+    }
+
+    @Test("a member that sees a node's probe sequence and sends acks for the next sequences from its own address keeps no dead member alive; each forged ack is counted")
+    func replayedAcks() throws {
+        let cluster = try TestCluster(subnet: 53)
+        defer { cluster.shutdown() }
+        let keyPath = cluster.directory + "/mesh.key"
+        #expect(cluster.runInLauncher(["keygen", "--out", keyPath]) != nil)
+        let codec = PacketCodec(keyring: Keyring(keys: try KeyFile.parse(String(contentsOfFile: keyPath, encoding: .utf8))), label: "")
+        try cluster.start("a", index: 1, keyFile: keyPath)
+        try cluster.start("c", index: 3, join: [1], keyFile: keyPath)
+        cluster.waitUntil("a and c see each other", timeout: 15) { cluster.status("a")?.count("alive") == 2 }
+
+        // The spy joins as a member, answers every ping it gets, and learns a's probe sequences.
+        let spyAddress = Address(127, 0, 53, 9, port: UInt16(cluster.port))
+        let spy = try Sockets.datagramSocket(boundTo: spyAddress)
+        defer { closeDescriptor(spy) }
+        let a = Address(parsing: cluster.address(1))!
+        Self.send([.alive(Alive(incarnation: 1, name: "spy", address: spyAddress, meta: []))], codec: codec, to: cluster.address(1), from: spy)
+        var lastSequence: UInt32?
+        func answerAndForge() {
+            for (message, sender) in Self.drain(spy, codec: codec) {
+                guard case .ping(let ping) = message, ping.target == "spy" else { continue }
+                Self.send([.ack(sequence: ping.sequence)], codec: codec, to: sender.description, from: spy)
+                if sender == a { lastSequence = ping.sequence }
+            }
+            guard let last = lastSequence else { return }
+            // a's next probes (of c among them) use the sequences that follow: answer them all.
+            Self.send((1...8).map { .ack(sequence: last &+ $0) }, codec: codec, to: cluster.address(1), from: spy)
+        }
+        cluster.waitUntil("a probes the spy", timeout: 10) { answerAndForge(); return lastSequence != nil }
+
+        cluster.kill("c")
+        let detected = cluster.waitUntil("a declares c dead despite the forged acks", timeout: MembershipTests.lanDetectionBoundSeconds,
+                                         interval: 0.02) {
+            answerAndForge()
+            return cluster.state(of: "c", seenBy: "a") == "dead"
+        }
+        #expect(detected != nil)
+        let drops = try #require(cluster.health("a")?.datagramDrops)
+        #expect((drops["unexpectedAnswer"] ?? 0) > 0, "\(drops)")
+        #expect(cluster.state(of: "spy", seenBy: "a") == "alive", "the spy answered its own probes")
+    }
 }
