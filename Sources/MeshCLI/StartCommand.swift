@@ -21,6 +21,7 @@ extension MeshCommandLine {
             .flag("insecure", "allow a non-loopback --bind without a key"),
             .value("log-format", "F", "text (default) or json"),
             .value("log-level", "L", "debug, info (default), warn or error"),
+            .value("members-max", "N", "members this node keeps at most; more are dropped and counted (default 16384)"),
             .flag("exit-with-parent", "leave when the starting process exits (demo, bench, tests)"),
         ]) { arguments in
         guard arguments.positionals.isEmpty else {
@@ -81,8 +82,10 @@ extension MeshCommandLine {
         let name = plan.name ?? stored ?? defaultNodeName()
         if let problem = StartPlan.nameProblem(name) { throw UsageError("node name: \(problem); give --name") }
         let seeds = resolveSeeds(plan.join, logger: logger)
+        var settings = MembershipSettings.preset(plan.preset)
+        settings.membersMax = plan.membersMax
         return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
-                           cluster: plan.cluster, settings: MembershipSettings.preset(plan.preset),
+                           cluster: plan.cluster, settings: settings,
                            presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
                            dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent)
     }

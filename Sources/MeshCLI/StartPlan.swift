@@ -21,6 +21,10 @@ struct StartPlan: Equatable {
     var isInsecure: Bool
     var logFormat: LogFormat
     var logLevel: LogLevel
+    /// Members this node keeps at most (new ones past it are dropped and counted).
+    var membersMax: Int
+    /// The range `--members-max` accepts: enough for a few nodes, and a bound on memory.
+    static let membersMaxRange = 16...1_000_000
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -84,6 +88,15 @@ struct StartPlan: Equatable {
         guard let logLevel = LogLevel(rawValue: levelText) else {
             throw UsageError("--log-level must be debug, info, warn or error (got '\(levelText)')")
         }
+        let membersMax: Int
+        if let text = settings.membersMax {
+            guard let count = Int(text), membersMaxRange.contains(count) else {
+                throw UsageError("--members-max must be a whole number from \(membersMaxRange.lowerBound) to \(membersMaxRange.upperBound) (got '\(text)')")
+            }
+            membersMax = count
+        } else {
+            membersMax = MembershipSettings.lan.membersMax
+        }
         if let name = settings.name, let problem = nameProblem(name) { throw UsageError("--name: \(problem)") }
         let cluster = settings.cluster ?? ""
         guard cluster.utf8.count <= WireLimits.labelBytesMax else {
@@ -99,7 +112,7 @@ struct StartPlan: Equatable {
         return StartPlan(name: settings.name, bind: bind, advertise: advertise, join: join, data: settings.data,
                          keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
-                         logLevel: logLevel)
+                         logLevel: logLevel, membersMax: membersMax)
     }
 
     /// Why `name` cannot be a node name, or nil.

@@ -18,10 +18,11 @@ struct StartSettings: Equatable {
     var insecure: Bool?
     var logFormat: String?
     var logLevel: String?
+    var membersMax: String?
 
     /// The config file keys: the flag names in camelCase.
     static let fileKeys = ["name", "bind", "advertise", "join", "data", "keyFile", "cluster", "preset", "http",
-                           "httpTokenFile", "insecure", "logFormat", "logLevel"]
+                           "httpTokenFile", "insecure", "logFormat", "logLevel", "membersMax"]
 
     /// These settings where they say something, `lower` where they do not.
     func overriding(_ lower: StartSettings) -> StartSettings {
@@ -29,7 +30,8 @@ struct StartSettings: Equatable {
                       join: join ?? lower.join, data: data ?? lower.data, keyFile: keyFile ?? lower.keyFile,
                       cluster: cluster ?? lower.cluster, preset: preset ?? lower.preset, http: http ?? lower.http,
                       httpTokenFile: httpTokenFile ?? lower.httpTokenFile, insecure: insecure ?? lower.insecure,
-                      logFormat: logFormat ?? lower.logFormat, logLevel: logLevel ?? lower.logLevel)
+                      logFormat: logFormat ?? lower.logFormat, logLevel: logLevel ?? lower.logLevel,
+                      membersMax: membersMax ?? lower.membersMax)
     }
 
     /// From the command line.
@@ -40,7 +42,8 @@ struct StartSettings: Equatable {
             join: joins.isEmpty ? nil : joins, data: arguments.value("data"), keyFile: arguments.value("key-file"),
             cluster: arguments.value("cluster"), preset: arguments.value("preset"), http: arguments.value("http"),
             httpTokenFile: arguments.value("http-token-file"), insecure: arguments.has("insecure") ? true : nil,
-            logFormat: arguments.value("log-format"), logLevel: arguments.value("log-level"))
+            logFormat: arguments.value("log-format"), logLevel: arguments.value("log-level"),
+            membersMax: arguments.value("members-max"))
     }
 
     /// From `MESH_*` variables. `MESH_JOIN` holds addresses separated by commas or spaces.
@@ -62,7 +65,8 @@ struct StartSettings: Equatable {
             name: value("MESH_NAME"), bind: value("MESH_BIND"), advertise: value("MESH_ADVERTISE"), join: join,
             data: value("MESH_DATA"), keyFile: value("MESH_KEY_FILE"), cluster: value("MESH_CLUSTER"),
             preset: value("MESH_PRESET"), http: value("MESH_HTTP"), httpTokenFile: value("MESH_HTTP_TOKEN_FILE"),
-            insecure: insecure, logFormat: value("MESH_LOG_FORMAT"), logLevel: value("MESH_LOG_LEVEL"))
+            insecure: insecure, logFormat: value("MESH_LOG_FORMAT"), logLevel: value("MESH_LOG_LEVEL"),
+            membersMax: value("MESH_MEMBERS_MAX"))
     }
 
     /// From the JSON config file at `path` holding `text`. Unknown keys and wrong types are errors;
@@ -101,10 +105,16 @@ struct StartSettings: Equatable {
             guard let flag = raw.bool else { throw UsageError("config \(path): 'insecure' must be true or false") }
             insecure = flag
         }
+        var membersMax: String?
+        if let raw = json["membersMax"] {
+            guard let count = raw.integer else { throw UsageError("config \(path): 'membersMax' must be a whole number") }
+            membersMax = String(count)
+        }
         return StartSettings(
             name: try string("name"), bind: try string("bind"), advertise: try string("advertise"), join: join,
             data: try file("data"), keyFile: try file("keyFile"), cluster: try string("cluster"),
             preset: try string("preset"), http: try string("http"), httpTokenFile: try file("httpTokenFile"),
-            insecure: insecure, logFormat: try string("logFormat"), logLevel: try string("logLevel"))
+            insecure: insecure, logFormat: try string("logFormat"), logLevel: try string("logLevel"),
+            membersMax: membersMax)
     }
 }

@@ -86,6 +86,23 @@ import Testing
         #expect(n.incarnation == expected)
     }
 
+    /// A value above the wire range can only come from an older build; the mesh cannot know this
+    /// node above `counterMax` (every node refuses such values), so coming back at `counterMax` is
+    /// never below what the mesh knows, and it keeps the node's own state acceptable to others.
+    @Test func aNodeRestoredFromAnIncarnationAboveTheWireRangeComesBackAtItsTopAndCanStillJoin() throws {
+        var joiner = Membership(config: NodeConfig(name: "a", address: Self.address(1), seeds: [Self.address(2)],
+                                                   randomSeed: 1, lastIncarnation: .max - 1))
+        joiner.currentTime = Self.t0.now
+        joiner.start()
+        let effects = joiner.takeEffects()
+        #expect(effects.first == .persistIncarnation(WireLimits.counterMax))
+        let join = try #require(effects.lazy.compactMap { if case .exchange(_, _, let payload) = $0 { payload } else { nil } }.first)
+        var seed = MembershipTests.node("s", 2)
+        _ = seed.start(at: Self.t0)
+        #expect(seed.membership.handleStreamRequest(join, from: Self.address(1)) != nil)
+        #expect(seed.members["a"]?.incarnation == WireLimits.counterMax && seed.drops.total == 0)
+    }
+
     // MARK: Names
 
     static let badNames: [Bytes] = [

@@ -204,4 +204,18 @@ import Testing
         #expect(events.count == 2)
         #expect(events.last == .message(payload, sender: "a"))
     }
+
+    @Test func aPushPullThatSpeaksForAnotherMemberThanItsAuthenticatedSenderIsRefused() {
+        var b = Self.node("b", 2)
+        _ = b.start(at: Self.t0)
+        let hello = Self.accept(&b, .inbound(1))
+        // Frames authenticated as "z", a state whose first entry claims to be "y".
+        let claim = MessageCodec.encode(.pushPull(PushPull(join: false, members: [
+            MemberState(name: "y", address: Self.address(9), incarnation: 1, status: .alive, meta: [])])))
+        let out = b.handle(.streamData(.inbound(1), Self.clientBytes(serverHello: hello, payload: claim)), at: Self.t0)
+        #expect(Self.closes(out, .inbound(1)))
+        #expect(Self.writes(out, on: .inbound(1)).isEmpty)
+        #expect(b.drops[.senderMismatch] == 1)
+        #expect(b.members["y"] == nil)
+    }
 }

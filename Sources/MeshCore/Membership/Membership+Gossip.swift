@@ -83,13 +83,16 @@ extension Membership {
     // MARK: Push-pull, join, reconnect
 
     /// The push-pull state in one stream frame, or nil with the reason counted.
-    mutating func decodePushPull(_ frame: Bytes) -> PushPull? {
+    /// The push-pull state in `frame`; with `sender` (the name its stream frames authenticated),
+    /// a state whose first entry is another member is refused.
+    mutating func decodePushPull(_ frame: Bytes, sender: String? = nil) -> PushPull? {
         guard frame.count <= WireLimits.streamFrameBytesMax else { countDrop(.oversized); return nil }
         var reader = ByteReader(frame)
         do throws(DecodeError) {
             let message = try MessageCodec.decode(from: &reader)
             guard reader.isAtEnd else { countDrop(.malformed); return nil }
             guard case .pushPull(let state) = message else { countDrop(.unexpectedMessage); return nil }
+            if let sender, state.members.first?.name != sender { countDrop(.senderMismatch); return nil }
             return state
         } catch {
             countDrop(DropReason(error))

@@ -152,8 +152,8 @@ public struct Membership: Sendable {
 
     /// Answers an inbound stream request (a push-pull or join): the reply payload, or nil when the
     /// request is dropped (the node closes the stream).
-    mutating func handleStreamRequest(_ request: Bytes, from sender: Address) -> Bytes? {
-        guard let state = decodePushPull(request) else { return nil }
+    mutating func handleStreamRequest(_ request: Bytes, from sender: Address, senderName: String? = nil) -> Bytes? {
+        guard let state = decodePushPull(request, sender: senderName) else { return nil }
         // A state from an incompatible protocol range is not merged, but still answered: the
         // reply tells the peer our range.
         if isCompatible(state) { merge(state, now: currentTime) }
@@ -161,9 +161,9 @@ public struct Membership: Sendable {
     }
 
     /// The reply to one of this node's exchanges arrived.
-    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes) {
+    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) {
         guard let purpose = streams.removeValue(forKey: exchange) else { return }
-        guard let state = decodePushPull(reply), isCompatible(state) else { return }
+        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
         let peer: Address
         switch purpose {
         case .join(let seed):

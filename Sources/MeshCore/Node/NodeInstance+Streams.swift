@@ -89,20 +89,21 @@ extension NodeInstance {
                         emit(.writeStream(stream, encoder.message(request)))
                     }
                     streams[stream]!.encoder = encoder
-                case .message(let payload, _):
-                    messageArrived(payload, on: stream)
+                case .message(let payload, let sender):
+                    messageArrived(payload, from: sender, on: stream)
                 }
             }
         }
     }
 
-    private mutating func messageArrived(_ payload: Bytes, on stream: StreamID) {
+    /// A whole message from the member its frames authenticated as `sender`.
+    private mutating func messageArrived(_ payload: Bytes, from sender: String, on stream: StreamID) {
         guard let state = streams[stream] else { return }
         switch state.role {
         case .outbound(let exchange, _):
             streamStats.completed += 1
             finish(stream, outcome: .done)
-            membership.exchangeReplied(exchange, reply: payload)
+            membership.exchangeReplied(exchange, reply: payload, senderName: sender)
         case .inbound:
             guard !state.isAnswered else {
                 streamDrops.count(.unexpectedMessage)
@@ -110,7 +111,7 @@ extension NodeInstance {
                 return
             }
             streams[stream]!.isAnswered = true
-            let reply = membership.handleStreamRequest(payload, from: state.peer)
+            let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
             guard let reply else {

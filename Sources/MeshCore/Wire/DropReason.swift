@@ -39,6 +39,9 @@ public enum DropReason: String, CaseIterable, Sendable, Comparable, Error {
     /// An ack, nack or indirect ack from an address that could not have sent it (neither the probed
     /// member nor a relay asked for that probe): a replayed or forged answer.
     case unexpectedAnswer
+    /// A stream message whose content speaks for a member other than the one its frames were
+    /// authenticated as (a push-pull must list its sender first).
+    case senderMismatch
 
     public static func < (lhs: DropReason, rhs: DropReason) -> Bool { lhs.rawValue < rhs.rawValue }
 

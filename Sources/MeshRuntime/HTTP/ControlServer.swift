@@ -29,7 +29,9 @@ final class ControlServer: @unchecked Sendable {
     private let queue: DispatchQueue
     private let settings: Settings
     private let policy: ControlRequestPolicy
-    private let handler: (HTTPRequest) -> HTTPResponse
+    /// Answers a request now or later: it must call the responder once (a deferred answer, after
+    /// a sync or a peer's reply, must still come within the connection's timeout).
+    private let handler: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
     private var open: [UInt64: Connection] = [:]
     private var admission: ControlAdmission
     private var nextID: UInt64 = 0
@@ -44,8 +46,17 @@ final class ControlServer: @unchecked Sendable {
     /// Connections and requests refused before reaching the handler, all reasons together.
     var rejected: UInt64 { rejections.values.reduce(0, &+) }
 
+    /// A server whose every answer is ready at once.
+    convenience init(endpoint: SocketEndpoint, token: String?, settings: Settings = Settings(), queue: DispatchQueue,
+                     handler: @escaping (HTTPRequest) -> HTTPResponse) throws(SystemError) {
+        try self.init(endpoint: endpoint, token: token, settings: settings, queue: queue, deferring: { request, respond in
+            respond(handler(request))
+        })
+    }
+
+    /// A server whose handler may answer later, on `queue`, through the responder it is given.
     init(endpoint: SocketEndpoint, token: String?, settings: Settings = Settings(), queue: DispatchQueue,
-         handler: @escaping (HTTPRequest) -> HTTPResponse) throws(SystemError) {
+         deferring handler: @escaping (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void) throws(SystemError) {
         let fd = try Sockets.listener(boundTo: endpoint)
         self.endpoint = Sockets.localEndpoint(fd) ?? endpoint
         let box = ControlAcceptBox()
@@ -112,7 +123,12 @@ final class ControlServer: @unchecked Sendable {
                 if let (reason, response) = policy.refusal(of: request, arrivedAt: local) {
                     refuse(connection, reason, response)
                 } else {
-                    connection.send(handler(request).serialized, thenClose: true)
+                    var isAnswered = false
+                    handler(request) { response in
+                        guard !isAnswered else { return }
+                        isAnswered = true
+                        connection.send(response.serialized, thenClose: true)
+                    }
                 }
             }
         }

@@ -3,15 +3,38 @@ import MeshCore
 
 /// The control API's routes: `GET /v1/status`, `GET /v1/health`, `POST /v1/leave`.
 extension NodeShell {
+    /// Answers a control API request: at once, or when the core replies to what it asked.
+    func handleControl(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
+        if request.method == "POST" && request.path == "/v1/leave" {
+            control(.leave) { [self] reply in
+                switch reply {
+                case .accepted:
+                    respond(.json(.object([("leaving", .string(options.name))]), status: 202))
+                    exitAfterLeaving()
+                case .refused(let reason):
+                    respond(.error(409, reason))
+                }
+            }
+            return
+        }
+        respond(handleControl(request))
+    }
+
+    /// Hands a control request to the core; `respond` gets its reply, however many inputs later.
+    func control(_ request: ControlRequest, respond: @escaping (ControlReply) -> Void) {
+        guard exitStatus == nil else { return respond(.refused("the node is stopping")) }
+        nextRequest += 1
+        let id = RequestID(nextRequest)
+        pendingReplies[id] = respond
+        input(.control(id, request))
+    }
+
     func handleControl(_ request: HTTPRequest) -> HTTPResponse {
         switch (request.method, request.path) {
         case ("GET", "/v1/status"):
             return .json(statusReport().json)
         case ("GET", "/v1/health"):
             return .json(healthReport().json)
-        case ("POST", "/v1/leave"):
-            queue.async { [self] in leave() }
-            return .json(.object([("leaving", .string(options.name))]), status: 202)
         case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"):
             var response = HTTPResponse.error(405, "\(request.method) is not allowed on \(request.path)")
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))

@@ -94,9 +94,11 @@ public final class NodeShell: @unchecked Sendable {
         }
         if let endpoint = options.http {
             do {
-                control = try ControlServer(endpoint: endpoint, token: options.httpToken, queue: queue) { request in
-                    box.shell?.handleControl(request) ?? HTTPResponse.error(503, "starting")
-                }
+                control = try ControlServer(endpoint: endpoint, token: options.httpToken, queue: queue,
+                                            deferring: { request, respond in
+                    guard let shell = box.shell else { return respond(HTTPResponse.error(503, "starting")) }
+                    shell.handleControl(request, respond: respond)
+                })
             } catch {
                 closeDescriptor(streams.fd)
                 closeDescriptor(udp)
@@ -154,6 +156,11 @@ public final class NodeShell: @unchecked Sendable {
     func leave() {
         guard exitStatus == nil, !core.isLeaving else { return }
         input(.leave)
+        exitAfterLeaving()
+    }
+
+    /// Lets the `left` announcement get out for the grace period, then exits 0.
+    func exitAfterLeaving() {
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(options.leaveGracePeriod))) { [self] in
             logger.info("left the mesh", ["name": options.name])
             stop(status: 0)

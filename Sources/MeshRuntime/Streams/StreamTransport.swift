@@ -28,6 +28,8 @@ final class StreamTransport: @unchecked Sendable {
     private struct Open {
         var connection: Connection
         var source: UInt32?
+        /// False while an outbound connect is under way.
+        var isConnected: Bool
     }
 
     private let listener: Listener
@@ -96,7 +98,12 @@ final class StreamTransport: @unchecked Sendable {
         guard let entry = forget(stream) else { return }
         entry.connection.onInput = nil
         entry.connection.onClose = nil
-        entry.connection.send([], thenClose: true)
+        entry.connection.onConnected = nil
+        if entry.isConnected {
+            entry.connection.send([], thenClose: true)
+        } else {
+            entry.connection.close()   // a connect the core gave up on holds no descriptor until the kernel's timeout
+        }
     }
 
     // MARK: Connections
@@ -125,8 +132,9 @@ final class StreamTransport: @unchecked Sendable {
     }
 
     private func watch(_ connection: Connection, as stream: StreamID, source: UInt32?) {
-        open[stream] = Open(connection: connection, source: source)
+        open[stream] = Open(connection: connection, source: source, isConnected: source != nil)
         if let source { perSource[source, default: 0] += 1 }
+        connection.onConnected = { [self] _ in open[stream]?.isConnected = true }
         connection.onInput = { [self] connection in
             let bytes = connection.takeInput()
             if !bytes.isEmpty { later(.streamData(stream, bytes)) }

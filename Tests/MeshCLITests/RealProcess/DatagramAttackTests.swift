@@ -91,4 +91,122 @@ struct DatagramAttackTests {
             #expect(cluster.process(name)?.isRunning == true)
         }
     }
+
+    /// Every message in the datagrams waiting on `fd`, with their senders.
+    static func drain(_ fd: Int32, codec: PacketCodec) -> [(Message, Address)] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2_048, alignment: 8)
+        defer { buffer.deallocate() }
+        var out: [(Message, Address)] = []
+        while let (count, sender) = try? Sockets.receiveDatagram(fd, into: buffer) {
+            let bytes = Bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<min(count, buffer.count)]))
+            guard case .success(let range) = codec.open(bytes) else { continue }
+            var ignored = DropCounters()
+            guard case .success(let messages) = PacketCodec.messages(in: bytes, range: range, skipped: &ignored) else { continue }
+            out += messages.map { ($0, sender) }
+        }
+        return out
+    }
+
+    @Test("a member that sees a node's probe sequence and sends acks for the next sequences from its own address keeps no dead member alive; each forged ack is counted")
+    func replayedAcks() throws {
+        let cluster = try TestCluster(subnet: 53)
+        defer { cluster.shutdown() }
+        let keyPath = cluster.directory + "/mesh.key"
+        #expect(cluster.runInLauncher(["keygen", "--out", keyPath]) != nil)
+        let codec = PacketCodec(keyring: Keyring(keys: try KeyFile.parse(String(contentsOfFile: keyPath, encoding: .utf8))), label: "")
+        try cluster.start("a", index: 1, keyFile: keyPath)
+        try cluster.start("c", index: 3, join: [1], keyFile: keyPath)
+        cluster.waitUntil("a and c see each other", timeout: 15) { cluster.status("a")?.count("alive") == 2 }
+
+        // The spy joins as a member, answers every ping it gets, and learns a's probe sequences.
+        let spyAddress = Address(127, 0, 53, 9, port: UInt16(cluster.port))
+        let spy = try Sockets.datagramSocket(boundTo: spyAddress)
+        defer { closeDescriptor(spy) }
+        let a = Address(parsing: cluster.address(1))!
+        Self.send([.alive(Alive(incarnation: 1, name: "spy", address: spyAddress, meta: []))], codec: codec, to: cluster.address(1), from: spy)
+        var lastSequence: UInt32?
+        func answerAndForge() {
+            for (message, sender) in Self.drain(spy, codec: codec) {
+                guard case .ping(let ping) = message, ping.target == "spy" else { continue }
+                Self.send([.ack(sequence: ping.sequence)], codec: codec, to: sender.description, from: spy)
+                if sender == a { lastSequence = ping.sequence }
+            }
+            guard let last = lastSequence else { return }
+            // a's next probes (of c among them) use the sequences that follow: answer them all.
+            Self.send((1...8).map { .ack(sequence: last &+ $0) }, codec: codec, to: cluster.address(1), from: spy)
+        }
+        cluster.waitUntil("a probes the spy", timeout: 10) { answerAndForge(); return lastSequence != nil }
+
+        cluster.kill("c")
+        let detected = cluster.waitUntil("a declares c dead despite the forged acks", timeout: MembershipTests.lanDetectionBoundSeconds,
+                                         interval: 0.02) {
+            answerAndForge()
+            return cluster.state(of: "c", seenBy: "a") == "dead"
+        }
+        #expect(detected != nil)
+        let drops = try #require(cluster.health("a")?.datagramDrops)
+        #expect((drops["unexpectedAnswer"] ?? 0) > 0, "\(drops)")
+        #expect(cluster.state(of: "spy", seenBy: "a") == "alive", "the spy answered its own probes")
+    }
+
+    @Test("3,000 invented members from a key holder: the table stops at --members-max and counts the rest, status still answers within 1 s, and a new node still joins over a multi-frame push-pull")
+    func memberTableFlood() throws {
+        let cluster = try TestCluster(subnet: 54)
+        defer { cluster.shutdown() }
+        let keyPath = cluster.directory + "/mesh.key"
+        #expect(cluster.runInLauncher(["keygen", "--out", keyPath]) != nil)
+        let codec = PacketCodec(keyring: Keyring(keys: try KeyFile.parse(String(contentsOfFile: keyPath, encoding: .utf8))), label: "")
+        let tableMax = 2_000
+        try cluster.start("a", index: 1, keyFile: keyPath, extra: ["--members-max", String(tableMax)])
+        cluster.waitUntil("a answers", timeout: 10) { cluster.status("a") != nil }
+        let fd = try Sockets.datagramSocket(boundTo: Address(127, 0, 54, 9, port: 0))
+        defer { closeDescriptor(fd) }
+        // The largest metadata: the full state then needs more than one 1 MiB stream frame.
+        let meta = Bytes(repeating: 0x6D, count: WireLimits.metaBytesMax)
+        let invented = 3_000
+        // UDP may drop some of a burst: send the lot again until the table is full (a known
+        // member's repeat is a no-op), pacing each round so the node keeps up.
+        var full = false
+        for _ in 0..<4 where !full {
+            var sent = 0
+            while sent < invented {
+                var batch: [Message] = []
+                for i in sent..<min(invented, sent + 2) {
+                    let address = Address(127, 0, 54, UInt8(100 + i % 100), port: UInt16(20_000 + i / 100))
+                    batch.append(.alive(Alive(incarnation: 1, name: "ghost-\(i)", address: address, meta: meta)))
+                }
+                Self.send(batch, codec: codec, to: cluster.address(1), from: fd)
+                sent += batch.count
+                if sent % 200 == 0 { usleep(20_000) }
+            }
+            let deadline = Date().addingTimeInterval(15)
+            while !full && Date() < deadline {
+                full = (cluster.health("a")?.members.values.reduce(0, +) ?? 0) - 1 >= UInt64(tableMax)
+                if !full { usleep(200_000) }
+            }
+        }
+        #expect(full, "a's table filled up")
+        var slowest = 0.0
+        for _ in 0..<5 {
+            let started = Date()
+            #expect(cluster.status("a") != nil)
+            slowest = max(slowest, Date().timeIntervalSince(started))
+        }
+        #expect(slowest < 1.0, "status of a full table within 1 s (slowest \(slowest) s)")
+        let health = try #require(cluster.health("a"))
+        let known = health.members.values.reduce(0, +) - 1
+        #expect(known == UInt64(tableMax), "\(health.members)")
+        #expect((health.datagramDrops["memberTableFull"] ?? 0) > 0, "\(health.datagramDrops)")
+
+        try cluster.start("b", index: 2, join: [1], keyFile: keyPath, extra: ["--members-max", String(tableMax + 1)])
+        cluster.waitUntil("b joins and learns the full table", timeout: 20) {
+            guard let b = cluster.health("b"), b.hasJoined else { return false }
+            return b.members.values.reduce(0, +) >= UInt64(tableMax)
+        }
+        // a's table is full, so a counts b as one more member past the limit (until the invented
+        // members are found dead and reaped); b, whose limit is one higher, knows a and all of them.
+        #expect(cluster.status("a")?.member("b") == nil)
+        #expect(cluster.state(of: "a", seenBy: "b") == "alive")
+        #expect(cluster.process("a")?.isRunning == true)
+    }
 }

@@ -77,9 +77,17 @@ struct StartPlanTests {
         (["--log-level", "loud"], "--log-level"),
         (["--cluster", String(repeating: "x", count: 65)], "--cluster"),
         (["--name", ""], "--name"),
+        (["--members-max", "15"], "--members-max must be a whole number from 16"),
+        (["--members-max", "lots"], "--members-max"),
     ])
     func valueMistakes(flags: [String], message: String) throws {
         #expect { try Self.plan(flags) } throws: { error in "\(error)".contains(message) }
+    }
+
+    @Test("--members-max sets the table limit; the default is the preset's")
+    func membersMax() throws {
+        #expect(try Self.plan(["--members-max", "2000"]).membersMax == 2_000)
+        #expect(try Self.plan([]).membersMax == MembershipSettings.lan.membersMax)
     }
 
     @Test("what a key, a token or --insecure make acceptable")
