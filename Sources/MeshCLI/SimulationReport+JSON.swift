@@ -45,6 +45,8 @@ extension SimulationReport {
             ("convergenceBoundSeconds", .number(convergenceBoundSeconds)),
             ("invariantViolations", count(invariantViolations)), ("violations", strings(violations)),
             ("drops", .object(drops.map { ($0.0, .integer(Int64(bitPattern: $0.1))) })),
+            ("nextVersionDatagrams", count(nextVersionDatagrams)),
+            ("unknownMessagesSkipped", count(unknownMessagesSkipped)),
             ("layerFigures", .object(layerFigures.map { ($0.name, seconds($0.value)) })),
             ("passed", .bool(passed)),
             ("promisesBroken", count(brokenPromises.count)),

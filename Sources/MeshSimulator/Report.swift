@@ -52,6 +52,12 @@ public struct SimulationReport: Sendable {
     public var invariantViolations: Int = 0
     public var violations: [String] = []
     public var drops: [(String, UInt64)] = []
+    /// Datagrams the next-version nodes sent rewritten (see NextVersion.swift).
+    public var nextVersionDatagrams = 0
+    /// Messages of unknown kinds the running nodes skipped (the `unknownMessageType` drops).
+    public var unknownMessagesSkipped: Int {
+        Int(clamping: drops.first { $0.0 == DropReason.unknownMessageType.rawValue }?.1 ?? 0)
+    }
     /// Figures of the layers beyond membership (name, value), in the order their measurements
     /// reported them. A value is nil when the run has no sample of it.
     public var layerFigures: [(name: String, value: Double?)] = []

@@ -77,6 +77,8 @@ public struct Scenario: Sendable {
     public var disk = DiskModel()
     /// What the disk workload layer does (`"diskWorkload"`), when the scenario runs it.
     public var diskWorkload = DiskWorkloadSettings()
+    /// The nodes that play the next release (`"nextVersion"`); none by default.
+    public var nextVersion = NextVersionSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

@@ -16,7 +16,8 @@ extension Simulation {
     }
 
     /// Puts a datagram on the wire: it is counted, then lost, blocked, delayed or duplicated.
-    func send(_ bytes: Bytes, from node: Int, to: Address) {
+    func send(_ datagram: Bytes, from node: Int, to: Address) {
+        let bytes = onTheWire(datagram, from: node)
         notify { $0.datagramSent(bytes, node: node, world: self) }
         guard let destination = indexByAddress[to], !isBlocked(node, destination) else { return }
         if loss > 0 && random.unit() < loss { return }

@@ -20,6 +20,7 @@ extension Simulation {
         report.invariantViolations = violations.count
         report.violations = violations.messages
         report.drops = dropsByReason()
+        report.nextVersionDatagrams = nextVersionDatagrams
         for measurement in measurementList { measurement.report(into: &report, world: self) }
         report.promises = scenario.promises.map { $0.check(report) }
         return report

@@ -46,7 +46,7 @@ extension Simulation {
         var seedMixer = SeededGenerator(seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(nodes[i].life) &* 0x85EB_CA6B)
         return NodeConfig(name: nodes[i].name, address: nodes[i].address,
                           seeds: scenario.convergedStart || i == 0 ? [] : [nodes[0].address],
-                          settings: scenario.settings, keyring: keyring, label: "sim",
+                          settings: scenario.settings, keyring: keyring, label: Simulation.label,
                           randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i])
     }
 

@@ -68,6 +68,12 @@ public final class Simulation {
     var connectionByEnd: [UInt64: Int] = [:]
     var nextConnection = 0
     let keyring: Keyring?
+    /// The rewrite of next-version nodes' datagrams, when the scenario has any (NextVersion.swift).
+    var nextVersion: NextVersionEncoder?
+    var runsNextVersion: [Bool]
+    var nextVersionDatagrams = 0
+    /// The cluster label every simulated node uses.
+    static let label = "sim"
     static let wallClockOrigin: Int64 = 1_767_225_600_000   // 2026-01-01, for wall-clock fields only
 
     /// A simulation of `scenario`, not yet run.
@@ -78,6 +84,7 @@ public final class Simulation {
         group = Array(repeating: 0, count: scenario.nodes)
         persistedIncarnation = Array(repeating: 0, count: scenario.nodes)
         disks = Array(repeating: SimDisk(model: scenario.disk), count: scenario.nodes)
+        runsNextVersion = Array(repeating: false, count: scenario.nodes)
         if scenario.authenticated {
             var keyGenerator = SeededGenerator(seed: scenario.seed ^ 0xC0FF_EE00)
             keyring = Keyring(keys: [MeshKey.make(from: &keyGenerator)])
@@ -90,6 +97,10 @@ public final class Simulation {
             nodes.append(SimNode(name: name, address: address))
             indexByAddress[address] = i
             indexByName[name] = i
+        }
+        if !scenario.nextVersion.nodes.isEmpty {
+            nextVersion = NextVersionEncoder(settings: scenario.nextVersion, keyring: keyring, label: Simulation.label)
+            for node in scenario.nextVersion.nodes { runsNextVersion[node] = true }
         }
         Layer.installWorld(in: self)
         for layer in scenario.layers { layer.install(in: self) }

@@ -29,6 +29,8 @@ extension SimulationReport {
         ("payloadBytesPerNodePerSecond", { $0.payloadBytesPerNodePerSecond }),
         ("datagramsPerNodePerSecond", { $0.datagramsPerNodePerSecond }),
         ("streamsPerNodePerSecond", { $0.streamsPerNodePerSecond }),
+        ("nextVersionDatagrams", { Double($0.nextVersionDatagrams) }),
+        ("unknownMessagesSkipped", { Double($0.unknownMessagesSkipped) }),
         ("convergedAfterSeconds", { $0.convergedAfterSeconds ?? .infinity }),
         ("invariantViolations", { Double($0.invariantViolations) }),
     ]

@@ -11,6 +11,9 @@ extension SimulationReport {
         lines += membershipLines
         lines.append("  traffic per node: \(seconds(bytesPerNodePerSecond, 1)) B/s with headers, \(seconds(payloadBytesPerNodePerSecond, 1)) B/s payload, \(seconds(datagramsPerNodePerSecond, 2)) datagrams/s, largest datagram \(maxDatagramBytes) B")
         lines.append("  datagrams by first message: " + datagramsByKind.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        if nextVersionDatagrams > 0 {
+            lines.append("  next version: \(nextVersionDatagrams) datagrams rewritten; messages of unknown kinds skipped by the running nodes: \(unknownMessagesSkipped)")
+        }
         if !layerFigures.isEmpty {
             lines.append("  layer figures: " + layerFigures.map { "\($0.name) \(seconds($0.value))" }.joined(separator: ", "))
         }

@@ -1,7 +1,10 @@
 import MeshCore
 
 /// How long a crash takes to be seen: from the crash instant to the first suspicion anywhere, and
-/// until every node that was up at the crash (and stayed up) marks the victim dead.
+/// until every observer marks the victim dead. The observers are the nodes that were up at the
+/// crash, stayed up, and listed the victim as a member then (alive or suspect): a node that did
+/// not know the victim (a seedless node that restarted and has not yet relearned the mesh) has
+/// nothing to detect, and the liveness check still holds it to a view without the victim alive.
 ///
 /// A crash that not every observer saw dead before the victim restarted (or before the run ended)
 /// is undetected: it counts as infinitely late in the quantiles.
@@ -29,7 +32,11 @@ final class CrashDetection: Measurement {
             crashes[i].observers.remove(victim)
             completeIfDetected(i, now: world.now)
         }
-        let observers = Set(world.nodes.indices.filter { $0 != victim && world.isRunning($0) })
+        let name = world.nodes[victim].name
+        let observers = Set(world.nodes.indices.filter { observer in
+            observer != victim && world.isRunning(observer)
+                && world.nodes[observer].instance!.members[name].map { !$0.status.isDown } == true
+        })
         crashes.append(Crash(victim: victim, at: world.now, incarnation: incarnation, observers: observers))
         openCrashByVictim[victim] = crashes.count - 1
     }
