@@ -5,6 +5,7 @@ public struct DiskModel: Sendable, Equatable {
     /// A sync takes `syncLatency ± syncJitter` (uniform) from the moment the disk starts it; syncs
     /// run one at a time, in the order issued.
     public var syncLatency: Nanoseconds = .milliseconds(2)
+    /// See `syncLatency`.
     public var syncJitter: Nanoseconds = .milliseconds(1)
     /// Chance that a crash with unsynced bytes leaves a torn record at the end of the file.
     public var tornWriteProbability: Double = 0.5

@@ -16,7 +16,9 @@ public struct Promise: Sendable, Equatable {
     public var key: String
     /// The figure it is about, e.g. `deadEverywhereMedianSeconds`.
     public var figure: String
+    /// How the figure must compare with `value`.
     public var bound: Bound
+    /// The promised value.
     public var value: Double
 
     /// The promise that `key` makes, given the figures the scenario's layers report; nil when the
@@ -46,9 +48,11 @@ public struct Promise: Sendable, Equatable {
 
 /// A promise checked against one run.
 public struct PromiseResult: Sendable {
+    /// The promise checked.
     public var promise: Promise
     /// The figure measured: nil when there was no sample, `+infinity` when infinitely late.
     public var actual: Double?
+    /// True when the run kept it.
     public var kept: Bool
 
     /// "deadEverywhereMedianSeconds 3.412 (promised <= 3)" for messages.

@@ -9,6 +9,7 @@ public struct DiskWorkloadSettings: Sendable, Equatable {
     public var batchRecords = 8
     /// Record bodies are uniform in this many bytes.
     public var recordBytesMin = 16
+    /// See `recordBytesMin`.
     public var recordBytesMax = 512
 
     /// The defaults: 50 appends a second, syncs of 8, bodies of 16 to 512 bytes.

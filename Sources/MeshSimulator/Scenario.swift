@@ -5,9 +5,13 @@ import MeshCore
 public struct Scenario: Sendable {
     /// One link model for every pair of nodes: one-way delay with uniform jitter, loss, duplication.
     public struct Link: Sendable, Equatable {
+        /// One-way delay of every datagram and stream step.
         public var delay: Nanoseconds = .milliseconds(1)
+        /// Uniform jitter around `delay` (it also reorders).
         public var jitter: Nanoseconds = 500_000
+        /// Chance that a datagram is lost.
         public var loss: Double = 0
+        /// Chance that a datagram arrives twice.
         public var duplicate: Double = 0
     }
 
@@ -48,24 +52,36 @@ public struct Scenario: Sendable {
         }
     }
 
+    /// An action at its instant.
     public struct TimedAction: Sendable, Equatable {
+        /// When, from the start of the run.
         public var at: Nanoseconds
+        /// What happens.
         public var action: Action
     }
 
+    /// The scenario's name (its file name).
     public var name: String
+    /// The seed of the world's generator (and of the generated faults).
     public var seed: UInt64
+    /// Mesh size.
     public var nodes: Int
+    /// The membership preset.
     public var preset: MembershipSettings.Preset
+    /// The membership settings: the preset's, with the scenario's overrides.
     public var settings: MembershipSettings
+    /// Every datagram is tagged and checked.
     public var authenticated: Bool
     /// `converged` installs full membership at time zero (large meshes); `join` has every node join
     /// through node 0 as it would for real.
     public var convergedStart: Bool
+    /// The link model.
     public var link: Link
     /// Faults stop here; the run then continues until the live nodes converge or the bound passes.
     public var duration: Nanoseconds
+    /// Liveness must hold this long after the faults stop.
     public var convergenceBound: Nanoseconds
+    /// Every action, by time (ties in the order written).
     public var timeline: [TimedAction]
     /// What the scenario is for, in a sentence or two.
     public var description: String
@@ -91,5 +107,6 @@ public struct Scenario: Sendable {
 
 /// A scenario file that cannot be run: the message names the key and what is wrong.
 public struct ScenarioError: Error, CustomStringConvertible {
+    /// The one-line message: `file.key.path: what is wrong`.
     public var description: String
 }
