@@ -324,4 +324,34 @@ import Testing
         #expect(q.count == 2)                    // c reached the limit and retired
     }
 
+
+    @Test func aProbeOfAMembersPreviousLifeNeverAccusesItsNewLife() {
+        var settings = MembershipSettings.lan
+        settings.confirmationProbes = false
+        var d = TimerDriver(MembershipTests.node("a", 1, settings: settings), at: MembershipTests.t0)
+        d.start()
+        d.receive(MembershipTests.datagram([.alive(Alive(incarnation: 1, name: "b", address: MembershipTests.address(2), meta: []))]),
+                  from: MembershipTests.address(2))
+        // The first ping to b (incarnation 1) goes unanswered: b is restarting. Its new life
+        // announces itself at once and answers every later ping.
+        var firstPing: UInt32?
+        d.run(until: MembershipTests.t0.now + .seconds(10)) { driver, directives in
+            for (_, messages) in MembershipTests.sentMessages(directives) {
+                for case .ping(let ping) in messages where ping.target == "b" {
+                    if firstPing == nil {
+                        firstPing = ping.sequence
+                        let alive = MembershipTests.datagram([.alive(Alive(incarnation: 2, name: "b", address: MembershipTests.address(2), meta: []))])
+                        driver.receive(alive, from: MembershipTests.address(2))
+                    } else if ping.sequence != firstPing {
+                        driver.receive(MembershipTests.datagram([.ack(sequence: ping.sequence)]), from: MembershipTests.address(2))
+                    }
+                }
+            }
+        }
+        #expect(firstPing != nil)
+        #expect(d.node.members["b"]?.incarnation == 2)
+        #expect(d.node.members["b"]?.status == .alive)
+        #expect(!d.events.contains { if case .suspicionRaised(name: "b", _) = $0 { true } else { false } },
+                "the probe of the old life must not accuse the new one")
+    }
 }

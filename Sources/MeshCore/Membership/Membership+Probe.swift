@@ -59,7 +59,8 @@ extension Membership {
         guard probes.count < settings.probesInFlightMax else { return }
         let target = members[index: index]
         let sequence = nextSequenceNumber()
-        probes[sequence] = Probe(target: target.name, targetAddress: target.address, sentAt: now)
+        probes[sequence] = Probe(target: target.name, targetAddress: target.address,
+                                 targetIncarnation: target.incarnation, sentAt: now)
         var messages: [Message] = [.ping(Ping(sequence: sequence, target: target.name, source: name))]
         if settings.lifeguard, target.status == .suspect, let suspicion = suspicions[target.name] {
             // Buddy system: tell a suspected member so it can refute at once.
@@ -101,7 +102,8 @@ extension Membership {
             recentlyFailedProbes.append((sequence, [probe.targetAddress] + probe.relayAddresses))
         }
         guard let index = members.index(of: probe.target), members[index: index].address == probe.targetAddress,
-              members[index: index].status < .dead else { return }
+              members[index: index].status < .dead,
+              members[index: index].incarnation == probe.targetIncarnation else { return }
         let target = members[index: index]
         emit(.event(.suspicionRaised(name: target.name, incarnation: target.incarnation)))
         applySuspect(Accusation(incarnation: target.incarnation, name: target.name, from: name), now: now)

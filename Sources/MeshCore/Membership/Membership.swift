@@ -76,6 +76,9 @@ public struct Membership: Sendable {
     struct Probe {
         var target: String
         var targetAddress: Address
+        /// The target's incarnation when the probe started: a failed probe accuses that life only,
+        /// never a newer one (a restart or a refutation that happened meanwhile).
+        var targetIncarnation: UInt64
         var sentAt: Instant
         var isAcked = false
         var nacksExpected = 0
