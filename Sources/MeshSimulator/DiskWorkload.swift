@@ -74,7 +74,9 @@ extension Simulation {
     func diskSyncDone(_ node: Int, life: Int, sync: Int) {
         guard nodes[node].life == life, isRunning(node) else { return }
         if deferIfPaused(node, .diskSyncDone(node: node, life: life, sync: sync)) { return }
-        guard let outcome = disks[node].completeSync(sync) else { return }
+        let outcome = disks[node].completeSync(sync)
+        defer { reportSyncToCore(outcome, sync: sync, node: node) }
+        guard let outcome else { return }
         switch outcome {
         case .synced(let upTo): trace.mix(32); trace.mix(node); trace.mix(upTo)
         case .failed(let kept): trace.mix(33); trace.mix(node); trace.mix(kept)

@@ -15,6 +15,9 @@ enum EventKind {
     case diskAppend(node: Int, life: Int)
     /// Sync number `sync` of `node`'s disk completes (in its life `life`).
     case diskSyncDone(node: Int, life: Int, sync: Int)
+    /// An input for a node's core that the world produced while carrying out its directives
+    /// (delivered as an event of its own, never inside another input).
+    case coreInput(node: Int, life: Int, Input)
     /// The scenario's timeline entry at this index.
     case action(Int)
     /// Liveness: do the liveness checkers hold yet?

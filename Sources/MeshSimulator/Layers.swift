@@ -24,7 +24,6 @@ public enum Layer: String, Sendable, CaseIterable {
             simulation.register(measurement: Dissemination())
         case .diskWorkload:
             simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
-            simulation.register(safety: SyncedRecordsSurvive())
             simulation.register(measurement: DiskDurability())
         }
     }
@@ -38,9 +37,11 @@ public enum Layer: String, Sendable, CaseIterable {
         }
     }
 
-    /// What the world itself checks and measures, whatever the layers: the network.
+    /// What the world itself checks and measures, whatever the layers: the network, and every
+    /// node's disk (whoever writes to it: a workload or the core's own `append` and `sync`).
     static func installWorld(in simulation: Simulation) {
         simulation.register(safety: DatagramsWithinSizeLimit())
+        simulation.register(safety: SyncedRecordsSurvive())
         simulation.register(measurement: Traffic())
     }
 }

@@ -21,9 +21,10 @@ extension Simulation {
             case .closeStream(let stream):
                 trace.mix(21); trace.mix(node); trace.mix(stream.value)
                 closeStream(stream, from: node)
-            case .append, .sync:
-                // No machine writes the log yet; the simulated disk arrives with its layer.
-                violation("\(timestamp) \(nodes[node].name) wrote to a log, and this scenario gives it no disk")
+            case .append(let record):
+                appendFromCore(record, node: node)
+            case .sync:
+                syncFromCore(node)
             case .startAgent, .stopAgent, .reply:
                 break
             case .persistIncarnation(let incarnation):

@@ -9,8 +9,42 @@ extension Simulation {
         persistedIncarnation[node] = incarnation
     }
 
+    /// The `append` directive: the record joins the node's log, unsynced. A full disk refuses it,
+    /// and the node hears `diskFailed(.full)` as its next input.
+    func appendFromCore(_ record: LogRecord, node: Int) {
+        let position = disks[node].append(record, now: now)
+        trace.mix(36); trace.mix(node); trace.mix(position ?? 0); trace.mix(record.body)
+        notify { $0.logAppended(record, position: position, node: node, world: self) }
+        if position == nil {
+            queue.push(now, .coreInput(node: node, life: nodes[node].life, .diskFailed(.full)))
+        }
+    }
+
+    /// The `sync` directive: everything appended so far becomes durable after the disk's latency,
+    /// and the node hears `logSynced(upTo:)` (or `diskFailed(.ioError)` when the sync fails).
+    func syncFromCore(_ node: Int) {
+        let (sync, completesAt) = disks[node].sync(now: now, using: &random)
+        let upTo = disks[node].position
+        coreSyncs[node].insert(sync)
+        trace.mix(37); trace.mix(node); trace.mix(upTo); trace.mix(UInt64(completesAt))
+        notify { $0.logSyncStarted(upTo: upTo, completesAt: completesAt, node: node, world: self) }
+        queue.push(completesAt, .diskSyncDone(node: node, life: nodes[node].life, sync: sync))
+    }
+
+    /// Tells the core how a sync it asked for ended.
+    func reportSyncToCore(_ outcome: SimDisk.SyncOutcome?, sync: Int, node: Int) {
+        guard coreSyncs[node].remove(sync) != nil, nodes[node].instance != nil else { return }
+        let input: Input
+        switch outcome {
+        case .synced(let upTo)?: input = .logSynced(upTo: upTo)
+        case .failed?, nil: input = .diskFailed(.ioError)
+        }
+        apply(node, nodes[node].instance!.handle(input, at: moment))
+    }
+
     /// The crash of `node` reaches its disk: unsynced records are lost, the last may be torn.
     func crashDisk(_ node: Int) {
+        coreSyncs[node] = []
         let damage = disks[node].crash(using: &random)
         if damage.recordsLost > 0 {
             trace.mix(34); trace.mix(node); trace.mix(damage.recordsLost); trace.mix(damage.tear == nil ? 0 : 1)

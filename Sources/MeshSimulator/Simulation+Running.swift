@@ -79,6 +79,10 @@ extension Simulation {
             diskAppendDue(node, life: life)
         case .diskSyncDone(let node, let life, let sync):
             diskSyncDone(node, life: life, sync: sync)
+        case .coreInput(let node, let life, let input):
+            guard nodes[node].life == life, nodes[node].instance != nil else { return }
+            if deferIfPaused(node, .coreInput(node: node, life: life, input)) { return }
+            apply(node, nodes[node].instance!.handle(input, at: moment))
         case .action(let index):
             if index < 0 { bootNode(-1 - index) } else { perform(scenario.timeline[index].action) }
         case .livenessCheck:

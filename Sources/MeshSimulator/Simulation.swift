@@ -57,6 +57,9 @@ public final class Simulation {
     var persistedIncarnation: [UInt64]
     /// …and its write-ahead log, one disk per node.
     var disks: [SimDisk]
+    /// Per node, the syncs its core asked for (by the disk's sync number): their outcome goes back
+    /// to the core as `logSynced` or `diskFailed`.
+    var coreSyncs: [Set<Int>] = []
     /// The disk workload layer's driver, when the scenario runs that layer.
     var diskWorkload: DiskWorkload?
     var trace = TraceHash()
@@ -84,6 +87,7 @@ public final class Simulation {
         group = Array(repeating: 0, count: scenario.nodes)
         persistedIncarnation = Array(repeating: 0, count: scenario.nodes)
         disks = Array(repeating: SimDisk(model: scenario.disk), count: scenario.nodes)
+        coreSyncs = Array(repeating: [], count: scenario.nodes)
         runsNextVersion = Array(repeating: false, count: scenario.nodes)
         if scenario.authenticated {
             var keyGenerator = SeededGenerator(seed: scenario.seed ^ 0xC0FF_EE00)

@@ -152,3 +152,50 @@ import Testing
         }
     }
 }
+
+/// The core's own `append` and `sync` directives, carried out on the simulated disk.
+@Suite struct CoreDiskTests {
+    static let scenario = """
+    {"nodes": 2, "start": "converged", "durationSeconds": 5, "convergenceBoundSeconds": 5,
+     "disk": {"syncMs": 2, "syncJitterMs": 1, "tornWriteProbability": 1}}
+    """
+
+    /// Runs the world's events up to `until` nanoseconds.
+    static func run(_ sim: Simulation, until: Int64) {
+        while let next = sim.queue.nextTime, next <= until, let event = sim.queue.pop() {
+            sim.now = event.time
+            sim.process(event.kind)
+        }
+    }
+
+    static func record(_ n: UInt8) -> LogRecord { LogRecord(kind: 7, body: [n, n, n, n]) }
+
+    @Test func appendedRecordsBecomeDurableOnSyncAndTheCoreHearsOfIt() throws {
+        let sim = Simulation(scenario: try Scenario.parse(Self.scenario, name: "core-disk"))
+        sim.startNodes()
+        sim.apply(0, [.append(Self.record(1)), .append(Self.record(2)), .sync, .append(Self.record(3))])
+        #expect(sim.coreSyncs[0].count == 1)
+        #expect(sim.disks[0].durableRecordCount == 0, "nothing is durable before the sync completes")
+        Self.run(sim, until: sim.now + .milliseconds(10))
+        #expect(sim.disks[0].durableRecordCount == 2)
+        #expect(sim.coreSyncs[0].isEmpty, "the core was told")
+        // A crash now loses the unsynced third record (torn: the model always tears) and keeps the two.
+        sim.perform(.crash(0))
+        sim.perform(.restart(0))
+        #expect(sim.disks[0].durableRecordCount == 2)
+        #expect(sim.violations.count == 0, "\(sim.violations)")
+    }
+
+    @Test func aFullDiskRefusesTheAppendAndTheCoreHearsDiskFailed() throws {
+        let sim = Simulation(scenario: try Scenario.parse(Self.scenario, name: "core-disk"))
+        sim.startNodes()
+        sim.disks[0].fullUntil = .max
+        let before = sim.queue.count
+        sim.apply(0, [.append(Self.record(1))])
+        #expect(sim.queue.count == before + 1, "one input for the core: diskFailed(.full)")
+        Self.run(sim, until: sim.now)
+        #expect(sim.queue.count == before, "delivered")
+        #expect(sim.disks[0].position == 0)
+        #expect(sim.violations.count == 0)
+    }
+}
