@@ -94,11 +94,13 @@ extension Scenario {
     static func parseLink(_ reader: JSONReader?, name: String) throws -> Link {
         var link = Link()
         guard let l = reader else { return link }
-        try l.rejectUnknown(["delayMs", "jitterMs", "loss", "duplicate"])
+        try l.rejectUnknown(["delayMs", "jitterMs", "loss", "duplicate", "bandwidthMbps", "connectMs"])
         link.delay = Nanoseconds.seconds(fraction: try l.double("delayMs", default: 1, range: 0...10_000) / 1000)
         link.jitter = Nanoseconds.seconds(fraction: try l.double("jitterMs", default: 0.5, range: 0...10_000) / 1000)
         link.loss = try l.double("loss", default: 0, range: 0...1)
         link.duplicate = try l.double("duplicate", default: 0, range: 0...1)
+        link.streamBytesPerSecond = Int64(try l.double("bandwidthMbps", default: 1_000, range: 0.01...1_000_000) * 125_000)
+        link.streamConnectOverhead = Nanoseconds.seconds(fraction: try l.double("connectMs", default: 0.1, range: 0...10_000) / 1000)
         guard link.jitter <= link.delay else {
             throw ScenarioError(description: "\(name).link: jitterMs must not exceed delayMs")
         }

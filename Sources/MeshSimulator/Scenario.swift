@@ -13,6 +13,11 @@ public struct Scenario: Sendable {
         public var loss: Double = 0
         /// Chance that a datagram arrives twice.
         public var duplicate: Double = 0
+        /// Stream bytes per second in each direction of a connection (1 Gbit/s by default): a big
+        /// transfer takes longer than a small one.
+        public var streamBytesPerSecond: Int64 = 125_000_000
+        /// Time to set up a stream beyond its round trip (kernel, accept queue).
+        public var streamConnectOverhead: Nanoseconds = 100_000
     }
 
     /// A fault or an action at one instant.

@@ -38,11 +38,6 @@ struct SimConnection {
 }
 
 extension Simulation {
-    /// Bytes per second on a simulated link: 1 Gbit/s.
-    static let streamBandwidthBytesPerSecond: Int64 = 125_000_000
-    /// Extra time to set up a connection, beyond its round trip (kernel, accept queue).
-    static let streamConnectOverhead: Nanoseconds = 100_000
-
     func connectionKey(_ node: Int, _ stream: StreamID) -> UInt64 {
         UInt64(node) << 48 | (stream.isInbound ? 1 << 47 : 0) | stream.value & 0x7FFF_FFFF_FFFF
     }
@@ -60,7 +55,7 @@ extension Simulation {
             return
         }
         if isBlocked(node, destination) { return }   // the connect is lost; the core's deadline ends it
-        queue.push(now + 2 * linkDelay() + Simulation.streamConnectOverhead, .streamConnect(connection: id, server: destination))
+        queue.push(now + 2 * linkDelay() + scenario.link.streamConnectOverhead, .streamConnect(connection: id, server: destination))
     }
 
     func writeStream(_ stream: StreamID, from node: Int, _ bytes: Bytes) {
@@ -95,7 +90,7 @@ extension Simulation {
         guard var c = connections[id], let server = c.server else { return }
         let (from, to) = toServer ? (c.client.node, server.node) : (server.node, c.client.node)
         if isBlocked(from, to) { return }   // lost: the stream stalls until a deadline ends it
-        let serialization = Int64(bytes.count) * 1_000_000_000 / Simulation.streamBandwidthBytesPerSecond
+        let serialization = Int64(bytes.count) * 1_000_000_000 / max(1, scenario.link.streamBytesPerSecond)
         let start = max(now, toServer ? c.freeToServerAt : c.freeToClientAt)
         if toServer { c.freeToServerAt = start + serialization } else { c.freeToClientAt = start + serialization }
         let at = c.arrival(start + serialization + linkDelay(), toServer: toServer)
