@@ -11,10 +11,11 @@ import Testing
 
     static let n1 = Address(10, 0, 0, 2, port: 7946)
 
-    @Test func theMembershipLayerRegistersItsCheckersAndMeasurements() throws {
+    @Test func theWorldAndTheMembershipLayerRegisterTheirCheckersAndMeasurements() throws {
         let simulation = try Self.simulation()
         let names = simulation.observers.map { "\(type(of: $0))" }
-        #expect(names == ["DatagramsWithinSizeLimit", "Traffic", "IncarnationsOnlyGrow", "DownMembersStayDown",
+        // The world checks every disk, whoever writes to it; the rest is membership's.
+        #expect(names == ["DatagramsWithinSizeLimit", "SyncedRecordsSurvive", "Traffic", "IncarnationsOnlyGrow", "DownMembersStayDown",
                           "PersistedIncarnationsOnlyGrow", "NamesAreUnique", "CrashDetection", "FalseAccusations",
                           "Dissemination"])
         #expect(simulation.livenessCheckers.count == 1)
