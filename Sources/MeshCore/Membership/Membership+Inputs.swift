@@ -1,0 +1,118 @@
+/// The inputs `NodeInstance` routes to membership, each after setting `currentTime`.
+extension Membership {
+    /// Starts the node: a new incarnation (persisted first), the join through the seeds, and the
+    /// periodic timers (each with random jitter so members do not act in lockstep).
+    mutating func start() {
+        let now = currentTime
+        incarnation = nextIncarnation(above: incarnation)
+        emit(.persistIncarnation(incarnation))
+        enqueueBroadcast(about: name, .alive(selfAlive))
+        if seeds.isEmpty {
+            hasJoined = true
+        } else {
+            attemptJoin(now: now)
+        }
+        emit(.setTimer(.probe, at: now + random.nanoseconds(0, settings.probeInterval)))
+        emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
+        emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
+        emit(.setTimer(.reap, at: now + reapPeriod))
+    }
+
+    /// Handles one datagram. Anything malformed, unauthenticated or foreign is dropped and counted.
+    mutating func receiveDatagram(_ datagram: Bytes, from sender: Address) {
+        let now = currentTime
+        switch codec.open(datagram) {
+        case .failure(let reason):
+            drops.count(reason)
+        case .success(let range):
+            switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
+            case .failure(let reason):
+                drops.count(reason)
+            case .success(let messages):
+                // Pings last: their acks then carry whatever this datagram's updates made us
+                // announce (a refutation of the suspicion the ping itself carried, say).
+                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: now) } }
+                for message in messages { if case .ping = message { handle(message, from: sender, now: now) } }
+            }
+        }
+    }
+
+    /// Answers an inbound stream request (a push-pull or join): the reply payload, or nil when the
+    /// request is dropped (the node closes the stream).
+    mutating func handleStreamRequest(_ request: Bytes, from sender: Address, senderName: String? = nil) -> Bytes? {
+        guard let state = decodePushPull(request, sender: senderName) else { return nil }
+        // A state from an incompatible protocol range is not merged, but still answered: the
+        // reply tells the peer our range.
+        if isCompatible(state) { merge(state, now: currentTime) }
+        return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
+    }
+
+    /// The reply to one of this node's exchanges arrived.
+    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return }
+        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
+        let peer: Address
+        switch purpose {
+        case .join(let seed):
+            peer = seed
+            if let mine = state.members.first(where: { $0.name == name }),
+               mine.address != address, mine.status < .dead {
+                emit(.event(.duplicateName(address: mine.address)))
+                return
+            }
+            if !hasJoined {
+                hasJoined = true
+                emit(.event(.joined(seed: seed)))
+            }
+        case .sync(let address):
+            peer = address
+        }
+        let refutationsBefore = incarnation
+        merge(state, now: currentTime)
+        if incarnation != refutationsBefore && !isLeaving {
+            // The peer thought us down: tell it at once that we are not, rather than at the next sync.
+            openSync(to: peer)
+        }
+    }
+
+    /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).
+    mutating func exchangeFailed(_ exchange: UInt64) {
+        streams.removeValue(forKey: exchange)
+    }
+
+    /// A timer this machine asked for fired (only its latest arming reaches here).
+    mutating func timerFired(_ timer: MembershipTimer) {
+        let now = currentTime
+        switch timer {
+        case .probe: probeTick(now: now)
+        case .probeTimeout(let sequence): probeTimedOut(sequence, now: now)
+        case .probeDeadline(let sequence): probeDeadlinePassed(sequence, now: now)
+        case .relayTimeout(let sequence): relayTimedOut(sequence)
+        case .gossip: gossipTick(now: now)
+        case .pushPull: pushPullTick(now: now)
+        case .reconnect: reconnectTick(now: now)
+        case .join: joinRetry(now: now)
+        case .suspicion(let member): suspicionExpired(member, now: now)
+        case .reap: reapTick(now: now)
+        }
+    }
+
+    /// Leaves the mesh gracefully: announces `left` directly to a few members and through gossip,
+    /// and stops probing. The shell lets a few gossip periods pass before it exits.
+    mutating func leave() {
+        guard !isLeaving else { return }
+        isLeaving = true
+        let message = Message.leave(Leave(incarnation: incarnation, name: name))
+        enqueueBroadcast(about: name, message)
+        let targets = randomMembers(count: max(settings.gossipFanout * 2, 4), now: currentTime) { $0.status < .dead }
+        for target in targets { sendPacket([message], to: members[index: target].address) }
+        emit(.event(.leaveAnnounced(incarnation: incarnation)))
+    }
+
+    /// Replaces this node's metadata and announces it with a new incarnation.
+    mutating func updateMeta(_ newMeta: Bytes) {
+        precondition(newMeta.count <= WireLimits.metaBytesMax, "meta of \(newMeta.count) bytes")
+        meta = newMeta
+        bumpIncarnation(above: incarnation)
+    }
+}
