@@ -28,8 +28,6 @@ struct StreamState: Sendable {
     var ownNonce: Bytes
     var decoder: StreamDecoder
     var encoder: StreamEncoder?
-    /// An inbound request has been answered: further input is a protocol error.
-    var isAnswered = false
 }
 
 /// Streams: opening, framing, authentication, deadlines, and routing their messages.
@@ -105,20 +103,14 @@ extension NodeInstance {
             finish(stream, outcome: .done)
             membership.exchangeReplied(exchange, reply: payload, senderName: sender)
         case .inbound:
-            guard !state.isAnswered else {
-                streamDrops.count(.unexpectedMessage)
-                finish(stream, outcome: .failed)
-                return
-            }
-            streams[stream]!.isAnswered = true
+            // One request per inbound stream: answering finishes it, so whatever follows is never read.
             let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
-            guard let reply else {
+            guard let reply, var encoder = state.encoder else {
                 finish(stream, outcome: .failed)
                 return
             }
-            guard var encoder = state.encoder else { return }
             emit(.writeStream(stream, encoder.message(reply)))
             streamStats.completed += 1
             finish(stream, outcome: .done)
@@ -128,7 +120,6 @@ extension NodeInstance {
     /// The peer closed its side (`failed == false`) or the stream broke.
     mutating func streamEnded(_ stream: StreamID, failed: Bool) {
         guard let state = streams[stream] else { return }
-        if !failed, case .inbound = state.role, state.isAnswered { return }
         if !failed && !state.decoder.isBetweenMessages { streamDrops.count(.truncated) }
         finish(stream, outcome: .failed)
     }
