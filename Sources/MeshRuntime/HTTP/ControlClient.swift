@@ -8,6 +8,8 @@ public struct ControlClient: Sendable {
     public enum Failure: Error, Equatable, CustomStringConvertible {
         /// Nothing listens there (connection refused) or it cannot be reached.
         case unreachable(endpoint: String, reason: String)
+        /// The node accepted the connection, then cut it off before answering (reset).
+        case cutOff(endpoint: String, reason: String)
         /// The node did not answer in time.
         case timedOut(endpoint: String)
         /// The node answered with an error status.
@@ -19,6 +21,8 @@ public struct ControlClient: Sendable {
             switch self {
             case .unreachable(let endpoint, let reason):
                 "no node answers at \(endpoint) (\(reason)); is 'mesh start' running there? (--http ADDR:PORT or MESH_HTTP)"
+            case .cutOff(let endpoint, let reason):
+                "the node at \(endpoint) closed the connection before answering (\(reason)); it may be overloaded, try again"
             case .timedOut(let endpoint): "the node at \(endpoint) did not answer in time"
             case .status(401, _): "the node refused the request: missing or wrong token (MESH_HTTP_TOKEN or --token-file)"
             case .status(let code, let message): "the node answered \(code): \(message)"
@@ -77,8 +81,22 @@ public struct ControlClient: Sendable {
             if body.isEmpty { body = Array("{}".utf8) }
         }
         head += "Content-Length: \(body.count)\r\n\r\n"
-        let raw = try roundTrip(Array(head.utf8) + body, deadline: deadline)
-        return try ControlClient.parseResponse(raw)
+        let request = Array(head.utf8) + body
+        // A GET that the node cut off, or refused for room (503), is tried once more: under a flood
+        // of slow connections the node makes room by closing the oldest waiting ones, and under
+        // load a client's own fresh connection can be among them before its bytes are read. Never
+        // a POST: it is not safe to repeat.
+        var isRetry = method != "GET"
+        while true {
+            do {
+                let answer = try ControlClient.parseResponse(try roundTrip(request, deadline: deadline))
+                guard answer.status == 503, !isRetry, SystemClock.monotonicNanoseconds() < deadline else { return answer }
+            } catch .cutOff(let endpoint, let reason) {
+                guard !isRetry, SystemClock.monotonicNanoseconds() < deadline else { throw .cutOff(endpoint: endpoint, reason: reason) }
+            }
+            isRetry = true
+            usleep(20_000)   // a moment for the node to make room: a retry pause, not a synchronization
+        }
     }
 
     private func decode(_ body: Bytes) throws(Failure) -> JSONValue {
@@ -108,7 +126,7 @@ public struct ControlClient: Sendable {
                 let start = offset
                 sent = try request.withUnsafeBytes { try Sockets.send(fd, UnsafeRawBufferPointer(rebasing: $0[start...])) }
             } catch {
-                throw .unreachable(endpoint: name, reason: (error as? SystemError)?.reason ?? "\(error)")
+                throw .cutOff(endpoint: name, reason: (error as? SystemError)?.reason ?? "\(error)")
             }
             if let sent { offset += sent } else { try wait(fd, for: Int16(POLLOUT), until: deadline) }
         }
@@ -120,7 +138,7 @@ public struct ControlClient: Sendable {
             do {
                 received = try Sockets.receive(fd, into: buffer)
             } catch {
-                throw .unreachable(endpoint: name, reason: error.reason)
+                throw .cutOff(endpoint: name, reason: error.reason)
             }
             guard let count = received else {
                 try wait(fd, for: Int16(POLLIN), until: deadline)

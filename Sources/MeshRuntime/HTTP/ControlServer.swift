@@ -60,7 +60,7 @@ final class ControlServer: @unchecked Sendable {
         let fd = try Sockets.listener(boundTo: endpoint)
         self.endpoint = Sockets.localEndpoint(fd) ?? endpoint
         let box = ControlAcceptBox()
-        listener = Listener(fd: fd, queue: queue) { clientFD, peer in box.server?.accepted(clientFD, peer: peer) }
+        listener = Listener(fd: fd, queue: queue, batch: 8) { clientFD, peer in box.server?.accepted(clientFD, peer: peer) }
         self.queue = queue
         self.settings = settings
         policy = ControlRequestPolicy(listening: self.endpoint, token: token)
@@ -94,6 +94,7 @@ final class ControlServer: @unchecked Sendable {
             admission.remove(id)
         }
         connection.start(timeout: settings.connectionTimeout)
+        refreshWaiting()
         switch admission.admit(id, from: peer, hasRequest: hasRequest) {
         case .refused:
             refuse(connection, .tooManyConnections, .error(503, "too many control connections"))
@@ -149,11 +150,20 @@ final class ControlServer: @unchecked Sendable {
 
     /// True when the newcomer's whole request (or something the parser already refuses) is in the
     /// socket: such a connection is ready, not waiting, from the start.
-    private func isRequestWaiting(_ fd: Int32) -> Bool {
-        let count = recv(fd, peekBuffer.baseAddress, peekBuffer.count, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
-        guard count > 0 else { return false }
-        let bytes = Bytes(UnsafeRawBufferPointer(rebasing: peekBuffer[0..<count]))
+    private func isRequestWaiting(_ fd: Int32, after received: Bytes = []) -> Bool {
+        let count = recv(fd, peekBuffer.baseAddress, max(0, peekBuffer.count - received.count), Int32(MSG_PEEK) | Int32(MSG_DONTWAIT))
+        let bytes = received + (count > 0 ? Bytes(UnsafeRawBufferPointer(rebasing: peekBuffer[0..<count])) : [])
+        guard !bytes.isEmpty else { return false }
         return HTTPRequestParser.parse(bytes, limits: settings.limits) != .incomplete
+    }
+
+    /// Marks ready every waiting connection whose whole request has reached its socket but not yet
+    /// been read, before a newcomer may evict one: under load, a burst of accepts can come before
+    /// the reads, and a well-behaved client must not be evicted for bytes it already sent.
+    private func refreshWaiting() {
+        for (id, connection) in open where admission.isWaiting(id) {
+            if isRequestWaiting(connection.fd, after: connection.input) { admission.requestArrived(id) }
+        }
     }
 }
 

@@ -71,9 +71,11 @@ struct ControlAttackTests {
         // Long enough that the first slow connections pass their request deadline.
         while Date().timeIntervalSince(attackStart) < 3 {
             let start = Date()
-            let report = try? client.status()
+            var failure = ""
+            let report: StatusReport?
+            do { report = try client.status() } catch { report = nil; failure = "\(error)" }
             let seconds = Date().timeIntervalSince(start)
-            #expect(report?.selfName == "target", "call \(calls) failed after \(seconds) s")
+            #expect(report?.selfName == "target", "call \(calls) failed after \(seconds) s: \(failure)")
             #expect(seconds < 1, "call \(calls) took \(seconds) s")
             calls += 1
             usleep(100_000)   // the pace of an operator's polling, not a synchronization
