@@ -20,8 +20,10 @@ let package = Package(
         .executableTarget(name: "mesh", dependencies: ["MeshCLI"]),
         .testTarget(name: "MeshCoreTests", dependencies: ["MeshCore"]),
         .testTarget(name: "MeshSimulatorTests", dependencies: ["MeshCore", "MeshSimulator"]),
-        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshCore", "MeshRuntime"]),
-        .testTarget(name: "MeshCLITests", dependencies: ["MeshCLI", "mesh"]),
+        // Helpers the test targets share (a raw HTTP client that sends what no well-behaved client sends).
+        .target(name: "MeshTestSupport", path: "Tests/MeshTestSupport"),
+        .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshCore", "MeshRuntime", "MeshTestSupport"]),
+        .testTarget(name: "MeshCLITests", dependencies: ["MeshCLI", "mesh", "MeshTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

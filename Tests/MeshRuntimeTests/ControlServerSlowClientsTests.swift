@@ -1,3 +1,4 @@
+import MeshTestSupport
 import Dispatch
 import Foundation
 import Glibc

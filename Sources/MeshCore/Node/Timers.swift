@@ -67,6 +67,4 @@ struct TimerTable: Sendable {
     /// Forgets `purpose`: a timer armed for it earlier will be ignored.
     mutating func disarm(_ purpose: TimerPurpose) { live.removeValue(forKey: purpose) }
 
-    /// Armed purposes (for tests and limits).
-    var count: Int { live.count }
 }

@@ -41,9 +41,6 @@ struct StreamDecoder: Sendable {
     private var tagBytes: Int { keyring == nil ? 0 : Keyring.tagBytes }
     private var available: Int { pending.count - start }
 
-    /// Bytes held and not yet part of a whole message (for limits and tests).
-    var bufferedBytes: Int { available + message.count }
-
     /// Takes `bytes` and returns what they completed, in order.
     mutating func feed(_ bytes: Bytes) -> Result<[Event], DropReason> {
         if start > 0 && start >= pending.count / 2 {

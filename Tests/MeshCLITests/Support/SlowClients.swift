@@ -1,3 +1,4 @@
+import MeshTestSupport
 import Foundation
 import Glibc
 

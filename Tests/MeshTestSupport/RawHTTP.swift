@@ -3,9 +3,9 @@ import Glibc
 
 /// A blocking IPv4 TCP client made of plain Glibc calls, for sending what no well-behaved client
 /// sends: foreign `Host` and `Origin` headers, a request one byte at a time, nothing at all.
-enum RawHTTP {
+public enum RawHTTP {
     /// Connects to `host:port`, with `timeoutSeconds` on connect, send and receive; nil on failure.
-    static func connect(_ host: String, _ port: Int, timeoutSeconds: Double = 2) -> Int32? {
+    public static func connect(_ host: String, _ port: Int, timeoutSeconds: Double = 2) -> Int32? {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return nil }
         var timeout = timeval(tv_sec: Int(timeoutSeconds),
@@ -27,7 +27,7 @@ enum RawHTTP {
     }
 
     /// Sends all of `bytes` (no SIGPIPE); false when the peer is gone or the send timed out.
-    static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func send(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -39,7 +39,7 @@ enum RawHTTP {
     }
 
     /// Everything the peer sends until it closes, or until a receive times out.
-    static func receiveAll(_ fd: Int32) -> String {
+    public static func receiveAll(_ fd: Int32) -> String {
         var response = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while true {
@@ -52,14 +52,14 @@ enum RawHTTP {
     }
 
     /// The status code of an HTTP response's first line.
-    static func status(of response: String) -> Int? {
+    public static func status(of response: String) -> Int? {
         let parts = response.split(separator: " ", maxSplits: 2)
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1.") else { return nil }
         return Int(parts[1])
     }
 
     /// Sends `request` on a new connection and returns the response's status and text.
-    static func exchange(_ host: String, _ port: Int, _ request: String) -> (status: Int?, response: String) {
+    public static func exchange(_ host: String, _ port: Int, _ request: String) -> (status: Int?, response: String) {
         guard let fd = connect(host, port) else { return (nil, "cannot connect") }
         defer { close(fd) }
         guard send(fd, Array(request.utf8)) else { return (nil, "cannot send") }
