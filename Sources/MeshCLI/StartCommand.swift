@@ -42,7 +42,10 @@ extension MeshCommandLine {
     }
 
     /// Reads the key and token files, opens the data directory, settles the name and resolves seeds.
-    static func prepareNode(_ plan: StartPlan, exitsWithParent: Bool) throws(UsageError) -> NodeOptions {
+    /// A mistake in flags, config or files throws `UsageError` (exit 2: restarting will not fix it);
+    /// a data directory that cannot be used now (locked by a running node, unwritable) throws
+    /// `RuntimeFailure` (exit 1, like a taken port: systemd may try again).
+    static func prepareNode(_ plan: StartPlan, exitsWithParent: Bool) throws -> NodeOptions {
         let logger = Logger(level: plan.logLevel, format: plan.logFormat)
         var keyring: Keyring?
         if let path = plan.keyFile {
@@ -72,7 +75,7 @@ extension MeshCommandLine {
             do {
                 directory = try DataDirectory(path: path)
             } catch {
-                throw UsageError(error.description)
+                throw RuntimeFailure(description: error.description)
             }
         }
         let stored = directory?.stored?.name
@@ -88,6 +91,11 @@ extension MeshCommandLine {
                            cluster: plan.cluster, settings: settings,
                            presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
                            dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent)
+    }
+
+    /// The node cannot run now, though nothing the operator typed is wrong: one line, exit status 1.
+    struct RuntimeFailure: Error, CustomStringConvertible {
+        var description: String
     }
 
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or

@@ -21,7 +21,7 @@ extension Simulation {
             trace.mix(incarnation)
         case .joined(let seed):
             trace.mix(UInt64(seed.ipv4))
-        case .duplicateName:
+        case .duplicateName, .joinFailed:
             break
         }
         notify { $0.nodeEmitted(event, node: observer, world: self) }

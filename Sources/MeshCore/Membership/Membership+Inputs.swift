@@ -50,7 +50,10 @@ extension Membership {
     /// The reply to one of this node's exchanges arrived.
     mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) {
         guard let purpose = streams.removeValue(forKey: exchange) else { return }
-        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
+        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else {
+            if case .join(let seed) = purpose { joinFailed(through: seed, .badAnswer) }
+            return
+        }
         let peer: Address
         switch purpose {
         case .join(let seed):
@@ -76,8 +79,16 @@ extension Membership {
     }
 
     /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).
-    mutating func exchangeFailed(_ exchange: UInt64) {
-        streams.removeValue(forKey: exchange)
+    mutating func exchangeFailed(_ exchange: UInt64, _ failure: ExchangeFailure) {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return }
+        if case .join(let seed) = purpose { joinFailed(through: seed, failure) }
+    }
+
+    /// Reports a failed join attempt while this node has not joined: the shell logs it (join
+    /// attempts back off, so the reports do too) and shows the last one until the node joins.
+    mutating func joinFailed(through seed: Address, _ failure: ExchangeFailure) {
+        guard !hasJoined, !isLeaving else { return }
+        emit(.event(.joinFailed(seed: seed, reason: failure)))
     }
 
     /// A timer this machine asked for fired (only its latest arming reaches here).

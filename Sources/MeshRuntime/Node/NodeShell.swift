@@ -40,6 +40,8 @@ public final class NodeShell: @unchecked Sendable {
     var signalSources: [DispatchSourceSignal] = []
     var parentWatch: DispatchSourceTimer?
     var counters = Counters()
+    /// The last failed join attempt while the node has not joined (for `/v1/health` and `/v1/status`).
+    var lastJoinFailure: String?
     /// The write-ahead log in the data directory (`<data>/log`); nil without a data directory.
     var writeAheadLog: WriteAheadLog?
     /// Control requests waiting for the core's `reply`, by id.
