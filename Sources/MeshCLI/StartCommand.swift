@@ -49,7 +49,7 @@ extension MeshCommandLine {
         let logger = Logger(level: plan.logLevel, format: plan.logFormat)
         var keyring: Keyring?
         if let path = plan.keyFile {
-            keyring = try readKeyring(path)
+            keyring = try readKeyring(path, origin: plan.origin("keyFile"))
         } else {
             printError("warning: no --key-file: this mesh is unauthenticated (anyone who reaches \(plan.bind) can join); see mesh keygen")
         }
@@ -62,11 +62,11 @@ extension MeshCommandLine {
             do {
                 text = try Files.readText(path, bytesMax: 4096)
             } catch {
-                throw UsageError("cannot read --http-token-file \(path): \(error.reason)")
+                throw UsageError("cannot read \(plan.origin("httpTokenFile")) \(path): \(error.reason)")
             }
             let trimmed = Text.trimmed(text)
             guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isWhitespace }) else {
-                throw UsageError("--http-token-file \(path) must hold one token on one line")
+                throw UsageError("\(plan.origin("httpTokenFile")) \(path) must hold one token on one line")
             }
             token = trimmed
         }
@@ -100,12 +100,12 @@ extension MeshCommandLine {
 
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or
     /// write) is refused: whoever reads the key can join the mesh and forge any member's messages.
-    static func readKeyring(_ path: String) throws(UsageError) -> Keyring {
+    static func readKeyring(_ path: String, origin: String = "--key-file") throws(UsageError) -> Keyring {
         let text: String
         do {
             text = try Files.readText(path, bytesMax: 64 * 1024)
         } catch {
-            throw UsageError("cannot read --key-file \(path): \(error.reason)")
+            throw UsageError("cannot read \(origin) \(path): \(error.reason)")
         }
         let keys: [MeshKey]
         do {
