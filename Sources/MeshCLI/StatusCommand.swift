@@ -15,19 +15,38 @@ extension MeshCommandLine {
         try expectNoArguments(arguments, command: "status")
         let client = try controlClient(arguments)
         let intervalSeconds = try arguments.integer("interval", default: 1, in: 1...3600)
-        guard arguments.has("watch") else { return try printStatus(client, json: arguments.has("json")) }
+        guard arguments.has("watch") else {
+            if arguments.value("interval") != nil { throw UsageError("--interval needs --watch (seconds between redraws)") }
+            return try printStatus(client, json: arguments.has("json"))
+        }
+        let isTerminal = isatty(STDOUT_FILENO) == 1
         while true {
-            var screen = "\u{1B}[H\u{1B}[J"   // cursor home, clear to end: redraw in place
-            do throws(ControlClient.Failure) {
-                let report = try client.status()
-                screen += arguments.has("json") ? jsonText(report) : StatusTable.render(report)
-            } catch {
-                screen += "mesh: \(error.description)"
-            }
-            screen += "\n\n" + Logger.timestamp() + "  (every \(intervalSeconds)s; Ctrl-C to stop)\n"
+            let screen = watchScreen(client, json: arguments.has("json"), isTerminal: isTerminal, intervalSeconds: intervalSeconds)
             FileHandle.standardOutput.write(Data(screen.utf8))
             Glibc.sleep(UInt32(intervalSeconds))
         }
+    }
+
+    /// One redraw of `--watch`. On a terminal: clear the screen, the status, a footer. Into a pipe
+    /// or file: no control codes; with `--json` one compact JSON object per line (errors too, as
+    /// `{"error": …}`), else the table and a timestamp, separated by a blank line.
+    static func watchScreen(_ client: ControlClient, json: Bool, isTerminal: Bool, intervalSeconds: Int) -> String {
+        let answer: Result<StatusReport, ControlClient.Failure>
+        do throws(ControlClient.Failure) { answer = .success(try client.status()) } catch { answer = .failure(error) }
+        if json && !isTerminal {
+            switch answer {
+            case .success(let report): return report.json.serialized() + "\n"
+            case .failure(let error): return JSONValue.object([("error", .string(error.description))]).serialized() + "\n"
+            }
+        }
+        var screen = isTerminal ? "\u{1B}[H\u{1B}[J" : ""   // cursor home, clear to end: redraw in place
+        switch answer {
+        case .success(let report): screen += json ? jsonText(report) : StatusTable.render(report)
+        case .failure(let error): screen += "mesh: \(error.description)"
+        }
+        screen += isTerminal ? "\n\n" + Logger.timestamp() + "  (every \(intervalSeconds)s; Ctrl-C to stop)\n"
+            : "\n" + Logger.timestamp() + "\n\n"
+        return screen
     }
 
     /// Prints the status once; 0 when the node answered, 1 otherwise.
