@@ -42,7 +42,8 @@ struct StartPlan: Equatable {
             do {
                 text = try readFile(path)
             } catch {
-                throw UsageError("cannot read config \(path): \((error as? SystemError)?.reason ?? "\(error)")")
+                let origin = arguments.value("config") == nil ? " (MESH_CONFIG)" : ""
+                throw UsageError("cannot read config \(path)\(origin): \((error as? SystemError)?.reason ?? "\(error)")")
             }
             file = try StartSettings.fromConfigFile(text, path: path)
         }

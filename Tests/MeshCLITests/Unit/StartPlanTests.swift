@@ -101,6 +101,9 @@ struct StartPlanTests {
         #expect { try MeshCommandLine.controlClient(Self.arguments([]), environment: ["MESH_HTTP": "nowhere"]) } throws: { error in
             "\(error)".hasPrefix("MESH_HTTP must be")
         }
+        #expect { try Self.plan([], environment: ["MESH_CONFIG": "/nonexistent.json"]) } throws: { error in
+            "\(error)".hasPrefix("cannot read config /nonexistent.json (MESH_CONFIG)")
+        }
         #expect(StartSettings.variable("httpTokenFile") == "MESH_HTTP_TOKEN_FILE")
         #expect(StartSettings.flag("membersMax") == "--members-max")
     }
