@@ -44,8 +44,9 @@ extension Membership {
         if wasDown && !status.isDown {
             upCount += 1
             insertIntoProbeOrder(m.name)
-        } else if !wasDown && status.isDown {
-            upCount -= 1
+        } else if status.isDown {
+            // Every move into a down status (dead → left included) restarts its retention.
+            if !wasDown { upCount -= 1 }
             downLog.append((m.name, now))
         }
         if status != .suspect { suspicions.removeValue(forKey: m.name) }

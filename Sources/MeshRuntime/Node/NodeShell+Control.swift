@@ -13,10 +13,13 @@ extension NodeShell {
                     exitAfterLeaving()
                 case .refused(let reason):
                     respond(.error(409, reason))
+                case .joinOutcome:
+                    respond(.error(500, "unexpected answer to a leave"))
                 }
             }
             return
         }
+        if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
 
@@ -40,7 +43,7 @@ extension NodeShell {
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/leave)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys)")
         }
     }
 
