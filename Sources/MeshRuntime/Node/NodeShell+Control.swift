@@ -55,6 +55,7 @@ extension NodeShell {
                                     state: core.selfMember.status.description, incarnation: core.incarnation,
                                     lastHeardSecondsAgo: 0, rttMilliseconds: 0,
                                     stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
+        reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
             let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
@@ -63,6 +64,7 @@ extension NodeShell {
                 incarnation: member.incarnation,
                 lastHeardSecondsAgo: member.lastHeardAt == .zero ? nil : seconds(since: member.lastHeardAt),
                 rttMilliseconds: rtt, stateChangedSecondsAgo: seconds(since: member.statusChangedAt), isSelf: false))
+            reports[reports.count - 1].keyFingerprint = MemberMeta.keyFingerprint(in: member.meta)
         }
         let drops = allDrops.filter { $0.value > 0 }
         return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)
