@@ -1,0 +1,151 @@
+import Foundation
+import Glibc
+import MeshCore
+import MeshRuntime
+import Testing
+
+/// Operator commands against real nodes (issue 12): force-leave, monitor, and a key rotation on a
+/// running mesh. Subnets 65 and 66.
+@Suite("Real nodes: operator commands", .timeLimit(.minutes(3)))
+struct OperatorCommandTests {
+    @Test("force-leave of a dead member shows it left on every node; a live member is refused")
+    func forceLeave() throws {
+        let cluster = try TestCluster(subnet: 65)
+        defer { cluster.shutdown() }
+        let names = ["a", "b", "c", "d"]
+        try cluster.start("a", index: 11)
+        for (offset, name) in names.dropFirst().enumerated() { try cluster.start(name, index: 12 + offset, join: [11]) }
+        cluster.waitUntil("every node sees 4 alive", timeout: 20) { names.allSatisfy { cluster.status($0)?.count("alive") == 4 } }
+
+        let live = cluster.runCapturing(["force-leave", "c", "--http", cluster.httpAddress(11)])
+        #expect(live.status == 1 && live.output.contains("not dead"), "a live member is refused: \(live.output)")
+        let unknown = cluster.runCapturing(["force-leave", "nobody", "--http", cluster.httpAddress(11)])
+        #expect(unknown.status == 1 && unknown.output.contains("no member named"), "\(unknown.output)")
+
+        cluster.kill("c")
+        let survivors = ["a", "b", "d"]
+        cluster.waitUntil("a, b and d report c dead", timeout: MembershipTests.lanDetectionBoundSeconds) {
+            survivors.allSatisfy { cluster.state(of: "c", seenBy: $0) == "dead" }
+        }
+        let forced = cluster.runCapturing(["force-leave", "c", "--http", cluster.httpAddress(11), "--json"])
+        #expect(forced.status == 0 && forced.output.contains("\"forced\""), "\(forced.output)")
+        cluster.waitUntil("every node shows c left", timeout: 10) {
+            survivors.allSatisfy { cluster.state(of: "c", seenBy: $0) == "left" }
+        }
+        #expect(survivors.allSatisfy { cluster.status($0)?.count("alive") == 3 })
+    }
+
+    @Test("monitor prints a member's join, suspicion, death, rejoin and leave in order, as text and as JSON")
+    func monitor() throws {
+        let cluster = try TestCluster(subnet: 66)
+        defer { cluster.shutdown() }
+        try cluster.start("a", index: 1)
+        try cluster.start("b", index: 2, join: [1])
+        cluster.waitUntil("a and b see each other", timeout: 15) { cluster.status("a")?.count("alive") == 2 }
+        // --from-start: the monitors print what the node holds first, so none misses c's join
+        // however late it connects; everything after comes as it happens.
+        for (name, format) in [("monitor-json", ["--json"]), ("monitor-text", [])] {
+            try cluster.launch(name, index: 0, arguments: ["monitor", "--from-start", "--http", cluster.httpAddress(1)] + format)
+        }
+
+        try cluster.start("c", index: 3, join: [1])
+        cluster.waitUntil("a sees c alive", timeout: 15) { cluster.state(of: "c", seenBy: "a") == "alive" }
+        cluster.kill("c")
+        cluster.waitUntil("a reports c dead", timeout: MembershipTests.lanDetectionBoundSeconds) {
+            cluster.state(of: "c", seenBy: "a") == "dead"
+        }
+        try cluster.start("c", index: 3, join: [1])
+        cluster.waitUntil("a sees c alive again", timeout: 15) { cluster.state(of: "c", seenBy: "a") == "alive" }
+        #expect(cluster.runCapturing(["leave", "--http", cluster.httpAddress(3)], timeout: 15).status == 0)
+
+        let expected = ["join", "suspect", "dead", "join", "left"]
+        var seen: [String] = []
+        cluster.waitUntil("the JSON monitor printed c's join, suspect, dead, join and left", timeout: 10) {
+            seen = cluster.log("monitor-json").split(separator: "\n").compactMap { line in
+                guard let event = try? JSONValue.parse(String(line)), event["member"]?.string == "c" else { return nil }
+                return event["event"]?.string
+            }
+            return Self.isSubsequence(expected, of: seen)
+        }
+        #expect(!seen.contains("forgotten"))
+        cluster.waitUntil("the text monitor printed the same", timeout: 5) {
+            let kinds = cluster.log("monitor-text").split(separator: "\n").compactMap { line -> String? in
+                let words = line.split(separator: " ", omittingEmptySubsequences: true)
+                return words.count >= 3 && words[2] == "c" ? String(words[1]) : nil
+            }
+            return Self.isSubsequence(expected, of: kinds)
+        }
+    }
+
+    @Test("a key rotation across 5 running nodes drops nothing, survives a restart, and ends with the old key refused")
+    func keyRotation() throws {
+        let cluster = try TestCluster(subnet: 65)
+        defer { cluster.shutdown() }
+        let oldKeyFile = cluster.directory + "/old.key"
+        #expect(cluster.runInLauncher(["keygen", "--out", oldKeyFile]) != nil)
+        let oldKey = try KeyFile.parse(try Files.readText(oldKeyFile))[0]
+        let newKey = try MeshKey(parsing: try #require(cluster.runInLauncher(["keygen"])))
+        let names = (1...5).map { "k\($0)" }
+        func keyFile(_ name: String) -> String { cluster.directory + "/\(name).key" }
+        for (index, name) in names.enumerated() {
+            try Files.writeNew(keyFile(name), Array((oldKey.base64 + "\n").utf8))
+            try cluster.start(name, index: index + 1, join: index == 0 ? [] : [1], keyFile: keyFile(name))
+        }
+        cluster.waitUntil("every node sees 5 alive", timeout: 20) { names.allSatisfy { cluster.status($0)?.count("alive") == 5 } }
+
+        // Install everywhere, then use everywhere, then remove the old key everywhere; the nodes keep
+        // probing each other all along.
+        let steps: [(String, [String])] = [("install", [newKey.base64]), ("use", [newKey.base64]), ("remove", ["--key-file", oldKeyFile])]
+        for (action, key) in steps {
+            for (index, name) in names.enumerated() {
+                let run = cluster.runCapturing(["keys", action] + key + ["--http", cluster.httpAddress(index + 1)])
+                #expect(run.status == 0, "keys \(action) on \(name): \(run.output)")
+            }
+        }
+        let refused = cluster.runCapturing(["keys", "remove", newKey.base64, "--http", cluster.httpAddress(1)])
+        #expect(refused.status == 1 && refused.output.contains("primary"), "the primary key cannot be removed: \(refused.output)")
+
+        cluster.waitUntil("every node sees every member use the new key", timeout: 15) {
+            names.allSatisfy { name in
+                guard let report = cluster.status(name) else { return false }
+                return report.members.count == 5 && report.members.allSatisfy { $0.keyFingerprint == newKey.fingerprintText }
+            }
+        }
+        for (index, name) in names.enumerated() {
+            let health = try #require(cluster.health(name), "\(name) answers")
+            for reason in ["badTag", "unauthenticated"] {
+                #expect(health.drops[reason] == 0, "\(name) dropped \(health.drops[reason] ?? 0) as \(reason)")
+            }
+            #expect(health.members["alive"] == 5, "\(name) still sees 5 alive")
+            #expect(try KeyFile.parse(try Files.readText(keyFile(name))) == [newKey], "\(name)'s key file holds the new key only")
+            #expect(Files.permissions(keyFile(name)).map { $0 & 0o777 } == 0o600)
+            let listed = try #require(cluster.runInLauncher(["keys", "list", "--json", "--http", cluster.httpAddress(index + 1)]))
+            #expect(!listed.contains(newKey.base64) && !listed.contains(oldKey.base64), "keys are listed by fingerprint only")
+        }
+
+        // A restart keeps the keys the operator installed.
+        let before = try #require(cluster.status("k1")?.incarnation)
+        cluster.kill("k1")
+        try cluster.start("k1", index: 1, join: [2], keyFile: keyFile("k1"))
+        cluster.waitUntil("k1 is back, alive on every node", timeout: 20) {
+            names.allSatisfy { name in
+                guard let member = cluster.status(name)?.member("k1") else { return false }
+                return member.state == "alive" && member.incarnation > before
+            }
+        }
+
+        // A node that has only the old key is refused: it never joins, its frames are counted.
+        try cluster.start("stale", index: 6, join: [2], keyFile: oldKeyFile)
+        cluster.waitUntil("k2 has refused the stale node's join as badTag", timeout: 15) {
+            (cluster.health("k2")?.streamDrops["badTag"] ?? 0) >= 1
+        }
+        #expect(cluster.health("stale")?.hasJoined == false)
+        #expect(cluster.status("k2")?.member("stale") == nil)
+    }
+
+    static func isSubsequence(_ needle: [String], of haystack: [String]) -> Bool {
+        var index = 0
+        for item in haystack where index < needle.count && item == needle[index] { index += 1 }
+        return index == needle.count
+    }
+}
