@@ -216,6 +216,57 @@ import Testing
 
     // MARK: Round trips
 
+    /// Carries a's outbound stream `out` to b and back until both are quiet; a's reply to request 1.
+    static func carry(_ asked: [Directive], a: inout NodeInstance, b: inout NodeInstance) -> ControlReply? {
+        guard case .openStream(let out, _)? = asked.first(where: { if case .openStream = $0 { true } else { false } }) else {
+            return reply(asked, 1)
+        }
+        let inbound = StreamID.inbound(7)
+        var toB = StreamTests.writes(asked, on: out)
+        var toA = StreamTests.writes(b.handle(.streamAccepted(inbound, from: address(1)), at: t0), on: inbound)
+        for _ in 0..<100 where !toA.isEmpty || !toB.isEmpty {
+            if !toB.isEmpty { toA += StreamTests.writes(b.handle(.streamData(inbound, toB), at: t0), on: inbound); toB = [] }
+            if !toA.isEmpty {
+                let directives = a.handle(.streamData(out, toA), at: t0)
+                toA = []
+                toB += StreamTests.writes(directives, on: out)
+                if let answer = reply(directives, 1) { return answer }
+            }
+        }
+        return nil
+    }
+
+    @Test func aRoundTripIsAskedOfTheMemberThatMeasuredIt() {
+        var a = StreamTests.node("a", 1), b = StreamTests.node("b", 2)
+        _ = a.start(at: Self.t0); _ = b.start(at: Self.t0)
+        _ = Self.operatorJoin(b: &b, a: &a)
+        let index = b.membership.members.index(of: "a")!
+        b.membership.members[index: index].roundTripMicroseconds = 300
+        b.membership.members[index: index].smoothRoundTrip(250)
+        let asked = a.handle(.control(RequestID(1), .roundTrip(via: "b", to: "a")), at: Self.t0)
+        #expect(Self.carry(asked, a: &a, b: &b)
+                == .roundTrip(RoundTripAnswer(target: "a", smoothedMicroseconds: 250, lastMicroseconds: 300)))
+        let own = a.handle(.control(RequestID(1), .roundTrip(via: "a", to: "b")), at: Self.t0)
+        #expect(Self.reply(own, 1) == .roundTrip(RoundTripAnswer(target: "b", smoothedMicroseconds: nil, lastMicroseconds: nil)),
+                "a never probed b: nothing measured")
+        guard case .refused? = Self.reply(a.handle(.control(RequestID(1), .roundTrip(via: "x", to: "b")), at: Self.t0), 1) else {
+            Issue.record("an unknown member cannot be asked"); return
+        }
+    }
+
+    @Test func aRoundTripQuestionThatIsNotAnsweredIsRefusedWithAReason() {
+        var a = StreamTests.node("a", 1), b = StreamTests.node("b", 2)
+        _ = a.start(at: Self.t0); _ = b.start(at: Self.t0)
+        _ = Self.operatorJoin(b: &b, a: &a)
+        let asked = a.handle(.control(RequestID(1), .roundTrip(via: "b", to: "a")), at: Self.t0)
+        let stream = asked.compactMap { d -> StreamID? in if case .openStream(let s, _) = d { s } else { nil } }
+        guard case .refused(let reason)? = Self.reply(a.handle(.streamFailed(stream[0]), at: Self.t0), 1) else {
+            Issue.record("no refusal"); return
+        }
+        #expect(reason.contains("did not answer"))
+        #expect(a.members["b"]?.status == .alive, "a failed question is not a failed probe")
+    }
+
     @Test(arguments: [
         ([1000], 1000), ([1000, 1800], 1100), ([1000, 200], 900), ([Int32.max, Int32.max], Int32.max), ([500, -1], 500),
     ] as [([Int32], Int32)])

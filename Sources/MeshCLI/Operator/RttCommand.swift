@@ -19,7 +19,7 @@ extension MeshCommandLine {
         return printAnswer(callNode(client, "GET", "/v1/rtt?" + query), arguments) { json in
             let from = plainText(json["from"]), to = plainText(json["to"])
             guard let smoothed = json["rttMilliseconds"]?.double else {
-                return "\(from) -> \(to): not measured yet (\(to) is \(plainText(json["state"])))"
+                return "\(from) -> \(to): not measured (\(from) has no ack from \(to) yet, or does not know it)"
             }
             let last = json["lastRttMilliseconds"]?.double.map { String(format: "%.3f ms", $0) } ?? "-"
             return "\(from) -> \(to): " + String(format: "%.3f ms", smoothed) + " (smoothed over direct probes; last \(last))"

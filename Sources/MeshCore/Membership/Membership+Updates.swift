@@ -18,7 +18,7 @@ extension Membership {
         case .leave(let leave):
             if isStaleAccusation(leave.name, leave.incarnation) { answerStaleAccusation(to: sender); return }
             applyLeave(leave, now: now)
-        case .pushPull: countDrop(.unexpectedMessage)
+        case .pushPull, .roundTripQuery, .roundTripAnswer: countDrop(.unexpectedMessage)
         }
     }
 

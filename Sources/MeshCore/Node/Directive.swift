@@ -107,6 +107,9 @@ public enum ControlRequest: Sendable, Equatable {
     case forceLeave(String)
     /// Change the keyring at once (install, use or remove a key): the core owns it.
     case keys(KeyChange)
+    /// The round trip member `via` measures to member `to`: this node's own table when `via` is
+    /// this node, else asked of `via` over a stream. Answered by `roundTrip`.
+    case roundTrip(via: String, to: String)
 }
 
 /// The answer to a control request.
@@ -117,6 +120,8 @@ public enum ControlReply: Sendable, Equatable {
     case refused(String)
     /// How a `join` went, one entry per seed in the order asked.
     case joinOutcome([JoinAttempt])
+    /// The round trip asked for by `roundTrip`.
+    case roundTrip(RoundTripAnswer)
 }
 
 /// One seed of an operator's `join`: `failure` is nil when the push-pull with it was merged.
@@ -133,6 +138,8 @@ public enum ControlLimits {
     public static let joinSeedsMax = 16
     /// Operator joins waiting for their exchanges at once; past it a join is refused.
     public static let joinsInFlightMax = 8
+    /// `roundTrip` questions to other members waiting for their answers at once.
+    public static let roundTripQueriesMax = 8
 }
 
 /// Everything that can happen to a node. `NodeInstance.handle(_:at:)` takes one at a time, with

@@ -26,6 +26,8 @@ extension NodeInstance {
         case .keys(let change):
             let refusal = changeKeys(change)
             emit(.reply(to: request, refusal.map { .refused($0.description) } ?? .accepted))
+        case .roundTrip(let via, let target):
+            askRoundTrip(via: via, to: target, request: request)
         }
     }
 

@@ -101,11 +101,13 @@ extension NodeInstance {
         case .outbound(let exchange, _):
             streamStats.completed += 1
             finish(stream, outcome: .done)
+            if roundTripReplied(exchange, payload: payload) { return }
             let failure = membership.exchangeReplied(exchange, reply: payload, senderName: sender)
             joinExchangeEnded(exchange, failure: failure)
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
-            let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
+            let reply = answerRoundTripQuery(payload)
+                ?? membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
             guard let reply, var encoder = state.encoder else {
@@ -141,7 +143,7 @@ extension NodeInstance {
         if stream.isInbound { inboundStreamCount -= 1 }
         if outcome == .failed { streamStats.failed += 1 }
         emit(.closeStream(stream))
-        if outcome != .done, case .outbound(let exchange, _) = state.role {
+        if outcome != .done, case .outbound(let exchange, _) = state.role, !roundTripFailed(exchange, reason: reason) {
             membership.exchangeFailed(exchange)
             joinExchangeEnded(exchange, failure: reason)
         }

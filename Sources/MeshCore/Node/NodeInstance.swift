@@ -22,6 +22,8 @@ public struct NodeInstance: Sendable {
     public internal(set) var keyring: Keyring?
     /// Operator joins waiting for their exchanges.
     var joins = PendingJoins()
+    /// Round-trip questions to other members waiting for their answers.
+    var roundTrips = PendingRoundTrips()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]

@@ -13,7 +13,7 @@ extension NodeShell {
                     exitAfterLeaving()
                 case .refused(let reason):
                     respond(.error(409, reason))
-                case .joinOutcome:
+                case .joinOutcome, .roundTrip:
                     respond(.error(500, "unexpected answer to a leave"))
                 }
             }

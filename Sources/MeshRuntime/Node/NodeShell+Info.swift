@@ -39,21 +39,29 @@ extension NodeShell {
         ])
     }
 
-    /// `GET /v1/rtt?to=NAME[&from=NAME]`: the smoothed round trip of this node's direct probes of
-    /// `to`. `from` may only name this node: other members' measurements are not gossiped.
-    func roundTrip(_ request: HTTPRequest) -> HTTPResponse {
+    /// `GET /v1/rtt?to=NAME[&from=NAME]`: the smoothed round trip of `from`'s direct probes of `to`
+    /// (`from` defaults to this node; another member is asked over a stream).
+    func roundTrip(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
         let query = ControlBody.query(request.query)
-        guard let target = query["to"], !target.isEmpty else { return .error(400, "give ?to=NAME") }
-        if let from = query["from"], from != core.name {
-            return .error(422, "only this node's own round trips are measured here (this is \(core.name)); "
-                          + "run mesh rtt \(target) against \(from)'s control API (--http)")
+        guard let target = query["to"], MemberName.validationError(target) == nil else { return respond(.error(400, "give ?to=NAME")) }
+        let from = query["from"] ?? core.name
+        guard MemberName.validationError(from) == nil else { return respond(.error(400, "from must be a member name")) }
+        if from == target { return respond(.error(422, "\(target) to itself: a round trip needs two members")) }
+        if from == core.name && core.members[target] == nil {
+            return respond(.error(404, "no member named '\(target)' (see mesh status)"))
         }
-        guard target != core.name else { return .error(422, "\(target) is this node: its round trip to itself is 0") }
-        guard let member = core.members[target] else { return .error(404, "no member named '\(target)' (see mesh status)") }
-        func ms(_ microseconds: Int32) -> JSONValue { microseconds < 0 ? .null : .number(Double(microseconds) / 1_000) }
-        return .json(.object([
-            ("from", .string(core.name)), ("to", .string(target)), ("state", .string(member.status.description)),
-            ("rttMilliseconds", ms(member.roundTripSmoothedMicroseconds)), ("lastRttMilliseconds", ms(member.roundTripMicroseconds)),
-        ]))
+        control(.roundTrip(via: from, to: target)) { [self] reply in
+            switch reply {
+            case .roundTrip(let answer):
+                func ms(_ microseconds: Int32?) -> JSONValue { microseconds.map { .number(Double($0) / 1_000) } ?? .null }
+                let state = from == core.name ? core.members[target]?.status.description : nil
+                respond(.json(.object([
+                    ("from", .string(from)), ("to", .string(target)), ("state", state.map(JSONValue.string) ?? .null),
+                    ("rttMilliseconds", ms(answer.smoothedMicroseconds)), ("lastRttMilliseconds", ms(answer.lastMicroseconds)),
+                ])))
+            case .refused(let reason): respond(.error(409, reason))
+            case .accepted, .joinOutcome: respond(.error(500, "unexpected answer to a round-trip question"))
+            }
+        }
     }
 }

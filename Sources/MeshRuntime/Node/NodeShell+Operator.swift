@@ -27,7 +27,7 @@ extension NodeShell {
         case ("POST", "/v1/force-leave"): forceLeave(request, respond: respond)
         case ("GET", "/v1/events"): events(request, respond: respond)
         case ("GET", "/v1/info"): respond(.json(infoJSON()))
-        case ("GET", "/v1/rtt"): respond(roundTrip(request))
+        case ("GET", "/v1/rtt"): roundTrip(request, respond: respond)
         case ("GET", "/v1/keys"): respond(.json(keysJSON()))
         case ("POST", "/v1/keys/install"), ("POST", "/v1/keys/use"), ("POST", "/v1/keys/remove"):
             changeKeys(request, respond: respond)
@@ -70,7 +70,7 @@ extension NodeShell {
                 let joined = attempts.filter { $0.failure == nil }.count
                 respond(.json(.object([("joined", .unsigned(UInt64(joined))), ("seeds", .array(entries))])))
             case .refused(let reason): respond(.error(409, reason))
-            case .accepted: respond(.error(500, "unexpected answer to a join"))
+            case .accepted, .roundTrip: respond(.error(500, "unexpected answer to a join"))
             }
         }
     }
@@ -84,7 +84,7 @@ extension NodeShell {
             switch reply {
             case .accepted: respond(.json(.object([("forced", .string(name))])))
             case .refused(let reason): respond(.error(409, reason))
-            case .joinOutcome: respond(.error(500, "unexpected answer to a force-leave"))
+            case .joinOutcome, .roundTrip: respond(.error(500, "unexpected answer to a force-leave"))
             }
         }
     }

@@ -17,6 +17,11 @@ struct OperatorCommandTests {
         for (offset, name) in names.dropFirst().enumerated() { try cluster.start(name, index: 12 + offset, join: [11]) }
         cluster.waitUntil("every node sees 4 alive", timeout: 20) { names.allSatisfy { cluster.status($0)?.count("alive") == 4 } }
 
+        let own = cluster.runCapturing(["rtt", "b", "--http", cluster.httpAddress(11)])
+        #expect(own.status == 0 && own.output.hasPrefix("a -> b: "), "\(own.output)")
+        let asked = cluster.runCapturing(["rtt", "b", "d", "--json", "--http", cluster.httpAddress(11)])
+        #expect(asked.status == 0 && asked.output.contains("\"from\": \"b\""), "b is asked for its round trip to d: \(asked.output)")
+
         let live = cluster.runCapturing(["force-leave", "c", "--http", cluster.httpAddress(11)])
         #expect(live.status == 1 && live.output.contains("not dead"), "a live member is refused: \(live.output)")
         let unknown = cluster.runCapturing(["force-leave", "nobody", "--http", cluster.httpAddress(11)])
