@@ -62,9 +62,10 @@ struct EventLog {
         }
     }
 
-    /// The events after `cursor` (a cursor beyond the newest event reads as the newest).
+    /// The events after `cursor`. A cursor beyond the newest event comes from an earlier life of
+    /// the node (its log starts again at 1 after a restart) or is made up: it reads as 0.
     func after(_ cursor: UInt64) -> Batch {
-        let cursor = min(cursor, lastSequence)
+        let cursor = cursor > lastSequence ? 0 : cursor
         let oldestSequence = lastSequence - UInt64(ring.count) + 1
         let missed = ring.isEmpty || cursor + 1 >= oldestSequence ? 0 : oldestSequence - cursor - 1
         let first = max(cursor + 1, oldestSequence)

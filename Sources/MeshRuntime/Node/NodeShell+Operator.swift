@@ -95,7 +95,10 @@ extension NodeShell {
     /// seconds (default 2, at most 4), or none. Without `after`, only the cursor of the newest event.
     private func events(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
         let query = ControlBody.query(request.query)
-        guard let afterText = query["after"] else { return respond(eventsResponse(operatorState.events.after(.max))) }
+        guard let afterText = query["after"] else {
+            let newest = operatorState.events.lastSequence
+            return respond(eventsResponse(EventLog.Batch(events: [], next: newest, missed: 0)))
+        }
         guard let cursor = UInt64(afterText) else { return respond(.error(400, "after must be a whole number")) }
         var wait = OperatorState.eventWaitDefault
         if let text = query["wait"] {

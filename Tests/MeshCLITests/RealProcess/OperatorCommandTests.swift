@@ -110,23 +110,7 @@ struct OperatorCommandTests {
         let refused = cluster.runCapturing(["keys", "remove", newKey.base64, "--http", cluster.httpAddress(1)])
         #expect(refused.status == 1 && refused.output.contains("primary"), "the primary key cannot be removed: \(refused.output)")
 
-        cluster.waitUntil("every node sees every member use the new key", timeout: 15) {
-            names.allSatisfy { name in
-                guard let report = cluster.status(name) else { return false }
-                return report.members.count == 5 && report.members.allSatisfy { $0.keyFingerprint == newKey.fingerprintText }
-            }
-        }
-        for (index, name) in names.enumerated() {
-            let health = try #require(cluster.health(name), "\(name) answers")
-            for reason in ["badTag", "unauthenticated"] {
-                #expect(health.drops[reason] == 0, "\(name) dropped \(health.drops[reason] ?? 0) as \(reason)")
-            }
-            #expect(health.members["alive"] == 5, "\(name) still sees 5 alive")
-            #expect(try KeyFile.parse(try Files.readText(keyFile(name))) == [newKey], "\(name)'s key file holds the new key only")
-            #expect(Files.permissions(keyFile(name)).map { $0 & 0o777 } == 0o600)
-            let listed = try #require(cluster.runInLauncher(["keys", "list", "--json", "--http", cluster.httpAddress(index + 1)]))
-            #expect(!listed.contains(newKey.base64) && !listed.contains(oldKey.base64), "keys are listed by fingerprint only")
-        }
+        try Self.expectRotated(cluster, names: names, to: newKey, oldKey: oldKey, keyFile: keyFile)
 
         // A restart keeps the keys the operator installed.
         let before = try #require(cluster.status("k1")?.incarnation)
@@ -146,6 +130,30 @@ struct OperatorCommandTests {
         }
         #expect(cluster.health("stale")?.hasJoined == false)
         #expect(cluster.status("k2")?.member("stale") == nil)
+    }
+
+    /// After a rotation: every member advertises the new key everywhere, no authentication drop
+    /// anywhere, every node alive, every key file holding only the new key (mode 600), and keys
+    /// listed by fingerprint only.
+    static func expectRotated(_ cluster: TestCluster, names: [String], to newKey: MeshKey, oldKey: MeshKey,
+                              keyFile: (String) -> String) throws {
+        cluster.waitUntil("every node sees every member use the new key", timeout: 15) {
+            names.allSatisfy { name in
+                guard let report = cluster.status(name) else { return false }
+                return report.members.count == 5 && report.members.allSatisfy { $0.keyFingerprint == newKey.fingerprintText }
+            }
+        }
+        for (index, name) in names.enumerated() {
+            let health = try #require(cluster.health(name), "\(name) answers")
+            for reason in ["badTag", "unauthenticated"] {
+                #expect(health.drops[reason] == 0, "\(name) dropped \(health.drops[reason] ?? 0) as \(reason)")
+            }
+            #expect(health.members["alive"] == 5, "\(name) still sees 5 alive")
+            #expect(try KeyFile.parse(try Files.readText(keyFile(name))) == [newKey], "\(name)'s key file holds the new key only")
+            #expect(Files.permissions(keyFile(name)).map { $0 & 0o777 } == 0o600)
+            let listed = try #require(cluster.runInLauncher(["keys", "list", "--json", "--http", cluster.httpAddress(index + 1)]))
+            #expect(!listed.contains(newKey.base64) && !listed.contains(oldKey.base64), "keys are listed by fingerprint only")
+        }
     }
 
     static func isSubsequence(_ needle: [String], of haystack: [String]) -> Bool {
