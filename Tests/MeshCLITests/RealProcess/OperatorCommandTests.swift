@@ -19,8 +19,13 @@ struct OperatorCommandTests {
 
         let own = cluster.runCapturing(["rtt", "b", "--http", cluster.httpAddress(11)])
         #expect(own.status == 0 && own.output.hasPrefix("a -> b: "), "\(own.output)")
-        let asked = cluster.runCapturing(["rtt", "b", "d", "--json", "--http", cluster.httpAddress(11)])
-        #expect(asked.status == 0 && asked.output.contains("\"from\": \"b\""), "b is asked for its round trip to d: \(asked.output)")
+        // b is asked over a stream; under a loaded machine one question may miss the stream timeout.
+        var asked = (status: Int32?.none, output: "")
+        cluster.waitUntil("b answers its round trip to d", timeout: 10) {
+            asked = cluster.runCapturing(["rtt", "b", "d", "--json", "--http", cluster.httpAddress(11)])
+            return asked.status == 0
+        }
+        #expect(asked.output.contains("\"from\": \"b\"") && asked.output.contains("\"to\": \"d\""), "\(asked.output)")
 
         let live = cluster.runCapturing(["force-leave", "c", "--http", cluster.httpAddress(11)])
         #expect(live.status == 1 && live.output.contains("not dead"), "a live member is refused: \(live.output)")
@@ -40,7 +45,7 @@ struct OperatorCommandTests {
         #expect(survivors.allSatisfy { cluster.status($0)?.count("alive") == 3 })
     }
 
-    @Test("monitor prints a member's join, suspicion, death, rejoin and leave in order, as text and as JSON")
+    @Test("monitor prints a member's join, suspicion and death, rejoin and leave in order, as text and as JSON")
     func monitor() throws {
         let cluster = try TestCluster(subnet: 66)
         defer { cluster.shutdown() }
@@ -63,7 +68,9 @@ struct OperatorCommandTests {
         cluster.waitUntil("a sees c alive again", timeout: 15) { cluster.state(of: "c", seenBy: "a") == "alive" }
         #expect(cluster.runCapturing(["leave", "--http", cluster.httpAddress(3)], timeout: 15).status == 0)
 
-        let expected = ["join", "suspect", "dead", "join", "left"]
+        // a suspects c before it declares it dead, unless b's verdict reaches a first (possible on
+        // a loaded machine): a suspicion, when printed, comes between the join and the death.
+        let expected = ["join", "dead", "join", "left"]
         var seen: [String] = []
         cluster.waitUntil("the JSON monitor printed c's join, suspect, dead, join and left", timeout: 10) {
             seen = cluster.log("monitor-json").split(separator: "\n").compactMap { line in
@@ -73,6 +80,9 @@ struct OperatorCommandTests {
             return Self.isSubsequence(expected, of: seen)
         }
         #expect(!seen.contains("forgotten"))
+        if let suspected = seen.firstIndex(of: "suspect"), let dead = seen.firstIndex(of: "dead") {
+            #expect(suspected > 0 && suspected < dead, "suspect after the join, before the death: \(seen)")
+        }
         cluster.waitUntil("the text monitor printed the same", timeout: 5) {
             let kinds = cluster.log("monitor-text").split(separator: "\n").compactMap { line -> String? in
                 let words = line.split(separator: " ", omittingEmptySubsequences: true)
