@@ -126,6 +126,7 @@ public enum ControlReply: Sendable, Equatable {
 
 /// One seed of an operator's `join`: `failure` is nil when the push-pull with it was merged.
 public struct JoinAttempt: Sendable, Equatable {
+    /// The address asked to join through.
     public var seed: Address
     /// Why the exchange with this seed did not join, for the operator; nil when it did.
     public var failure: String?

@@ -1,6 +1,7 @@
 /// "What is your round trip to `target`?": sent over a stream by a node whose operator asked
 /// `mesh rtt A B` of a member A that is not itself. Answered by `RoundTripAnswer` on the same stream.
 public struct RoundTripQuery: Equatable, Sendable {
+    /// The member whose round trip is asked for.
     public var target: String
     public init(target: String) { self.target = target }
 }
@@ -9,6 +10,7 @@ public struct RoundTripQuery: Equatable, Sendable {
 /// none (it does not know `target`, or never had an ack from it). On the wire a u32 each, all ones
 /// for nil; anything above `Int32.max` reads as nil.
 public struct RoundTripAnswer: Equatable, Sendable {
+    /// The member the round trip is to.
     public var target: String
     /// Smoothed round trip (RFC 6298 SRTT), microseconds.
     public var smoothedMicroseconds: Int32?

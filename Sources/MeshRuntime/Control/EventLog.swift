@@ -9,8 +9,11 @@ public struct MembershipEventRecord: Equatable, Sendable {
     /// `join`, `suspect`, `alive` (a suspect refuted), `update` (an alive member's new incarnation),
     /// `dead`, `left`, `forgotten`; for the node itself also `refuted`.
     public var kind: String
+    /// The member the event is about (the node itself for `refuted` and its own `left`).
     public var member: String
+    /// The member's incarnation at the event; nil for `forgotten`.
     public var incarnation: UInt64?
+    /// The member's address at the event; nil for `forgotten`.
     public var address: String?
 
     public init(sequence: UInt64, time: String, kind: String, member: String, incarnation: UInt64?, address: String?) {
