@@ -17,7 +17,9 @@ extension MeshCommandLine {
         func add(_ object: [(String, JSONValue)], indent: String) {
             let width = object.map(\.0.count).max() ?? 0
             for (key, value) in object {
-                if let nested = value.object {
+                if let nested = value.object, nested.isEmpty {
+                    lines.append(indent + key.padding(toLength: width, withPad: " ", startingAt: 0) + "  none")
+                } else if let nested = value.object {
                     lines.append(indent + key + ":")
                     add(nested, indent: indent + "  ")
                 } else {
