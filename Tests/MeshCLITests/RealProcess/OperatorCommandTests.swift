@@ -142,6 +142,24 @@ struct OperatorCommandTests {
         #expect(cluster.status("k2")?.member("stale") == nil)
     }
 
+    @Test("operator commands refuse bad arguments with exit 2 and one line that says what to fix",
+          arguments: [
+              (["join"], "at least one ADDR:PORT"), (["join", "no-port"], "cannot join through 'no-port'"),
+              (["force-leave"], "one member NAME"), (["force-leave", "a", "b"], "one member NAME"),
+              (["rtt"], "one or two member names"), (["rtt", "a", "b", "c"], "one or two member names"),
+              (["rtt", "bad name"], "not a member name"), (["keys"], "needs an action"), (["keys", "rotate"], "needs an action"),
+              (["keys", "install"], "needs one KEY"), (["keys", "use", "not-base64"], "KEY: line 1: not base64"),
+              (["keys", "list", "extra"], "takes no other arguments"), (["status", "--state", "gone"], "--state must be"),
+              (["monitor", "extra"], "takes no arguments"), (["info", "--http", "nowhere"], "--http must be"),
+          ])
+    func badArguments(_ arguments: [String], _ message: String) throws {
+        let cluster = try TestCluster(subnet: 66)
+        defer { cluster.shutdown() }
+        let run = cluster.runCapturing(arguments + (arguments.contains("--http") ? [] : ["--http", cluster.httpAddress(200)]))
+        #expect(run.status == 2, "\(arguments): \(run.output)")
+        #expect(run.output.contains(message) && run.output.split(separator: "\n").count == 1, "\(arguments): \(run.output)")
+    }
+
     /// After a rotation: every member advertises the new key everywhere, no authentication drop
     /// anywhere, every node alive, every key file holding only the new key (mode 600), and keys
     /// listed by fingerprint only.
