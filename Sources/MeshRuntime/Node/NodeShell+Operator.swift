@@ -4,8 +4,10 @@ import MeshCore
 /// What the shell keeps for the operator commands: the event log `mesh monitor` reads, the last
 /// status of each member (to tell a join from a refutation), and the long polls waiting for events.
 struct OperatorState {
-    /// Long polls on `/v1/events` open at once; more are answered 503.
-    static let eventWaitersMax = 16
+    /// Long polls on `/v1/events` open at once; more are answered 503 at once. Half the control
+    /// API's connections per source (8), so monitors on the operator's machine never keep
+    /// `mesh status` out: a waiting long poll has sent its request and cannot be evicted.
+    static let eventWaitersMax = 4
     /// Longest a long poll waits for an event: below the control API's 5 s connection timeout.
     static let eventWaitMax: Nanoseconds = .seconds(4)
     /// How long a long poll waits unless it asks otherwise.
