@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import MeshCore
 import MeshRuntime
+import MeshTestSupport
 import Testing
 
 /// Operator commands against real nodes (issue 12): force-leave, monitor, and a key rotation on a
@@ -140,6 +141,25 @@ struct OperatorCommandTests {
         }
         #expect(cluster.health("stale")?.hasJoined == false)
         #expect(cluster.status("k2")?.member("stale") == nil)
+    }
+
+    @Test("at most 4 monitors wait at once: a fifth is answered 503 at once and mesh status still answers")
+    func monitorsAreBounded() throws {
+        let cluster = try TestCluster(subnet: 66)
+        defer { cluster.shutdown() }
+        try cluster.start("alone", index: 20)
+        cluster.waitUntil("alone answers", timeout: 10) { cluster.status("alone") != nil }
+        let request = "GET /v1/events?after=0&wait=4 HTTP/1.1\r\nHost: \(cluster.httpAddress(20))\r\n\r\n"
+        var connections: [Int32] = []
+        defer { for fd in connections { close(fd) } }
+        for _ in 0..<5 {
+            let fd = try #require(RawHTTP.connect(cluster.ip(20), cluster.port + 1, timeoutSeconds: 8))
+            #expect(RawHTTP.send(fd, Array(request.utf8)))
+            connections.append(fd)
+        }
+        cluster.waitUntil("mesh status answers while the long polls wait", timeout: 2) { cluster.status("alone") != nil }
+        let statuses = connections.map { RawHTTP.status(of: RawHTTP.receiveAll($0)) }
+        #expect(statuses.filter { $0 == 503 }.count == 1 && statuses.filter { $0 == 200 }.count == 4, "\(statuses)")
     }
 
     @Test("operator commands refuse bad arguments with exit 2 and one line that says what to fix",
