@@ -79,8 +79,8 @@ extension NodeShell {
 
     /// `{"name": NAME}` → `{"forced": NAME}`, or 409 with the reason.
     private func forceLeave(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        guard let name = ControlBody.parse(request.body)?["name"]?.string else {
-            return respond(.error(400, "body must be {\"name\": NAME}"))
+        guard let name = ControlBody.parse(request.body)?["name"]?.string, MemberName.validationError(name) == nil else {
+            return respond(.error(400, "body must be {\"name\": NAME} with a member name (letters, digits, -_., at most 64 bytes)"))
         }
         control(.forceLeave(name)) { reply in
             switch reply {
@@ -107,7 +107,8 @@ extension NodeShell {
             guard let seconds = Double(text), seconds >= 0, seconds.isFinite else {
                 return respond(.error(400, "wait must be a number of seconds"))
             }
-            wait = min(OperatorState.eventWaitMax, Nanoseconds(seconds * 1e9))
+            // Clamped before the conversion: a huge number from the client must not trap.
+            wait = Nanoseconds(min(seconds, Double(OperatorState.eventWaitMax) / 1e9) * 1e9)
         }
         let batch = operatorState.events.after(cursor)
         if !batch.events.isEmpty || batch.missed > 0 || wait == 0 { return respond(eventsResponse(batch)) }

@@ -159,6 +159,14 @@ struct OperatorCommandTests {
         }
         cluster.waitUntil("mesh status answers while the long polls wait", timeout: 2) { cluster.status("alone") != nil }
         let statuses = connections.map { RawHTTP.status(of: RawHTTP.receiveAll($0)) }
+        for (query, status) in [("after=0&wait=1e300", 200), ("after=0&wait=nan", 400), ("after=-1", 400), ("after=99999999999999999999", 400)] {
+            let fd = try #require(RawHTTP.connect(cluster.ip(20), cluster.port + 1, timeoutSeconds: 8))
+            defer { close(fd) }
+            #expect(RawHTTP.send(fd, Array("GET /v1/events?\(query) HTTP/1.1\r\nHost: \(cluster.httpAddress(20))\r\n\r\n".utf8)))
+            let text = RawHTTP.receiveAll(fd)
+            #expect(RawHTTP.status(of: text) == status, "\(query): \(text)")
+        }
+        #expect(cluster.status("alone") != nil, "hostile cursors and waits leave the node running")
         #expect(statuses.filter { $0 == 503 }.count == 1 && statuses.filter { $0 == 200 }.count == 4, "\(statuses)")
     }
 
