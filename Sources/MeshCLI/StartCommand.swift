@@ -90,7 +90,8 @@ extension MeshCommandLine {
         return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
                            cluster: plan.cluster, settings: settings,
                            presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
-                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent)
+                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
+                           keyFile: plan.keyFile)
     }
 
     /// The node cannot run now, though nothing the operator typed is wrong: one line, exit status 1.

@@ -101,10 +101,13 @@ extension NodeInstance {
         case .outbound(let exchange, _):
             streamStats.completed += 1
             finish(stream, outcome: .done)
-            membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+            if roundTripReplied(exchange, payload: payload) { return }
+            let failure = membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+            joinExchangeEnded(exchange, failure: failure)
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
-            let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
+            let reply = answerRoundTripQuery(payload)
+                ?? membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
             guard let reply, var encoder = state.encoder else {
@@ -148,8 +151,9 @@ extension NodeInstance {
         case .timedOut(let helloReceived): failure = .timedOut(helloReceived: helloReceived)
         }
         emit(.closeStream(stream))
-        if let failure, case .outbound(let exchange, _) = state.role {
+        if let failure, case .outbound(let exchange, _) = state.role, !roundTripFailed(exchange, reason: failure.description) {
             membership.exchangeFailed(exchange, failure)
+            joinExchangeEnded(exchange, failure: failure.description)
         }
     }
 
