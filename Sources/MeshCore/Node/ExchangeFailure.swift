@@ -21,7 +21,7 @@ public enum ExchangeFailure: Sendable, Equatable, CustomStringConvertible {
     /// One line for an operator.
     public var description: String {
         switch self {
-        case .noConnection: "no connection"
+        case .noConnection: "no connection (refused, unreachable or reset)"
         case .closedBeforeHello: "the peer closed the connection before its hello"
         case .closedBeforeAnswer:
             "the peer closed the stream without answering: it refused our request (a different key?"

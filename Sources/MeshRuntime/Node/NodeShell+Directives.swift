@@ -132,7 +132,7 @@ extension NodeShell {
             logger.info("joined the mesh", ["seed": seed.description])
         case .joinFailed(let seed, let reason):
             var why = reason.description
-            if reason == .noConnection, let system = streams.lastConnectFailure(to: seed) { why += " (\(system))" }
+            if reason == .noConnection, let system = streams.lastConnectFailure(to: seed) { why = "no connection (\(system))" }
             lastJoinFailure = "through \(seed): \(why)"
             logger.warn("join attempt failed: not joined yet", ["seed": seed.description, "reason": why])
         case .duplicateName(let address):
