@@ -19,11 +19,14 @@ extension MeshCommandLine {
             .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
             .value("lookups", "N", "bench place: lookups timed per ring size (default 1000000)"),
+            .value("points-per-slot", "N", "bench place: virtual points per slot to measure (default: the protocol's)"),
             .flag("json", "bench place: print the figures as JSON"),
         ]) { arguments in
         if arguments.positionals == ["place"] {
             let lookups = try arguments.integer("lookups", default: 1_000_000, in: 1_000...100_000_000)
-            return PlacementBench(lookups: lookups).run(json: arguments.has("json"))
+            var settings = PlacementSettings()
+            settings.pointsPerSlot = try arguments.integer("points-per-slot", default: settings.pointsPerSlot, in: 1...4_096)
+            return PlacementBench(lookups: lookups, settings: settings).run(json: arguments.has("json"))
         }
         guard arguments.positionals == ["detect"] else {
             throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], or mesh bench place [--json] (see mesh bench --help)")

@@ -1,12 +1,14 @@
 /// The consistent-hash ring for one placement class: one profile and one set of required tags.
 ///
-/// Build it once per membership or capacity change (O(P log P) for P points) and keep it; each
-/// lookup is a binary search (O(log P)) plus a short clockwise walk.
+/// Build it once per change of membership or of slots (O(P) hashing plus an O(P) radix sort for P
+/// points) and keep it; busy slots update in place. Each lookup is a binary search (O(log P))
+/// plus a short clockwise walk.
 ///
 /// - Only eligible candidates are on the ring: alive, with slots for the profile, carrying every
 ///   required tag. The rest are listed in `excluded` with why.
-/// - Member i weighs w_i = its slots for the profile and owns w_i × points-per-slot virtual points
-///   (`PlacementSettings`; scaled down so the ring holds at most `ringPointsMax`, at least one each).
+/// - Member i weighs w_i = its slots for the profile and owns w_i × `pointsPerSlot` virtual points
+///   (see `PlacementSettings`; fixed, so a join or leave moves only the keys of the member that
+///   changed).
 /// - Members are indexed in name order and points sort by (hash, member index): the same facts in
 ///   any order build the same ring.
 /// - Lookups apply bounded loads (Mirrokni, Thorup, Zadimoghaddam, "Consistent Hashing with
@@ -22,8 +24,9 @@ public struct PlacementRing: Sendable {
     public let names: [String]
     /// Weight (slots for the profile) per member index.
     public let weights: [Int]
-    /// Free slots for the profile per member index.
-    public let freeSlots: [Int]
+    /// Free slots for the profile per member index. Busy slots change far more often than
+    /// membership or slots: update them with `setFreeSlots(_:for:)` instead of rebuilding.
+    public private(set) var freeSlots: [Int]
     /// W: the sum of `weights`.
     public let totalWeight: Int
     /// Candidates left off the ring (not alive, lacking the profile or a tag), in name order.
@@ -91,6 +94,15 @@ public struct PlacementRing: Sendable {
             result.append(candidate)
         }
         return result
+    }
+
+    /// Records that `name` now has `free` free slots for the ring's profile (clamped to
+    /// `0...PlacementLimits.slotsMax`). O(1); false when `name` is not on the ring.
+    @discardableResult
+    public mutating func setFreeSlots(_ free: Int, for name: String) -> Bool {
+        guard let member = indexByName[name] else { return false }
+        freeSlots[member] = min(max(free, 0), PlacementLimits.slotsMax)
+        return true
     }
 
     /// Number of members on the ring.
