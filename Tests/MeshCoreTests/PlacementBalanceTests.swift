@@ -34,6 +34,10 @@ import Testing
         Study.ownerNames(members: members, keys: keys, bounded: false)
     }
 
+    /// "Owner" here is the bare-ring owner: where a key goes before any load (the bounded owner
+    /// also depends on what was assigned before it). A member's share is the keys it owned (left)
+    /// or took (joined); at 100 members the test also holds it to its slot share w/W. With a few
+    /// members, 16 points per slot leave the owned share a few per cent from w/W either way.
     @Test(arguments: [3, 10, 100])
     func whenAMemberLeavesOnlyItsOwnKeysMove(_ size: Int) {
         let before = Study.skewedMembers(size)
@@ -44,7 +48,8 @@ import Testing
             let owned = Double(ownersBefore.filter { $0 == leaver.name }.count) / Double(keys.count)
             let share = Double(leaver.slotCount(Study.profile)) / Double(before.map { $0.slotCount(Study.profile) }.reduce(0, +))
             let moved = Study.movedFraction(ownersBefore, after)
-            #expect(moved <= owned + 0.02 && moved <= share + 0.02, "\(leaver.name) leaving \(size): moved \(moved), owned \(owned), share \(share)")
+            #expect(moved <= owned + 0.02, "\(leaver.name) leaving \(size): moved \(moved), owned \(owned)")
+            if size >= 100 { #expect(moved <= share + 0.02, "\(leaver.name) leaving \(size): moved \(moved), w/W \(share)") }
             for (old, new) in zip(ownersBefore, after) where old != new {
                 #expect(old == leaver.name, "a key moved from \(old ?? "-") to \(new ?? "-")")
             }
@@ -62,7 +67,8 @@ import Testing
             let taken = Double(after.filter { $0 == "joiner" }.count) / Double(keys.count)
             let share = Double(slots) / Double((before + [joiner]).map { $0.slotCount(Study.profile) }.reduce(0, +))
             let moved = Study.movedFraction(ownersBefore, after)
-            #expect(moved <= taken + 0.02 && moved <= share + 0.02, "joiner(\(slots)) into \(size): moved \(moved), share \(share)")
+            #expect(moved <= taken + 0.02, "joiner(\(slots)) into \(size): moved \(moved), took \(taken)")
+            if size >= 100 { #expect(moved <= share + 0.02, "joiner(\(slots)) into \(size): moved \(moved), w/W \(share)") }
             for (old, new) in zip(ownersBefore, after) where old != new {
                 #expect(new == "joiner", "a key moved from \(old ?? "-") to \(new ?? "-")")
             }

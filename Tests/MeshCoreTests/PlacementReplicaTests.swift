@@ -9,15 +9,16 @@ import Testing
         let members = Facts.members()
         let alive = Set(members.filter(\.isAlive).map(\.name))
         let view = PlacementView(candidates: members)
+        let ring = view.ring(for: PlacementQuery(key: "", profile: Facts.profile))
+        let runners = Set(ring.names)
         var nonRunners = 0
         for i in 0..<2_000 {
-            let placement = view.place(PlacementQuery(key: "t\(i)", profile: Facts.profile, replicaCount: 3))
+            let placement = view.place(PlacementQuery(key: "t\(i)", profile: Facts.profile, replicaCount: 3), on: ring,
+                                       loads: ring.emptyLoads())
             #expect(placement.replicas.count == 3)
             #expect(Set(placement.replicas).count == 3)
             #expect(placement.replicas.allSatisfy { alive.contains($0) && $0 != placement.owner })
-            nonRunners += placement.replicas.filter { name in
-                members.first { $0.name == name }!.slotCount(Facts.profile) == 0
-            }.count
+            nonRunners += placement.replicas.filter { !runners.contains($0) }.count
         }
         #expect(nonRunners > 0, "members without the profile store replicas too")
     }

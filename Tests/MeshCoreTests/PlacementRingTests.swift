@@ -120,6 +120,36 @@ import Testing
         #expect(Set(skipped.map(\.name)) == ["n1", "n2", "n3"] && skipped.allSatisfy { $0.reason == .noFreeSlots })
     }
 
+    @Test func freeSlotsUpdateInPlaceWithoutMovingPoints() {
+        var ring = PlacementRing(candidates: (1...3).map { PlacementCandidate(name: "n\($0)", slots: ["p": 2]) }, profile: "p")
+        let before = ring.points.hashes
+        let owner = ring.owner(forKey: "k", loads: ring.emptyLoads())!
+        let known = ring.setFreeSlots(0, for: owner)
+        let stranger = ring.setFreeSlots(1, for: "stranger")
+        #expect(known && !stranger)
+        #expect(ring.owner(forKey: "k", loads: ring.emptyLoads()) != owner)
+        ring.setFreeSlots(-3, for: owner)
+        #expect(ring.freeSlots[ring.index(of: owner)!] == 0)
+        ring.setFreeSlots(2, for: owner)
+        #expect(ring.owner(forKey: "k", loads: ring.emptyLoads()) == owner)
+        #expect(ring.points.hashes == before)
+    }
+
+    @Test func hostileSlotAndLoadNumbersAreClampedNotTrusted() {
+        let members = [PlacementCandidate(name: "huge", slots: ["p": .max], busySlots: ["p": .min]),
+                       PlacementCandidate(name: "negative", slots: ["p": -5]),
+                       PlacementCandidate(name: "one", slots: ["p": 1], busySlots: ["p": .max])]
+        let ring = PlacementRing(candidates: members, profile: "p")
+        #expect(ring.names == ["huge", "one"])
+        #expect(ring.weights == [PlacementLimits.slotsMax, 1])
+        #expect(ring.freeSlots == [PlacementLimits.slotsMax, 0])
+        var loads = ring.loads(["huge": .max, "one": .min])
+        #expect(loads.assigned == [PlacementLimits.assignedMax, 0])
+        loads.add(member: 0, count: .max)
+        #expect(loads.assigned[0] == PlacementLimits.assignedMax)
+        #expect(ring.owner(forKey: "k", loads: loads) == "huge", "huge holds every task, its bound is 1.25 × that; one has no free slot")
+    }
+
     @Test func anEmptyRingHasNoOwner() {
         let ring = PlacementRing(candidates: [PlacementCandidate(name: "a", isAlive: false, slots: ["p": 1])], profile: "p")
         #expect(ring.memberCount == 0 && ring.pointCount == 0)

@@ -146,7 +146,8 @@ public struct PlacementLoads: Equatable, Sendable {
     public mutating func add(member: Int, count: Int = 1) {
         precondition(assigned.indices.contains(member), "PlacementLoads.add: member \(member) of \(assigned.count)")
         let before = assigned[member]
-        let after = min(max(before.addingReportingOverflow(count).partialValue, 0), PlacementLimits.assignedMax)
+        let (sum, overflow) = before.addingReportingOverflow(count)
+        let after = min(max(overflow ? (count > 0 ? Int.max : 0) : sum, 0), PlacementLimits.assignedMax)
         assigned[member] = after
         total = total &+ (after &- before)
     }

@@ -18,17 +18,19 @@ public struct PlacementSettings: Equatable, Sendable {
     /// points per slot followed the total weight, every join or leave would add or drop points on
     /// every member and move keys between members that did not change.
     public var pointsPerSlot: Int
-    /// A safety limit on the points of one ring (memory, build time), far above real meshes (1,000
-    /// members with 16 slots each at the default 24 points per slot hold 384,000). Beyond it points
-    /// per slot drop to ⌊ringPointsMax / W⌋ (at least 1); each step down moves about 1/(points per
-    /// slot) of the keys, so a mesh that crosses it pays one reshuffle.
+    /// The most points one ring holds, so a rebuild stays within a few milliseconds (the sort's
+    /// working set stays in cache: about 3 MB at this size). Beyond W = ringPointsMax / pointsPerSlot
+    /// total slots (8,192 at the defaults: 1,000 members averaging 8 slots), points per slot drop
+    /// to ⌊ringPointsMax / W⌋ (at least 1). Each step down (16 → 15 → 14 …, one every several
+    /// hundred slots of growth) moves about 1/(points per slot) of the keys once; between steps a
+    /// join or leave moves only the keys of the member that changed.
     public var ringPointsMax: Int
     /// Virtual points per member on the replica ring (all alive members, equal weight), fixed for the
     /// same reason; the same `ringPointsMax` applies.
     public var replicaPointsPerMember: Int
 
     /// The protocol defaults.
-    public init(balanceSlackPermille: Int = 250, pointsPerSlot: Int = 24, ringPointsMax: Int = 1 << 20,
+    public init(balanceSlackPermille: Int = 250, pointsPerSlot: Int = 16, ringPointsMax: Int = 1 << 17,
                 replicaPointsPerMember: Int = 32) {
         self.balanceSlackPermille = balanceSlackPermille
         self.pointsPerSlot = pointsPerSlot

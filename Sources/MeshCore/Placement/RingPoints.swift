@@ -54,40 +54,64 @@ struct RingPoints: Sendable {
         return max(1, cap / totalWeight)
     }
 
-    /// Bits per radix-sort digit: 2,048 buckets (a 16 KB count table stays in L1), six passes.
-    static let digitBits = 11
+    /// Bits per radix-sort digit: 256 buckets, eight passes (the 512 write streams of a pass stay in L1).
+    static let digitBits = 8
 
     /// Stable LSD radix sort of `keys` ascending, moving `values` along. Stable, so equal keys keep
-    /// their input order (member index order, i.e. name order). Passes where every key has the
-    /// same digit are skipped.
+    /// their input order (member index order, i.e. name order). One pass counts every digit;
+    /// digits where every key agrees are skipped.
     static func sort(_ keys: inout [UInt64], carrying values: inout [UInt32]) {
         let n = keys.count
+        precondition(values.count == n, "RingPoints.sort: \(n) keys, \(values.count) values")
         guard n > 1 else { return }
         let buckets = 1 << digitBits
         let mask = UInt64(buckets - 1)
+        let shifts = Array(stride(from: 0, to: 64, by: digitBits))
+        var counts = [Int](repeating: 0, count: buckets * shifts.count)
+        counts.withUnsafeMutableBufferPointer { counts in
+            for key in keys {
+                for (pass, shift) in shifts.enumerated() {
+                    counts[pass &* buckets &+ Int(truncatingIfNeeded: (key >> UInt64(shift)) & mask)] &+= 1
+                }
+            }
+        }
         var keysOut = [UInt64](repeating: 0, count: n)
         var valuesOut = [UInt32](repeating: 0, count: n)
-        var offsets = [Int](repeating: 0, count: buckets)
-        for shift in stride(from: 0, to: 64, by: digitBits) {
-            for i in 0..<buckets { offsets[i] = 0 }
-            for key in keys { offsets[Int(truncatingIfNeeded: (key >> UInt64(shift)) & mask)] &+= 1 }
-            if offsets.contains(n) { continue }
+        for (pass, shift) in shifts.enumerated() {
+            let base = pass * buckets
+            if counts[base..<(base + buckets)].contains(n) { continue }
+            var offsets = [Int](repeating: 0, count: buckets)
             var running = 0
-            for i in 0..<buckets {
-                let count = offsets[i]
-                offsets[i] = running
-                running &+= count
+            for digit in 0..<buckets {
+                offsets[digit] = running
+                running &+= counts[base + digit]
             }
-            for i in 0..<n {
-                let key = keys[i]
-                let digit = Int(truncatingIfNeeded: (key >> UInt64(shift)) & mask)
-                let target = offsets[digit]
-                offsets[digit] = target &+ 1
-                keysOut[target] = key
-                valuesOut[target] = values[i]
-            }
+            scatter(keys, values, into: &keysOut, &valuesOut, offsets: &offsets, shift: UInt64(shift), mask: mask)
             swap(&keys, &keysOut)
             swap(&values, &valuesOut)
+        }
+    }
+
+    /// One radix pass: each key (and its value) to the next place of its digit's bucket.
+    private static func scatter(_ keys: [UInt64], _ values: [UInt32], into keysOut: inout [UInt64],
+                                _ valuesOut: inout [UInt32], offsets: inout [Int], shift: UInt64, mask: UInt64) {
+        keys.withUnsafeBufferPointer { keys in
+            values.withUnsafeBufferPointer { values in
+                keysOut.withUnsafeMutableBufferPointer { keysOut in
+                    valuesOut.withUnsafeMutableBufferPointer { valuesOut in
+                        offsets.withUnsafeMutableBufferPointer { offsets in
+                            for i in 0..<keys.count {
+                                let key = keys[i]
+                                let digit = Int(truncatingIfNeeded: (key >> shift) & mask)
+                                let target = offsets[digit]
+                                offsets[digit] = target &+ 1
+                                keysOut[target] = key
+                                valuesOut[target] = values[i]
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
