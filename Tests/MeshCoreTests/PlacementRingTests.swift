@@ -63,6 +63,18 @@ import Testing
         }
     }
 
+    @Test func aRepeatedNameKeepsTheSameCopyWhateverTheOrder() {
+        let copies = [PlacementCandidate(name: "twin", isAlive: false, slots: ["p": 9]),
+                      PlacementCandidate(name: "twin", slots: ["p": 2]), PlacementCandidate(name: "twin", slots: ["p": 3], busySlots: ["p": 3]),
+                      PlacementCandidate(name: "twin", slots: ["p": 3], busySlots: ["p": 1]), PlacementCandidate(name: "other", slots: ["p": 1])]
+        for seed in 1...6 as ClosedRange<UInt64> {
+            let ring = PlacementRing(candidates: Facts.shuffled(copies, seed: seed), profile: "p")
+            #expect(ring.names == ["other", "twin"] && ring.weights == [1, 3] && ring.freeSlots == [1, 2])
+            let replicas = ReplicaRing(candidates: Facts.shuffled(copies, seed: seed))
+            #expect(replicas.names == ["other", "twin"] && replicas.contains("twin") && !replicas.contains("tw"))
+        }
+    }
+
     @Test func excludedMembersAreListedWithWhy() {
         let members = [
             PlacementCandidate(name: "dead", isAlive: false, slots: ["p": 2], tags: ["gpu"]),

@@ -20,7 +20,8 @@ public struct PlacementRing: Sendable {
     public let requiredTags: [String]
     /// The settings the ring was built with.
     public let settings: PlacementSettings
-    /// Eligible members, in name order; a member's position here is its member index.
+    /// Eligible members, in name order (`PlacementCandidate.namePrecedes`); a member's position here
+    /// is its member index.
     public let names: [String]
     /// Weight (slots for the profile) per member index.
     public let weights: [Int]
@@ -83,14 +84,14 @@ public struct PlacementRing: Sendable {
     /// Candidates sorted by name with repeated names reduced to one (see `init`).
     static func unique(_ candidates: [PlacementCandidate], profile: String) -> [PlacementCandidate] {
         let sorted = candidates.sorted { a, b in
-            if a.name != b.name { return a.name < b.name }
+            if !a.name.utf8.elementsEqual(b.name.utf8) { return PlacementCandidate.namePrecedes(a.name, b.name) }
             if a.isAlive != b.isAlive { return a.isAlive }
             if a.slotCount(profile) != b.slotCount(profile) { return a.slotCount(profile) > b.slotCount(profile) }
             return a.freeSlotCount(profile) > b.freeSlotCount(profile)
         }
         var result: [PlacementCandidate] = []
         result.reserveCapacity(sorted.count)
-        for candidate in sorted where result.last?.name != candidate.name {
+        for candidate in sorted where !(result.last.map { $0.name.utf8.elementsEqual(candidate.name.utf8) } ?? false) {
             result.append(candidate)
         }
         return result
