@@ -52,3 +52,14 @@ import Testing
         if idle.owner == loaded.owner { #expect(idle.replicas == loaded.replicas) }
     }
 }
+
+/// The JSON shape `mesh place --json` prints.
+@Suite struct PlacementJSONTests {
+    @Test func aPlacementPrintsOwnerReplicasAndSkippedWithReasonWordAndDetail() {
+        let placement = Placement(owner: "a", replicas: ["b", "c"], skipped: [
+            PlacementSkip(name: "d", reason: .lacksTag("gpu")), PlacementSkip(name: "e", reason: .atLoadBound(assigned: 4, bound: 4)),
+        ])
+        #expect(placement.json.serialized() == #"{"owner":"a","replicas":["b","c"],"skipped":[{"name":"d","reason":"lacksTag","detail":"lacks tag gpu"},{"name":"e","reason":"full","detail":"full (4 of 4 assigned)"}]}"#)
+        #expect(Placement(owner: nil, replicas: []).json.serialized() == #"{"owner":null,"replicas":[],"skipped":[]}"#)
+    }
+}
