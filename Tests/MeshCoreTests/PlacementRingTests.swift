@@ -58,6 +58,7 @@ import Testing
                 #expect(candidate.isAlive && candidate.slotCount(Facts.profile) > 0)
                 #expect(candidate.freeSlotCount(Facts.profile) > 0)
                 #expect(tags.allSatisfy { candidate.carries($0, for: Facts.profile) })
+                #expect(ring.explain(key: "k\(i)", loads: loads).owner == ring.names[owner], "explain agrees with the fast path")
                 loads.add(member: owner)
             }
         }
