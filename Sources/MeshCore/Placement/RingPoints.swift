@@ -14,21 +14,58 @@ struct RingPoints: Sendable {
     init(nameHashes: [UInt64], counts: [Int]) {
         precondition(nameHashes.count == counts.count && counts.count <= Int(UInt32.max),
                      "RingPoints: \(nameHashes.count) hashes for \(counts.count) counts")
+        var (hashes, members) = RingPoints.generate(nameHashes: nameHashes, counts: counts) { _ in true }
+        RingPoints.sort(&hashes, carrying: &members)
+        self.hashes = hashes
+        self.members = members
+    }
+
+    /// The same points as `init(nameHashes:counts:)`, reusing `previous` in O(P): `keep[old]` is the
+    /// new index of old member `old` whose points stay as they were (same name, same count), or
+    /// −1 when they go. Only members no old member maps to get fresh points, which are sorted and
+    /// merged with the kept ones. Renumbering keeps name order, so kept points stay sorted by
+    /// (hash, member) and the merge gives exactly the from-scratch order.
+    init(nameHashes: [UInt64], counts: [Int], reusing previous: RingPoints, keep: [Int]) {
+        precondition(nameHashes.count == counts.count && counts.count <= Int(UInt32.max),
+                     "RingPoints: \(nameHashes.count) hashes for \(counts.count) counts")
+        var reused = [Bool](repeating: false, count: counts.count)
+        for member in keep where member >= 0 { reused[member] = true }
+        var (freshHashes, freshMembers) = RingPoints.generate(nameHashes: nameHashes, counts: counts) { !reused[$0] }
+        RingPoints.sort(&freshHashes, carrying: &freshMembers)
+        var hashes: [UInt64] = [], members: [UInt32] = []
         let total = counts.reduce(0) { $0 + max($1, 0) }
-        var hashes: [UInt64] = []
-        var members: [UInt32] = []
         hashes.reserveCapacity(total)
         members.reserveCapacity(total)
-        for member in counts.indices {
+        var fresh = 0
+        for point in 0..<previous.count {
+            let member = keep[Int(previous.members[point])]
+            guard member >= 0 else { continue }
+            let hash = previous.hashes[point], renumbered = UInt32(truncatingIfNeeded: member)
+            while fresh < freshHashes.count, (freshHashes[fresh], freshMembers[fresh]) < (hash, renumbered) {
+                hashes.append(freshHashes[fresh]); members.append(freshMembers[fresh]); fresh += 1
+            }
+            hashes.append(hash); members.append(renumbered)
+        }
+        hashes.append(contentsOf: freshHashes[fresh...])
+        members.append(contentsOf: freshMembers[fresh...])
+        self.hashes = hashes
+        self.members = members
+    }
+
+    /// The points of every member `i` for which `include(i)`, unsorted, in member order.
+    static func generate(nameHashes: [UInt64], counts: [Int], include: (Int) -> Bool) -> ([UInt64], [UInt32]) {
+        var hashes: [UInt64] = [], members: [UInt32] = []
+        let total = counts.indices.reduce(0) { include($1) ? $0 + max(counts[$1], 0) : $0 }
+        hashes.reserveCapacity(total)
+        members.reserveCapacity(total)
+        for member in counts.indices where include(member) {
             let nameHash = nameHashes[member]
             for index in 0..<max(counts[member], 0) {
                 hashes.append(PlacementHash.point(nameHash: nameHash, index: index))
                 members.append(UInt32(truncatingIfNeeded: member))
             }
         }
-        RingPoints.sort(&hashes, carrying: &members)
-        self.hashes = hashes
-        self.members = members
+        return (hashes, members)
     }
 
     /// Number of points.
