@@ -18,6 +18,8 @@ struct PlacementBench {
     /// Members in the rebuild timing.
     static let rebuildSize = 1_000
 
+    /// Ring build and rebuild cost at 1,000 members.
+    struct Rebuild { var points: Int; var buildMs: Double; var leaveMs: Double; var joinMs: Double; var replicaMs: Double }
     /// One ring size's lookup cost.
     struct Lookup { var members: Int; var points: Int; var boundedNs: Double; var bareNs: Double }
     /// Balance of one member set: max over members of assigned ÷ fair share.
@@ -67,18 +69,24 @@ struct PlacementBench {
         return Lookup(members: size, points: ring.pointCount, boundedNs: bounded, bareNs: bare)
     }
 
-    /// Milliseconds to rebuild the profile ring and the replica ring at 1,000 members after one left.
-    func measureRebuild() -> (ringMs: Double, replicaMs: Double, points: Int) {
+    /// Milliseconds to build the profile ring of 1,000 skewed members from scratch, to rebuild it
+    /// from the previous ring after one member left and after one joined, and to build the replica ring.
+    func measureRebuild() -> Rebuild {
         let members = PlacementStudy.skewedMembers(PlacementBench.rebuildSize)
-        let after = members.enumerated().filter { $0.offset != PlacementBench.rebuildSize / 2 }.map(\.element)
-        var points = 0
-        let ring = PlacementBench.fastest { sink in
-            let built = PlacementRing(candidates: after, profile: PlacementStudy.profile, settings: settings)
-            points = built.pointCount
-            sink &+= built.memberCount
+        let left = members.enumerated().filter { $0.offset != PlacementBench.rebuildSize / 2 }.map(\.element)
+        let joined = members + [PlacementCandidate(name: "node-joined", slots: [PlacementStudy.profile: 8])]
+        let full = PlacementRing(candidates: members, profile: PlacementStudy.profile, settings: settings)
+        let build = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: members, profile: PlacementStudy.profile, settings: settings).pointCount
         } / 1e6
-        let replica = PlacementBench.fastest { sink in sink &+= ReplicaRing(candidates: after, settings: settings).names.count } / 1e6
-        return (ring, replica, points)
+        let leave = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: left, profile: PlacementStudy.profile, settings: settings, reusing: full).pointCount
+        } / 1e6
+        let join = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: joined, profile: PlacementStudy.profile, settings: settings, reusing: full).pointCount
+        } / 1e6
+        let replica = PlacementBench.fastest { sink in sink &+= ReplicaRing(candidates: left, settings: settings).names.count } / 1e6
+        return Rebuild(points: full.pointCount, buildMs: build, leaveMs: leave, joinMs: join, replicaMs: replica)
     }
 
     /// Nanoseconds of the fastest of `repeats` runs of `body` (which adds to a sink so the work is kept).
