@@ -45,6 +45,8 @@ public final class NodeShell: @unchecked Sendable {
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
+    /// Events for `mesh monitor` and its waiting long polls.
+    var operatorState = OperatorState()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -61,7 +63,8 @@ public final class NodeShell: @unchecked Sendable {
         let lastIncarnation = options.dataDirectory?.stored?.incarnation ?? 0
         let config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
-                                randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
+                                randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
+                                meta: MemberMeta.advertising(options.keyring))
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         if let directory = options.dataDirectory {
