@@ -197,3 +197,18 @@ import Testing
         #expect(RingPoints.pointsPerUnit(.max, totalWeight: 5, cap: 1_000) == 200)
     }
 }
+
+/// The walk past many full members (beyond the point-by-point steps) finds the same owner.
+@Suite struct PlacementLongWalkTests {
+    @Test func withAllButOneMemberFullTheWalkFindsItFromEveryKey() {
+        let members = (0..<200).map { PlacementCandidate(name: "m\($0)", slots: ["p": 2], busySlots: ["p": $0 == 137 ? 0 : 2]) }
+        let ring = PlacementRing(candidates: members, profile: "p")
+        for i in 0..<500 {
+            #expect(ring.owner(forKey: "k\(i)", loads: ring.emptyLoads()) == "m137")
+            #expect(ring.explain(key: "k\(i)", loads: ring.emptyLoads()).owner == "m137")
+        }
+        var allBusy = ring
+        allBusy.setFreeSlots(0, for: "m137")
+        #expect(allBusy.owner(forKey: "k", loads: allBusy.emptyLoads()) == nil)
+    }
+}
