@@ -50,16 +50,22 @@ struct WriteAheadLogCommitTests {
         let files = RecordingLogFiles()
         let (log, _) = try WriteAheadLog.open(path: directory + "/log", files: files)
         let appenders = 8, each = 100
-        DispatchQueue.concurrentPerform(iterations: appenders) { appender in
-            for index in 0..<each {
-                guard let position = try? log.append(record(appender * each + index)),
-                      let synced = try? log.sync(covering: position) else { return }
-                #expect(synced >= position)
-            }
+        let group = DispatchGroup()
+        for appender in 0..<appenders {
+            group.enter()
+            Thread {   // threads of their own: concurrentPerform runs only one per CPU at once
+                defer { group.leave() }
+                for index in 0..<each {
+                    guard let position = try? log.append(record(appender * each + index)),
+                          let synced = try? log.sync(covering: position) else { return }
+                    #expect(synced >= position)
+                }
+            }.start()
         }
+        group.wait()
         #expect(log.syncedPosition == LogPosition(appenders * each))
         let fsyncs = files.events.count(where: { $0 == .fsync })
-        #expect(fsyncs <= appenders * each, "\(fsyncs) fsyncs for \(appenders * each) records")
+        #expect(fsyncs * 2 <= appenders * each, "\(fsyncs) fsyncs for \(appenders * each) records: batches did not form")
         let recovered = try WriteAheadLog.open(path: directory + "/log").recovery
         #expect(recovered.records.count == appenders * each)
     }
