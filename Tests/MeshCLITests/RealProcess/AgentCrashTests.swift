@@ -73,4 +73,22 @@ struct AgentCrashTests {
         #expect(stranger.isRunning, "a group without this node's marker is left alone")
         #expect(!Files.exists(plan.pgidFile) && !Files.exists(other + "/attempt-1.pgid"))
     }
+
+    @Test("mesh start on a data directory a crashed life left agents in kills them before it runs")
+    func nodeStartKillsLeftovers() throws {
+        let cluster = try TestCluster(subnet: 67)
+        defer { cluster.shutdown() }
+        let data = cluster.dataDirectory("n")
+        let plan = try Self.plan(data, parent: getpid())
+        var environment = ChildProcess.environment()
+        environment[AgentRunner.markerVariable] = "test/3"
+        let supervisor = try ChildProcess.spawn(MeshBinary.path, [AgentSupervisor.subcommand] + plan.arguments, environment: environment)
+        let pgid = try #require(Self.recordedGroup(plan), "the agent never started")
+        supervisor.kill()
+        #expect(AgentExecutionTests.liveMembers(pgid).count == 3)
+        try cluster.start("n", index: 1)
+        cluster.waitUntil("the node answers", timeout: 10) { cluster.status("n") != nil }
+        #expect(AgentExecutionTests.liveMembers(pgid).isEmpty, "the node started while its old agents ran")
+        #expect(cluster.log("n").contains("killed agent process groups a previous life left running"))
+    }
 }
