@@ -7,7 +7,8 @@ import MeshRuntime
 public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
-        [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand]
+        [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
+         joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {

@@ -18,7 +18,12 @@ public struct NodeInstance: Sendable {
     /// What happened to streams, for `/v1/health` and the simulator.
     public internal(set) var streamStats = StreamStats()
 
-    let keyring: Keyring?
+    /// The keys streams and datagrams are authenticated with; an operator may change it (`KeyChange`).
+    public internal(set) var keyring: Keyring?
+    /// Operator joins waiting for their exchanges.
+    var joins = PendingJoins()
+    /// Round-trip questions to other members waiting for their answers.
+    var roundTrips = PendingRoundTrips()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
@@ -96,14 +101,6 @@ public struct NodeInstance: Sendable {
         switch timer.purpose {
         case .membership(let purpose): membership.timerFired(purpose)
         case .streamDeadline(let stream): streamDeadlinePassed(stream)
-        }
-    }
-
-    private mutating func control(_ command: ControlRequest, request: RequestID) {
-        switch command {
-        case .leave:
-            membership.leave()
-            emit(.reply(to: request, .accepted))
         }
     }
 

@@ -48,6 +48,8 @@ public final class NodeShell: @unchecked Sendable {
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
+    /// Events for `mesh monitor` and its waiting long polls.
+    var operatorState = OperatorState()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -71,7 +73,7 @@ public final class NodeShell: @unchecked Sendable {
         let config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
-                                recoveredLog: recovered)
+                                meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
