@@ -36,6 +36,9 @@ public struct NodeOptions: Sendable {
     /// Stream connections open at once from one IP address, so one host cannot hold every slot
     /// and keep legitimate members from joining or healing a partition.
     public var streamConnectionsPerSourceMax: Int
+    /// Agent profiles this node runs: profile name → argv, from local config only (the wire never
+    /// carries a command). Empty: every `startAgent` is refused.
+    public var agentProfiles: [String: [String]] = [:]
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
