@@ -11,7 +11,7 @@ extension MeshCommandLine {
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
             .value("idle-seconds", "S", "idle window for traffic, memory and CPU (default 60)"),
-            .value("preset", "P", "membership timing of the nodes (default lan)"),
+            .value("preset", "P", "membership timing of the nodes (default adaptive)"),
             .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
             .value("port", "P", "gossip port (control API on P+1; default 7946)"),
             .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
@@ -25,8 +25,10 @@ extension MeshCommandLine {
         let nodes = try arguments.integer("nodes", default: 5, in: 3...100)
         let runs = try arguments.integer("runs", default: 5, in: 1...100)
         let idleSeconds = try arguments.integer("idle-seconds", default: 60, in: 1...3600)
-        let preset = arguments.value("preset") ?? "lan"
-        guard MembershipSettings.Preset(rawValue: preset) != nil else { throw UsageError("--preset must be lan, wan or local") }
+        let preset = arguments.value("preset") ?? MembershipSettings.Preset.standard.rawValue
+        guard MembershipSettings.Preset(rawValue: preset) != nil else {
+            throw UsageError("--preset must be one of \(MembershipSettings.Preset.names) (got '\(preset)')")
+        }
         let firstText = arguments.value("first-ip") ?? "127.0.0.101"
         guard let first = Address.parseIPv4(firstText), first >> 24 == 127, Int(first & 0xFF) + nodes <= 255 else {
             throw UsageError("--first-ip must be a loopback address with room for \(nodes) nodes after it (got '\(firstText)')")
