@@ -81,11 +81,16 @@ struct Bench {
         var detect: Double { DetectionRun.median(detectMedians) }
         /// The median over runs of the time until every observer saw the death.
         var all: Double { DetectionRun.median(detectAll) }
+        /// The 90th percentiles (nearest rank) over runs of the same, to set beside `mesh sim`'s
+        /// `deadMedianObserverP90Seconds` and `deadEverywhereP90Seconds`.
+        var detectP90: Double { DetectionRun.quantile(detectMedians, 0.9) }
+        var allP90: Double { DetectionRun.quantile(detectAll, 0.9) }
 
         /// `detect_s= all_s= all_max_s= missed=`, each key after `prefix`.
         func line(prefix: String = "") -> String {
             "\(prefix)detect_s=\(DetectionRun.seconds(detect)) \(prefix)all_s=\(DetectionRun.seconds(all)) "
-                + "\(prefix)all_max_s=\(DetectionRun.seconds(detectAll.max() ?? .nan)) \(prefix)missed=\(missed)"
+                + "\(prefix)all_max_s=\(DetectionRun.seconds(detectAll.max() ?? .nan)) \(prefix)missed=\(missed) "
+                + "\(prefix)detect_p90_s=\(DetectionRun.seconds(detectP90)) \(prefix)all_p90_s=\(DetectionRun.seconds(allP90))"
         }
     }
 

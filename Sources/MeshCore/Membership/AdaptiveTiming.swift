@@ -40,7 +40,7 @@ public struct AdaptiveTiming: Sendable, Equatable {
     /// The latest a probe may still succeed, from its ping (before the health multiplier).
     public var probeDeadlineMax: Nanoseconds = .seconds(8)
     /// Slowest-SRTT multiples added to the minimum suspicion timeout.
-    public var suspicionRoundTrips: Double = 4
+    public var suspicionRoundTrips: Double = 2
     /// The most the slow-link term adds to the minimum suspicion timeout.
     public var suspicionSlowLinksMax: Nanoseconds = .seconds(10)
 
