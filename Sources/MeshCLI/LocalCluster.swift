@@ -103,6 +103,11 @@ final class LocalCluster: @unchecked Sendable {
         try? ControlClient(endpoint: httpEndpoint(index), timeout: timeout).status()
     }
 
+    /// Node `index`'s `/v1/health`, or nil when it does not answer within `timeout`.
+    func health(_ index: Int, timeout: Nanoseconds = .seconds(1)) -> HealthReport? {
+        try? ControlClient(endpoint: httpEndpoint(index), timeout: timeout).health()
+    }
+
     /// The state node `observer` reports for node `member`.
     func state(of member: Int, seenBy observer: Int) -> String? {
         status(observer)?.member(names[member])?.state

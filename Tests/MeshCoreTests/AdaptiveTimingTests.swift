@@ -116,13 +116,17 @@ import Testing
         let alive = Message.alive(Alive(incarnation: 1, name: "b", address: MembershipTests.address(2), meta: []))
         _ = driver.receive(MembershipTests.datagram([alive]), from: MembershipTests.address(2))
         var pings: [UInt32] = []
-        while pings.count < 2, let directives = driver.fireNext(until: MembershipTests.t0.now + .seconds(4)) {
+        var retried: UInt32?
+        while retried == nil, let directives = driver.fireNext(until: MembershipTests.t0.now + .seconds(4)) {
             for (to, messages) in MembershipTests.sentMessages(directives) where to == MembershipTests.address(2) {
-                for case .ping(let ping) in messages { pings.append(ping.sequence) }
+                for case .ping(let ping) in messages {
+                    if pings.contains(ping.sequence) { retried = ping.sequence }
+                    pings.append(ping.sequence)
+                }
             }
         }
-        #expect(pings.count == 2 && pings[0] == pings[1])
-        _ = driver.receive(MembershipTests.datagram([.ack(sequence: pings[0])]), from: MembershipTests.address(2))
+        guard let retried else { Issue.record("no second ping of one probe in \(pings)"); return }
+        _ = driver.receive(MembershipTests.datagram([.ack(sequence: retried)]), from: MembershipTests.address(2))
         #expect(driver.node.membership.roundTrip(of: "b") == nil)
     }
 }

@@ -7,7 +7,8 @@
 ///
 /// ```
 /// probe timeout(m)   = L · clamp(U(m), probeTimeoutMin, probeTimeoutMax)
-/// indirect wait(m)   = L · (max over the helpers h asked of clamp(U(h)) + clamp(U(m)))
+/// indirect wait(m)   = L · (max over the helpers h asked of U(h) + U(m)), each capped at
+///                        probeTimeoutMax
 ///                        (origin → h → m → h → origin ≈ the two round trips added)
 /// probe deadline(m)  = max(sent + L · probeDeadline, timeout instant + indirect wait),
 ///                      at most sent + L · probeDeadlineMax
@@ -49,6 +50,12 @@ public struct AdaptiveTiming: Sendable, Equatable {
 
     /// `clamp(U, probeTimeoutMin, probeTimeoutMax)` for an estimate, or the seed without one.
     public func probeTimeout(_ estimate: RoundTripEstimate?, slowestSmoothed: Nanoseconds?) -> Nanoseconds {
+        max(roundTripBound(estimate, slowestSmoothed: slowestSmoothed), probeTimeoutMin)
+    }
+
+    /// `U` (or the seed) capped at `probeTimeoutMax` but without the LAN floor: the indirect wait
+    /// adds two of these, and the probe deadline's own floor already covers a LAN.
+    public func roundTripBound(_ estimate: RoundTripEstimate?, slowestSmoothed: Nanoseconds?) -> Nanoseconds {
         let raw: Nanoseconds
         if let estimate {
             raw = estimate.upperBound(deviations: deviations)
@@ -57,7 +64,7 @@ public struct AdaptiveTiming: Sendable, Equatable {
         } else {
             raw = initialProbeTimeout
         }
-        return min(max(raw, probeTimeoutMin), max(probeTimeoutMin, probeTimeoutMax))
+        return min(raw, max(probeTimeoutMin, probeTimeoutMax))
     }
 
     /// The slow-link term of the minimum suspicion timeout.

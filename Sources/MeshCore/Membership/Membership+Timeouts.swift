@@ -38,8 +38,11 @@ extension Membership {
                                current: Instant) -> Instant {
         guard let adaptive = settings.adaptive, !helpers.isEmpty else { return current }
         var slowestHelper: Nanoseconds = 0
-        for helper in helpers { slowestHelper = max(slowestHelper, probeTimeoutBase(for: helper)) }
-        let wanted = now + health.scale(slowestHelper + probeTimeoutBase(for: member))
+        for helper in helpers {
+            slowestHelper = max(slowestHelper, adaptive.roundTripBound(roundTrips[helper], slowestSmoothed: slowestSmoothed))
+        }
+        let target = adaptive.roundTripBound(roundTrips[member], slowestSmoothed: slowestSmoothed)
+        let wanted = now + health.scale(slowestHelper + target)
         let latest = sentAt + health.scale(adaptive.probeDeadlineMax)
         return max(current, min(wanted, latest))
     }
