@@ -35,7 +35,10 @@ struct SimDeterminismTests {
 
     /// The trace hash of `scenario`. Update it only in a commit that says why: a change to the
     /// core, the simulator or the scenario that changes what happens in the run (say which).
-    static let pinnedTraceHash = "03a5f749fce7694d"
+    /// 81a1806f043ca5c6 since the default preset became `adaptive` (issue 11): the scenario names
+    /// no preset, so its probe deadlines and suspicion timeouts now follow measured round trips.
+    /// With `--preset lan` the run still gives the previous pin, 03a5f749fce7694d.
+    static let pinnedTraceHash = "81a1806f043ca5c6"
 
     /// Runs `mesh sim FILE --json` as a child process and returns the report's trace hash.
     static func traceHashFromBinary(_ file: String) throws -> String {
