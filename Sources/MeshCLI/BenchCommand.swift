@@ -15,6 +15,7 @@ extension MeshCommandLine {
             .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
             .value("port", "P", "gossip port (control API on P+1; default 7946)"),
             .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
+            .flag("keep-logs", "keep the nodes' logs and data directories and print where they are"),
             .flag("serf", "also measure Serf the same way in the same run (needs serf: apt-get install -y serf)"),
             .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
@@ -45,7 +46,7 @@ extension MeshCommandLine {
             serf = SerfReference(scripts: scripts, state: "", nodes: nodes, profile: arguments.value("serf-profile") ?? "lan")
         }
         let bench = Bench(nodes: nodes, runs: runs, idleSeconds: idleSeconds, preset: preset, firstIP: first,
-                          port: UInt16(port), authenticated: !arguments.has("no-key"))
+                          port: UInt16(port), authenticated: !arguments.has("no-key"), keepsLogs: arguments.has("keep-logs"))
         return bench.run(serf: serf)
     }
 }
@@ -66,6 +67,8 @@ struct Bench {
     let firstIP: UInt32
     let port: UInt16
     let authenticated: Bool
+    /// Keep the cluster directory (each node's log shows when it suspected and declared the victim).
+    var keepsLogs = false
 
     /// What one system (the mesh or Serf) measured over all its runs.
     struct Figures {
@@ -152,6 +155,8 @@ struct Bench {
         do {
             cluster = try LocalCluster(names: names, firstIP: firstIP, port: port, preset: preset,
                                        authenticated: authenticated, purpose: "bench")
+            cluster.keepsDirectory = keepsLogs
+            if keepsLogs { Bench.out("logs: \(cluster.directory)") }
         } catch {
             printError("bench: \(error)")
             return nil

@@ -13,6 +13,8 @@ import MeshRuntime
 final class LocalCluster: @unchecked Sendable {
     let executable: String
     let directory: String
+    /// Leave the directory (logs, data) in place at the end, for `mesh bench detect --keep-logs`.
+    var keepsDirectory = false
     let names: [String]
     let firstIP: UInt32
     let port: UInt16
@@ -151,6 +153,7 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     private func removeDirectory() {
+        guard !keepsDirectory else { return }
         try? FileManager.default.removeItem(atPath: directory)
     }
 
