@@ -1,5 +1,7 @@
 /// Failure detection: randomized round-robin probing (SWIM §4.3), indirect probes through k
-/// members with nacks (Lifeguard §IV-A), and the local health multiplier.
+/// members with nacks (Lifeguard §IV-A), and the local health multiplier. Timeouts come from
+/// `Membership+Timeouts.swift`: the preset's, or (adaptive, the default) from each member's
+/// measured round trip (`AdaptiveTiming` has the formulas); acks of single pings feed the estimates.
 extension Membership {
     mutating func probeTick(now: Instant) {
         guard !isLeaving else { return }

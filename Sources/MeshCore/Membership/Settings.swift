@@ -3,10 +3,12 @@
 public struct MembershipSettings: Sendable, Equatable {
     /// How often a probe starts (one member per period, randomized round-robin).
     public var probeInterval: Nanoseconds
-    /// How long a direct ping waits before indirect probes (ping-req) start.
+    /// How long a direct ping waits before indirect probes (ping-req) start (with `adaptive`, the
+    /// timeout comes from the member's measured round trip and `AdaptiveTiming.probeTimeoutMin` is
+    /// its floor).
     public var probeTimeout: Nanoseconds
     /// How long after the ping a probe may still succeed; no ack by then raises a suspicion.
-    /// memberlist uses the probe interval here.
+    /// memberlist uses the probe interval here. With `adaptive`, the floor of the deadline.
     public var probeDeadline: Nanoseconds
     /// Members asked to ping the target on our behalf (k in SWIM).
     public var indirectChecks: Int
