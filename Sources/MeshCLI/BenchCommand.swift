@@ -184,7 +184,7 @@ struct Bench {
             let before = cluster.status(0)?.member(names[victim])?.incarnation ?? 0
             let summary = DetectionSummary(DetectionRun.measure(cluster: cluster, victim: victim))
             figures.add(summary)
-            let healthAfter = (0..<victim).map { cluster.health($0)?.healthScore ?? -1 }
+            let healthAfter = (0..<victim).map { cluster.health($0)?.healthScore ?? -1 }.max() ?? -1
             let restarted = SystemClock.monotonicNanoseconds()
             do {
                 try cluster.start(victim, seed: 0)
@@ -203,7 +203,7 @@ struct Bench {
                 return nil
             }
             let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
-            Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin)) health_before=\(healthBefore) health_after=\(healthAfter.map(String.init).joined(separator: ","))")
+            Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin)) health_before=\(healthBefore) health_after=\(healthAfter)")
         }
         figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds))
         return figures

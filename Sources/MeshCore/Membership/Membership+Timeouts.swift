@@ -100,4 +100,14 @@ public struct DetectorTimeouts: Sendable, Equatable {
     /// The suspicion timeout with every confirmation (minimum) and with none (maximum).
     public var suspicionTimeoutMin: Nanoseconds
     public var suspicionTimeoutMax: Nanoseconds
+
+    /// The timeouts as given (`Membership.timeoutsInForce` makes them from a node's state).
+    public init(isAdaptive: Bool, healthMultiplier: Int, probeInterval: Nanoseconds, probeTimeoutMin: Nanoseconds,
+                probeTimeoutMax: Nanoseconds, slowestRoundTrip: Nanoseconds?, suspicionTimeoutMin: Nanoseconds,
+                suspicionTimeoutMax: Nanoseconds) {
+        self.isAdaptive = isAdaptive; self.healthMultiplier = healthMultiplier; self.probeInterval = probeInterval
+        self.probeTimeoutMin = probeTimeoutMin; self.probeTimeoutMax = probeTimeoutMax
+        self.slowestRoundTrip = slowestRoundTrip; self.suspicionTimeoutMin = suspicionTimeoutMin
+        self.suspicionTimeoutMax = suspicionTimeoutMax
+    }
 }
