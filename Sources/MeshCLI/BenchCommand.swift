@@ -15,6 +15,7 @@ extension MeshCommandLine {
             .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
             .value("port", "P", "gossip port (control API on P+1; default 7946)"),
             .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
+            .value("settle-seconds", "LOW-HIGH", "random wait before each kill once the victim is back (default 1-3; 0 for none)"),
             .flag("keep-logs", "keep the nodes' logs and data directories and print where they are"),
             .flag("serf", "also measure Serf the same way in the same run (needs serf: apt-get install -y serf)"),
             .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
@@ -35,6 +36,10 @@ extension MeshCommandLine {
             throw UsageError("--first-ip must be a loopback address with room for \(nodes) nodes after it (got '\(firstText)')")
         }
         let port = try arguments.integer("port", default: 7946, in: 1...65534)
+        let settleText = arguments.value("settle-seconds") ?? "1-3"
+        guard let settle = Bench.parseSettle(settleText) else {
+            throw UsageError("--settle-seconds must be S or LOW-HIGH seconds, 0 to 60, low not above high (got '\(settleText)')")
+        }
         var serf: SerfReference?
         if arguments.has("serf") {
             guard SerfReference.serfBinary() != nil else {
@@ -46,19 +51,24 @@ extension MeshCommandLine {
             serf = SerfReference(scripts: scripts, state: "", nodes: nodes, profile: arguments.value("serf-profile") ?? "lan")
         }
         let bench = Bench(nodes: nodes, runs: runs, idleSeconds: idleSeconds, preset: preset, firstIP: first,
-                          port: UInt16(port), authenticated: !arguments.has("no-key"), keepsLogs: arguments.has("keep-logs"))
+                          port: UInt16(port), authenticated: !arguments.has("no-key"), keepsLogs: arguments.has("keep-logs"),
+                          settleSeconds: settle)
         return bench.run(serf: serf)
     }
 }
 
 /// `mesh bench detect`: the mesh's figures, then Serf's, then the ratios.
 struct Bench {
-    /// After the restarted victim is alive everywhere, the next kill waits a random delay in this
-    /// range (seconds). Without it the kill lands just after the rejoin, when every observer has
-    /// just put the victim back into its current probe pass at a random place among the members
-    /// it has not probed yet, so it is probed sooner than at a random moment: detection measured
-    /// 0.2–0.4 s faster than the same mesh killed at random moments (simulations/bench-5.json).
-    static let settleSeconds: ClosedRange<Double> = 1.0...3.0
+    /// The longest settle `--settle-seconds` accepts.
+    static let settleSecondsMax = 60.0
+
+    /// `S` or `LOW-HIGH` seconds within 0…`settleSecondsMax`; nil for anything else.
+    static func parseSettle(_ text: String) -> ClosedRange<Double>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!,
+              low >= 0, high >= low, high <= settleSecondsMax else { return nil }
+        return low...high
+    }
 
     let nodes: Int
     let runs: Int
@@ -69,6 +79,13 @@ struct Bench {
     let authenticated: Bool
     /// Keep the cluster directory (each node's log shows when it suspected and declared the victim).
     var keepsLogs = false
+    /// After the restarted victim is alive everywhere, the next kill waits a random delay in this
+    /// range (seconds; `--settle-seconds`, default 1–3). Without it the kill lands just after the
+    /// rejoin, when every observer has just put the victim back into its current probe pass at a
+    /// random place among the members it has not probed yet, so it is probed sooner than at a
+    /// random moment: detection measured 0.2–0.4 s faster than the same mesh killed at random
+    /// moments (simulations/bench-5.json).
+    var settleSeconds: ClosedRange<Double> = 1.0...3.0
 
     /// What one system (the mesh or Serf) measured over all its runs.
     struct Figures {
@@ -179,7 +196,7 @@ struct Bench {
         let victim = nodes - 1
         for run in 1...runs {
             var generator = SystemRandomNumberGenerator()
-            usleep(useconds_t(Double.random(in: Bench.settleSeconds, using: &generator) * 1_000_000))
+            usleep(useconds_t(Double.random(in: settleSeconds, using: &generator) * 1_000_000))
             let healthBefore = (0..<victim).map { cluster.health($0)?.healthScore ?? -1 }.max() ?? -1
             let before = cluster.status(0)?.member(names[victim])?.incarnation ?? 0
             let summary = DetectionSummary(DetectionRun.measure(cluster: cluster, victim: victim))
