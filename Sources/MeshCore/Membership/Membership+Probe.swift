@@ -133,8 +133,9 @@ extension Membership {
             probes[sequence] = probe
             if let index = members.index(of: probe.target) {
                 members[index: index].lastHeardAt = now
-                let roundTrip = (now - probe.sentAt) / 1_000
-                members[index: index].roundTripMicroseconds = Int32(clamping: roundTrip)
+                let roundTrip = Int32(clamping: (now - probe.sentAt) / 1_000)
+                members[index: index].roundTripMicroseconds = roundTrip
+                members[index: index].smoothRoundTrip(roundTrip)
             }
             // Karn's rule: after a second ping this ack may answer either, so it is not a sample.
             if !probe.isRetried { recordRoundTrip(now - probe.sentAt, for: probe.target) }

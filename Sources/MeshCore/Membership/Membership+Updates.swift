@@ -18,7 +18,7 @@ extension Membership {
         case .leave(let leave):
             if isStaleAccusation(leave.name, leave.incarnation) { answerStaleAccusation(to: sender); return }
             applyLeave(leave, now: now)
-        case .pushPull: countDrop(.unexpectedMessage)
+        case .pushPull, .roundTripQuery, .roundTripAnswer: countDrop(.unexpectedMessage)
         }
     }
 
@@ -44,8 +44,9 @@ extension Membership {
         if wasDown && !status.isDown {
             upCount += 1
             insertIntoProbeOrder(m.name)
-        } else if !wasDown && status.isDown {
-            upCount -= 1
+        } else if status.isDown {
+            // Every move into a down status (dead → left included) restarts its retention.
+            if !wasDown { upCount -= 1 }
             downLog.append((m.name, now))
         }
         if status != .suspect { suspicions.removeValue(forKey: m.name) }

@@ -32,7 +32,7 @@ public struct Membership: Sendable {
     public internal(set) var hasJoined = false
 
     let seeds: [Address]
-    let codec: PacketCodec
+    var codec: PacketCodec
     var random: SeededGenerator
     var output: [Effect] = []
     /// The instant of the input being handled; set by `NodeInstance` before every input.

@@ -109,6 +109,8 @@ public enum Message: Equatable, Sendable {
     case dead(Accusation)
     case leave(Leave)
     case pushPull(PushPull)
+    case roundTripQuery(RoundTripQuery)
+    case roundTripAnswer(RoundTripAnswer)
 
     /// Wire tags. Append only: a number once used keeps its meaning forever. A reader skips (and
     /// counts) a tag it does not know, so a newer build may add kinds without a new minimum version.
@@ -123,6 +125,10 @@ public enum Message: Equatable, Sendable {
         case dead = 8
         case leave = 9
         case pushPull = 10
+        // 11…39 are left for the kinds other work in progress adds (capacity, tasks).
+        /// Stream only: `mesh rtt A B` asks member A for its round trip to B.
+        case roundTripQuery = 40
+        case roundTripAnswer = 41
     }
 
     public var kind: Kind {
@@ -137,6 +143,8 @@ public enum Message: Equatable, Sendable {
         case .dead: .dead
         case .leave: .leave
         case .pushPull: .pushPull
+        case .roundTripQuery: .roundTripQuery
+        case .roundTripAnswer: .roundTripAnswer
         }
     }
 }

@@ -16,6 +16,8 @@ public struct MemberReport: Equatable, Sendable {
     public var stateChangedSecondsAgo: Double?
     /// True for the node answering.
     public var isSelf: Bool
+    /// Fingerprint of the primary key the member advertises (hex), or null.
+    public var keyFingerprint: String?
 
     public init(name: String, address: String, state: String, incarnation: UInt64, lastHeardSecondsAgo: Double?,
                 rttMilliseconds: Double?, stateChangedSecondsAgo: Double?, isSelf: Bool) {
@@ -30,7 +32,7 @@ public struct MemberReport: Equatable, Sendable {
             ("name", .string(name)), ("address", .string(address)), ("state", .string(state)),
             ("incarnation", .unsigned(incarnation)), ("lastHeardSecondsAgo", .optional(lastHeardSecondsAgo)),
             ("rttMilliseconds", .optional(rttMilliseconds)), ("stateChangedSecondsAgo", .optional(stateChangedSecondsAgo)),
-            ("isSelf", .bool(isSelf)),
+            ("isSelf", .bool(isSelf)), ("keyFingerprint", keyFingerprint.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -42,6 +44,7 @@ public struct MemberReport: Equatable, Sendable {
         self.init(name: name, address: address, state: state, incarnation: incarnation,
                   lastHeardSecondsAgo: json["lastHeardSecondsAgo"]?.double, rttMilliseconds: json["rttMilliseconds"]?.double,
                   stateChangedSecondsAgo: json["stateChangedSecondsAgo"]?.double, isSelf: json["isSelf"]?.bool ?? false)
+        keyFingerprint = json["keyFingerprint"]?.string
     }
 }
 

@@ -13,6 +13,8 @@ public struct NodeOptions: Sendable {
     public var seeds: [Address]
     /// Cluster keys; nil runs unauthenticated.
     public var keyring: Keyring?
+    /// The key file the keyring came from; `mesh keys install/use/remove` rewrite it.
+    public var keyFile: String?
     /// Cluster label: meshes with different labels never merge.
     public var cluster: String
     /// Membership timing.
@@ -34,17 +36,21 @@ public struct NodeOptions: Sendable {
     /// Stream connections open at once from one IP address, so one host cannot hold every slot
     /// and keep legitimate members from joining or healing a partition.
     public var streamConnectionsPerSourceMax: Int
+    /// Agent profiles this node runs: profile name → argv, from local config only (the wire never
+    /// carries a command). Empty: every `startAgent` is refused.
+    public var agentProfiles: [String: [String]] = [:]
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .adaptive, presetName: String = "adaptive",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
-                streamConnectionsPerSourceMax: Int = 4) {
+                streamConnectionsPerSourceMax: Int = 4, keyFile: String? = nil) {
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger
         self.exitsWithParent = exitsWithParent; self.streamConnectionsMax = streamConnectionsMax
         self.streamConnectionsPerSourceMax = streamConnectionsPerSourceMax
+        self.keyFile = keyFile
     }
 
     /// How long a leaving node keeps running so its `left` gets out: about three gossip periods,

@@ -13,10 +13,13 @@ extension NodeShell {
                     exitAfterLeaving()
                 case .refused(let reason):
                     respond(.error(409, reason))
+                case .joinOutcome, .roundTrip:
+                    respond(.error(500, "unexpected answer to a leave"))
                 }
             }
             return
         }
+        if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
 
@@ -40,7 +43,7 @@ extension NodeShell {
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/leave)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys)")
         }
     }
 
@@ -52,6 +55,7 @@ extension NodeShell {
                                     state: core.selfMember.status.description, incarnation: core.incarnation,
                                     lastHeardSecondsAgo: 0, rttMilliseconds: 0,
                                     stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
+        reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
             // The smoothed round trip the failure detector uses (SRTT), else the last one measured.
@@ -62,6 +66,7 @@ extension NodeShell {
                 incarnation: member.incarnation,
                 lastHeardSecondsAgo: member.lastHeardAt == .zero ? nil : seconds(since: member.lastHeardAt),
                 rttMilliseconds: rtt, stateChangedSecondsAgo: seconds(since: member.statusChangedAt), isSelf: false))
+            reports[reports.count - 1].keyFingerprint = MemberMeta.keyFingerprint(in: member.meta)
         }
         let drops = allDrops.filter { $0.value > 0 }
         return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)
