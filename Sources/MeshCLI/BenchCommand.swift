@@ -11,10 +11,12 @@ extension MeshCommandLine {
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
             .value("idle-seconds", "S", "idle window for traffic, memory and CPU (default 60)"),
-            .value("preset", "P", "membership timing of the nodes (default lan)"),
+            .value("preset", "P", "membership timing of the nodes (default adaptive)"),
             .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
             .value("port", "P", "gossip port (control API on P+1; default 7946)"),
             .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
+            .value("settle-seconds", "LOW-HIGH", "random wait before each kill once the victim is back (default 1-3; 0 for none)"),
+            .flag("keep-logs", "keep the nodes' logs and data directories and print where they are"),
             .flag("serf", "also measure Serf the same way in the same run (needs only the serf binary: apt-get install -y serf)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
             .value("serf-first-ip", "A.B.C.D", "address of the first Serf agent (default 127.0.0.11)"),
@@ -40,13 +42,19 @@ extension MeshCommandLine {
         let nodes = try arguments.integer("nodes", default: 5, in: 3...100)
         let runs = try arguments.integer("runs", default: 5, in: 1...100)
         let idleSeconds = try arguments.integer("idle-seconds", default: 60, in: 1...3600)
-        let preset = arguments.value("preset") ?? "lan"
-        guard MembershipSettings.Preset(rawValue: preset) != nil else { throw UsageError("--preset must be lan, wan or local") }
+        let preset = arguments.value("preset") ?? MembershipSettings.Preset.standard.rawValue
+        guard MembershipSettings.Preset(rawValue: preset) != nil else {
+            throw UsageError("--preset must be one of \(MembershipSettings.Preset.names) (got '\(preset)')")
+        }
         let firstText = arguments.value("first-ip") ?? "127.0.0.101"
         guard let first = Address.parseIPv4(firstText), first >> 24 == 127, Int(first & 0xFF) + nodes <= 255 else {
             throw UsageError("--first-ip must be a loopback address with room for \(nodes) nodes after it (got '\(firstText)')")
         }
         let port = try arguments.integer("port", default: 7946, in: 1...65534)
+        let settleText = arguments.value("settle-seconds") ?? "1-3"
+        guard let settle = Bench.parseSettle(settleText) else {
+            throw UsageError("--settle-seconds must be S or LOW-HIGH seconds, 0 to 60, low not above high (got '\(settleText)')")
+        }
         var serf: SerfReference?
         if arguments.has("serf") {
             guard SerfReference.serfBinary() != nil else {
@@ -60,13 +68,25 @@ extension MeshCommandLine {
                                  profile: arguments.value("serf-profile") ?? "lan", firstIP: serfFirst)
         }
         let bench = Bench(nodes: nodes, runs: runs, idleSeconds: idleSeconds, preset: preset, firstIP: first,
-                          port: UInt16(port), authenticated: !arguments.has("no-key"))
+                          port: UInt16(port), authenticated: !arguments.has("no-key"), keepsLogs: arguments.has("keep-logs"),
+                          settleSeconds: settle)
         return bench.run(serf: serf)
     }
 }
 
 /// `mesh bench detect`: the mesh's figures, then Serf's, then the ratios.
 struct Bench {
+    /// The longest settle `--settle-seconds` accepts.
+    static let settleSecondsMax = 60.0
+
+    /// `S` or `LOW-HIGH` seconds within 0…`settleSecondsMax`; nil for anything else.
+    static func parseSettle(_ text: String) -> ClosedRange<Double>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+        guard (1...2).contains(parts.count), let low = parts.first!, let high = parts.last!,
+              low >= 0, high >= low, high <= settleSecondsMax else { return nil }
+        return low...high
+    }
+
     let nodes: Int
     let runs: Int
     let idleSeconds: Int
@@ -74,6 +94,15 @@ struct Bench {
     let firstIP: UInt32
     let port: UInt16
     let authenticated: Bool
+    /// Keep the cluster directory (each node's log shows when it suspected and declared the victim).
+    var keepsLogs = false
+    /// After the restarted victim is alive everywhere, the next kill waits a random delay in this
+    /// range (seconds; `--settle-seconds`, default 1–3). Without it the kill lands just after the
+    /// rejoin, when every observer has just put the victim back into its current probe pass at a
+    /// random place among the members it has not probed yet, so it is probed sooner than at a
+    /// random moment: detection measured 0.2–0.4 s faster than the same mesh killed at random
+    /// moments (simulations/bench-5.json).
+    var settleSeconds: ClosedRange<Double> = 1.0...3.0
 
     /// What one system (the mesh or Serf) measured over all its runs.
     struct Figures {
@@ -96,11 +125,16 @@ struct Bench {
         var detect: Double { DetectionRun.median(detectMedians) }
         /// The median over runs of the time until every observer saw the death.
         var all: Double { DetectionRun.median(detectAll) }
+        /// The 90th percentiles (nearest rank) over runs of the same, to set beside `mesh sim`'s
+        /// `deadMedianObserverP90Seconds` and `deadEverywhereP90Seconds`.
+        var detectP90: Double { DetectionRun.quantile(detectMedians, 0.9) }
+        var allP90: Double { DetectionRun.quantile(detectAll, 0.9) }
 
         /// `detect_s= all_s= all_max_s= missed=`, each key after `prefix`.
         func line(prefix: String = "") -> String {
             "\(prefix)detect_s=\(DetectionRun.seconds(detect)) \(prefix)all_s=\(DetectionRun.seconds(all)) "
-                + "\(prefix)all_max_s=\(DetectionRun.seconds(detectAll.max() ?? .nan)) \(prefix)missed=\(missed)"
+                + "\(prefix)all_max_s=\(DetectionRun.seconds(detectAll.max() ?? .nan)) \(prefix)missed=\(missed) "
+                + "\(prefix)detect_p90_s=\(DetectionRun.seconds(detectP90)) \(prefix)all_p90_s=\(DetectionRun.seconds(allP90))"
         }
     }
 
@@ -152,6 +186,8 @@ struct Bench {
         do {
             cluster = try LocalCluster(names: names, firstIP: firstIP, port: port, preset: preset,
                                        authenticated: authenticated, purpose: "bench")
+            cluster.keepsDirectory = keepsLogs
+            if keepsLogs { Bench.out("logs: \(cluster.directory)") }
         } catch {
             printError("bench: \(error)")
             return nil
@@ -173,9 +209,13 @@ struct Bench {
         var figures = Figures()
         let victim = nodes - 1
         for run in 1...runs {
+            var generator = SystemRandomNumberGenerator()
+            usleep(useconds_t(Double.random(in: settleSeconds, using: &generator) * 1_000_000))
+            let healthBefore = (0..<victim).map { cluster.health($0)?.healthScore ?? -1 }.max() ?? -1
             let before = cluster.status(0)?.member(names[victim])?.incarnation ?? 0
             let summary = DetectionSummary(DetectionRun.measure(cluster: cluster, victim: victim))
             figures.add(summary)
+            let healthAfter = (0..<victim).map { cluster.health($0)?.healthScore ?? -1 }.max() ?? -1
             let restarted = SystemClock.monotonicNanoseconds()
             do {
                 try cluster.start(victim, seed: 0)
@@ -194,7 +234,7 @@ struct Bench {
                 return nil
             }
             let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
-            Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin))")
+            Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin)) health_before=\(healthBefore) health_after=\(healthAfter)")
         }
         // Traffic from the nodes' own counters: two reads of /v1/health, at the ends of the window.
         figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds)) {

@@ -67,6 +67,14 @@ enum DetectionRun {
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
     }
 
+    /// The q-quantile of `values` by nearest rank (as `mesh sim` computes its quantiles); NaN for none.
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let rank = max(0, min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[rank]
+    }
+
     /// Seconds with three decimals, or `inf` for a death some observer never saw.
     static func seconds(_ value: Double) -> String {
         value.isFinite ? String(format: "%.3f", value) : "inf"

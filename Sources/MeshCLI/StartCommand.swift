@@ -15,7 +15,7 @@ extension MeshCommandLine {
             .value("data", "DIR", "data directory: keeps the name and last incarnation across restarts"),
             .value("key-file", "FILE", "cluster key file (mesh keygen); without one the mesh is unauthenticated"),
             .value("cluster", "LABEL", "cluster label: meshes with different labels never merge"),
-            .value("preset", "P", "membership timing: lan (default), wan or local"),
+            .value("preset", "P", "membership timing: adaptive (default: measures its links), lan, wan, local, memberlist, memberlist-wan"),
             .value("http", "ADDR:PORT", "control API address, or off (default \(StartPlan.defaultHTTP))"),
             .value("http-token-file", "FILE", "token the control API requires (needed off loopback)"),
             .flag("insecure", "allow a non-loopback --bind without a key"),

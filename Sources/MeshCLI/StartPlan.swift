@@ -77,9 +77,9 @@ struct StartPlan: Equatable {
                 throw UsageError("\(origin("join")) must be HOST:PORT (got '\(entry)')")
             }
         }
-        let presetText = settings.preset ?? "lan"
+        let presetText = settings.preset ?? MembershipSettings.Preset.standard.rawValue
         guard let preset = MembershipSettings.Preset(rawValue: presetText) else {
-            throw UsageError("\(origin("preset")) must be lan, wan or local (got '\(presetText)')")
+            throw UsageError("\(origin("preset")) must be one of \(MembershipSettings.Preset.names) (got '\(presetText)')")
         }
         var http: SocketEndpoint?
         let httpText = settings.http ?? defaultHTTP

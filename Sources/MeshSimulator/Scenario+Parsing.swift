@@ -4,7 +4,8 @@ import MeshCore
 extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
-                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion"]
+                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion",
+                               "sites", "siteLinks"]
 
     /// The scenario in the file at `path`, named after the file; `seed` replaces the file's seed
     /// (the generated faults follow it too).
@@ -50,6 +51,7 @@ extension Scenario {
         scenario.disk = try parseDiskModel(reader.object("disk"))
         scenario.diskWorkload = try parseDiskWorkload(reader.object("diskWorkload"), layers: scenario.layers, name: name)
         scenario.nextVersion = try parseNextVersion(reader.object("nextVersion"), nodes: scenario.nodes)
+        try scenario.parseSites(reader)
         try scenario.parseTimeline(reader)
         if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
         return scenario
@@ -58,9 +60,9 @@ extension Scenario {
     /// Everything but the timeline.
     static func parseBasics(_ reader: JSONReader, name: String, seed override: UInt64?) throws -> Scenario {
         let nodes = try reader.int("nodes", range: 1...20_000)
-        let presetName = try reader.string("preset", default: "lan")
+        let presetName = try reader.string("preset", default: MembershipSettings.Preset.standard.rawValue)
         guard let preset = MembershipSettings.Preset(rawValue: presetName) else {
-            throw ScenarioError(description: "\(name): preset '\(presetName)' is not one of lan, wan, local, memberlist")
+            throw ScenarioError(description: "\(name): preset '\(presetName)' is not one of \(MembershipSettings.Preset.names)")
         }
         var settings = MembershipSettings.preset(preset)
         settings.lifeguard = try reader.bool("lifeguard", default: true)

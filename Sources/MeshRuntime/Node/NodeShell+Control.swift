@@ -58,7 +58,9 @@ extension NodeShell {
         reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
-            let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
+            // The smoothed round trip the failure detector uses (SRTT), else the last one measured.
+            let last = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
+            let rtt = core.membership.roundTrip(of: member.name).map { Double($0.smoothed / 1_000) / 1_000 } ?? last
             reports.append(MemberReport(
                 name: member.name, address: member.address.description, state: member.status.description,
                 incarnation: member.incarnation,
@@ -96,7 +98,8 @@ extension NodeShell {
                                   uptimeSeconds: Double(SystemClock.now() - startedAt) / 1e9,
                                   healthScore: core.health.score, hasJoined: core.hasJoined, isLeaving: core.isLeaving,
                                   members: states, drops: allDrops, datagramDrops: core.drops.dictionary(includingZeros: true),
-                                  streamDrops: streamDrops, counters: counterValues)
+                                  streamDrops: streamDrops, counters: counterValues,
+                                  timeouts: HealthReport.timeouts(core.membership.timeoutsInForce))
         report.lastJoinFailure = core.hasJoined ? nil : lastJoinFailure
         return report
     }

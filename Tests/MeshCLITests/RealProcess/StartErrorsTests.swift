@@ -24,7 +24,7 @@ struct StartErrorsTests {
         (["start", "--bogus"], "unknown option '--bogus'"),
         (["start", "--bind", "127.0.0.1"], "--bind must be IPV4:PORT"),
         (["start", "--bind", "10.1.2.3:7946"], "without a key"),
-        (["start", "--preset", "fast"], "--preset must be lan, wan or local"),
+        (["start", "--preset", "fast"], "--preset must be one of adaptive, lan, wan, local, memberlist, memberlist-wan"),
         (["start", "--http", "10.1.2.3:7947"], "--http-token-file"),
         (["start", "--name", "bad name!"], "--name"),
         (["start", "--log-format", "xml"], "--log-format must be text or json"),

@@ -21,7 +21,7 @@ struct StartPlanTests {
         let plan = try Self.plan([])
         #expect(plan.bind == Address(127, 0, 0, 1, port: 7946))
         #expect(plan.http == .ipv4(Address(127, 0, 0, 1, port: 7947)))
-        #expect(plan.preset == .lan && plan.join.isEmpty && plan.name == nil && !plan.isInsecure)
+        #expect(plan.preset == .adaptive && plan.join.isEmpty && plan.name == nil && !plan.isInsecure)
         #expect(plan.logFormat == .text && plan.logLevel == .info)
     }
 
