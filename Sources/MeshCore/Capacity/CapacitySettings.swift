@@ -84,7 +84,8 @@ extension LocalCapacity {
         return nil
     }
 
-    static func tagsError(_ tags: [String], owner: String) -> String? {
+    /// Why `tags` (of `owner`, for the message) cannot be advertised; nil when they can.
+    public static func tagsError(_ tags: [String], owner: String) -> String? {
         if tags.count > CapacityLimits.tagsMax { return "\(owner): at most \(CapacityLimits.tagsMax) tags (got \(tags.count))" }
         for (i, tag) in tags.enumerated() {
             if let problem = CapacityLimits.labelError(tag, what: "\(owner) tag") { return problem }
