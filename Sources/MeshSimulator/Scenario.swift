@@ -100,6 +100,8 @@ public struct Scenario: Sendable {
     public var diskWorkload = DiskWorkloadSettings()
     /// The nodes that play the next release (`"nextVersion"`); none by default.
     public var nextVersion = NextVersionSettings()
+    /// Capacity gossip: load changes, timings, nodes on the previous build.
+    public var capacity = CapacityScenarioSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

@@ -1,0 +1,65 @@
+import MeshCore
+
+/// What the capacity layer does (scenario keys `"loadChanges"`, `"capacity"`, `"previousVersion"`).
+public struct CapacityScenarioSettings: Sendable, Equatable {
+    /// Every running node measures a new, different load this often (random phase per node); nil:
+    /// loads never change (the idle case).
+    public var loadChangeEvery: Nanoseconds?
+    /// Capacity gossip timings every node runs.
+    public var settings = CapacitySettings()
+    /// Nodes that play the previous build (protocol 2): they neither make nor read capacity records.
+    public var previousVersionNodes: [Int] = []
+
+    /// Loads never change; default timings; every node on this build.
+    public init() {}
+
+    /// The profile and tags simulated node `i` advertises: one profile, `claude`, with 1 to 4 slots,
+    /// and the tag `research` on every other node.
+    static func localCapacity(node i: Int) -> LocalCapacity {
+        LocalCapacity(profiles: [CapacityProfile(name: "claude", slots: 1 + i % 4)], tags: i % 2 == 0 ? ["research"] : [])
+    }
+}
+
+extension Scenario {
+    /// `"loadChanges": {"everyMs": 1000}`, `"capacity": {"versionIntervalMs", "refreshIntervalMs",
+    /// "scaleMembers", "retransmitMultiplier"}` and `"previousVersion": {"nodes": "0-4"}`.
+    static func parseCapacity(_ reader: JSONReader, nodes: Int) throws -> CapacityScenarioSettings {
+        var result = CapacityScenarioSettings()
+        if let load = try reader.object("loadChanges") {
+            try load.rejectUnknown(["everyMs"])
+            result.loadChangeEvery = .seconds(fraction: try load.double("everyMs", default: 1000, range: 10...3_600_000) / 1000)
+        }
+        if let c = try reader.object("capacity") {
+            try c.rejectUnknown(["versionIntervalMs", "refreshIntervalMs", "scaleMembers", "retransmitMultiplier"])
+            var s = result.settings
+            s.versionInterval = .seconds(fraction: try c.double("versionIntervalMs", default: Double(s.versionInterval) / 1e6, range: 1...3_600_000) / 1000)
+            s.refreshInterval = .seconds(fraction: try c.double("refreshIntervalMs", default: Double(s.refreshInterval) / 1e6, range: 1...36_000_000) / 1000)
+            s.scaleMembers = try c.int("scaleMembers", default: s.scaleMembers, range: 1...1_000_000)
+            s.retransmitMultiplier = try c.int("retransmitMultiplier", default: s.retransmitMultiplier, range: 1...100)
+            result.settings = s
+        }
+        if let previous = try reader.object("previousVersion") {
+            try previous.rejectUnknown(["nodes"])
+            guard let set = previous.value("nodes") else { throw previous.fail("nodes", "is required") }
+            result.previousVersionNodes = try parseNodeSet(set, nodes: nodes, path: "\(previous.path).nodes")
+        }
+        return result
+    }
+}
+
+extension Simulation {
+    /// Starts the load changes of `node`'s new life, at a random phase.
+    func startLoadChanges(_ node: Int) {
+        guard let every = scenario.capacity.loadChangeEvery else { return }
+        queue.push(now + random.nanoseconds(0, every), .loadChange(node: node, life: nodes[node].life))
+    }
+
+    /// The node measures a new load (always a different CPU load, so always a change) and plans the next.
+    func loadChangeDue(_ node: Int, life: Int) {
+        guard let every = scenario.capacity.loadChangeEvery, nodes[node].life == life, isRunning(node) else { return }
+        let load = LocalLoad(cpuLoadHundredths: UInt64(random.below(800)), memoryFreeBytes: UInt64(1 + random.below(64)) << 30,
+                             diskFreeBytes: UInt64(1 + random.below(1000)) << 30)
+        queue.push(now, .coreInput(node: node, life: life, .localLoad(load)))
+        queue.push(now + every, .loadChange(node: node, life: life))
+    }
+}
