@@ -63,3 +63,15 @@ extension Simulation {
         queue.push(now + every, .loadChange(node: node, life: life))
     }
 }
+
+extension Simulation {
+    /// Every capacity-speaking node's first record, as a converged start installs it (incarnation 1,
+    /// version 1, no load yet). Every scenario's nodes run capacity gossip (the core ships it); the
+    /// capacity layer only measures it and changes loads.
+    func convergedCapacityRecords() -> [CapacityRecord] {
+        return nodes.indices.filter(speaksCapacity).map { i in
+            let local = CapacityScenarioSettings.localCapacity(node: i)
+            return CapacityRecord(name: nodes[i].name, incarnation: 1, version: 1, profiles: local.profiles, tags: local.tags)
+        }
+    }
+}

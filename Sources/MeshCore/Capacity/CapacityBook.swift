@@ -98,6 +98,15 @@ public struct CapacityBook: Sendable {
         return true
     }
 
+    /// Installs records as if gossip had already spread them (simulations that start converged):
+    /// this node's own, if among them, counts as made at `ownMadeAt`.
+    mutating func installConverged(_ records: [CapacityRecord], now: Instant, ownMadeAt: Instant) {
+        for record in records where entry(record.name) == nil {
+            store(Entry(record: record, receivedAt: record.name == name ? ownMadeAt : now, isMemberDown: false))
+            if record.name == name { lastVersionAt = ownMadeAt }
+        }
+    }
+
     /// The member went down (dead, left) or came back: its record is marked, never dropped.
     public mutating func memberChanged(_ member: String, isDown: Bool) {
         guard let i = indexByName[member] else { return }
