@@ -29,7 +29,9 @@ public enum Layer: String, Sendable, CaseIterable {
             simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
             simulation.register(measurement: DiskDurability())
         case .capacity:
-            simulation.register(measurement: CapacityPropagation())
+            let propagation = CapacityPropagation()
+            simulation.register(measurement: propagation)
+            simulation.register(liveness: propagation)
         }
     }
 

@@ -21,8 +21,8 @@ public struct CapacityScenarioSettings: Sendable, Equatable {
 }
 
 extension Scenario {
-    /// `"loadChanges": {"everyMs": 1000}`, `"capacity": {"versionIntervalMs", "refreshIntervalMs",
-    /// "scaleMembers", "retransmitMultiplier"}` and `"previousVersion": {"nodes": "0-4"}`.
+    /// `"loadChanges": {"everyMs": 1000}`, `"capacity": {"versionIntervalMinMs", "bytesPerMemberPerSecond",
+    /// "transmitBytes", "refreshMultiplier", "retransmitMultiplier"}` and `"previousVersion": {"nodes": "0-4"}`.
     static func parseCapacity(_ reader: JSONReader, nodes: Int) throws -> CapacityScenarioSettings {
         var result = CapacityScenarioSettings()
         if let load = try reader.object("loadChanges") {
@@ -30,11 +30,14 @@ extension Scenario {
             result.loadChangeEvery = .seconds(fraction: try load.double("everyMs", default: 1000, range: 10...3_600_000) / 1000)
         }
         if let c = try reader.object("capacity") {
-            try c.rejectUnknown(["versionIntervalMs", "refreshIntervalMs", "scaleMembers", "retransmitMultiplier"])
+            try c.rejectUnknown(["versionIntervalMinMs", "bytesPerMemberPerSecond", "transmitBytes", "refreshMultiplier",
+                                 "retransmitMultiplier"])
             var s = result.settings
-            s.versionInterval = .seconds(fraction: try c.double("versionIntervalMs", default: Double(s.versionInterval) / 1e6, range: 1...3_600_000) / 1000)
-            s.refreshInterval = .seconds(fraction: try c.double("refreshIntervalMs", default: Double(s.refreshInterval) / 1e6, range: 1...36_000_000) / 1000)
-            s.scaleMembers = try c.int("scaleMembers", default: s.scaleMembers, range: 1...1_000_000)
+            s.versionIntervalMin = .seconds(fraction: try c.double("versionIntervalMinMs", default: Double(s.versionIntervalMin) / 1e6,
+                                                                   range: 1...3_600_000) / 1000)
+            s.bytesPerMemberPerSecond = try c.int("bytesPerMemberPerSecond", default: s.bytesPerMemberPerSecond, range: 1...1_000_000)
+            s.transmitBytes = try c.int("transmitBytes", default: s.transmitBytes, range: 1...10_000)
+            s.refreshMultiplier = try c.int("refreshMultiplier", default: s.refreshMultiplier, range: 1...1000)
             s.retransmitMultiplier = try c.int("retransmitMultiplier", default: s.retransmitMultiplier, range: 1...100)
             result.settings = s
         }
@@ -54,9 +57,11 @@ extension Simulation {
         queue.push(now + random.nanoseconds(0, every), .loadChange(node: node, life: nodes[node].life))
     }
 
-    /// The node measures a new load (always a different CPU load, so always a change) and plans the next.
+    /// The node measures a new load (almost always a different CPU load, so a change) and plans the
+    /// next; loads stop changing when the faults stop (`durationSeconds`).
     func loadChangeDue(_ node: Int, life: Int) {
-        guard let every = scenario.capacity.loadChangeEvery, nodes[node].life == life, isRunning(node) else { return }
+        guard let every = scenario.capacity.loadChangeEvery, nodes[node].life == life, isRunning(node),
+              now < scenario.duration else { return }
         let load = LocalLoad(cpuLoadHundredths: UInt64(random.below(800)), memoryFreeBytes: UInt64(1 + random.below(64)) << 30,
                              diskFreeBytes: UInt64(1 + random.below(1000)) << 30)
         queue.push(now, .coreInput(node: node, life: life, .localLoad(load)))
@@ -73,5 +78,18 @@ extension Simulation {
             let local = CapacityScenarioSettings.localCapacity(node: i)
             return CapacityRecord(name: nodes[i].name, incarnation: 1, version: 1, profiles: local.profiles, tags: local.tags)
         }
+    }
+}
+
+extension Simulation {
+    /// How long ago a converged start says each node made its record, at most: uniform up to one
+    /// version interval when loads change (the steady state of a busy mesh: every node makes a
+    /// version each interval), up to one refresh interval when they do not (an idle mesh's).
+    func convergedCapacityPhaseMax() -> Nanoseconds {
+        let s = scenario.capacity.settings
+        let transmits = s.retransmitMultiplier * MembershipSettings.logScale(members: nodes.count - 1)
+        return scenario.capacity.loadChangeEvery == nil
+            ? s.refreshInterval(members: nodes.count, transmits: transmits)
+            : s.versionInterval(members: nodes.count, transmits: transmits)
     }
 }

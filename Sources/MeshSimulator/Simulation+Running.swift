@@ -24,12 +24,12 @@ extension Simulation {
         if scenario.convergedStart {
             let states = nodes.map { MemberState(name: $0.name, address: $0.address, incarnation: 1, status: .alive, meta: []) }
             let records = convergedCapacityRecords()
-            let refresh = scenario.capacity.settings.refreshInterval * scenario.capacity.settings.scale(members: nodes.count)
+            let phaseMax = convergedCapacityPhaseMax()
             for i in nodes.indices {
                 var instance = NodeInstance(config: config(for: i))
                 instance.installConverged(states, at: moment)
                 if !records.isEmpty {
-                    let phase = Instant(nanoseconds: now - random.nanoseconds(0, refresh))
+                    let phase = Instant(nanoseconds: now - random.nanoseconds(0, phaseMax))
                     instance.installConvergedCapacity(records, ownMadeAt: phase, at: moment)
                 }
                 let directives = instance.start(at: moment)

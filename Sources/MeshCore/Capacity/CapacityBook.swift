@@ -63,13 +63,13 @@ public struct CapacityBook: Sendable {
         desired.diskFreeCode = ByteQuantity.code(bytes: load.diskFreeBytes)
     }
 
-    /// When the next version is due in a mesh of `members`: as soon as the rate limit allows when
-    /// the content changed, else when the refresh interval runs out; at once before the first.
-    public func nextVersionAt(members: Int) -> Instant {
+    /// When the next version is due in a mesh of `members` where each version is sent `transmits`
+    /// times by each member: as soon as the rate limit allows when the content changed, else when
+    /// the refresh interval runs out; at once before the first.
+    public func nextVersionAt(members: Int, transmits: Int) -> Instant {
         guard let last = lastVersionAt, let own = ownRecord else { return .zero }
-        let scale = settings.scale(members: members)
-        if !desired.hasSameContent(as: own) { return last + settings.versionInterval * scale }
-        return last + settings.refreshInterval * scale
+        if !desired.hasSameContent(as: own) { return last + settings.versionInterval(members: members, transmits: transmits) }
+        return last + settings.refreshInterval(members: members, transmits: transmits)
     }
 
     /// Makes the next version of this node's record, at `incarnation`, and holds it.

@@ -8,7 +8,7 @@ extension Membership {
 
     /// How many times each member sends one capacity record.
     var capacityRetransmitLimit: Int {
-        retransmitLimit / max(1, settings.retransmitMultiplier) * max(1, capacity.settings.retransmitMultiplier)
+        max(1, capacity.settings.retransmitMultiplier) * MembershipSettings.logScale(members: upCount)
     }
 
     /// A new measurement of the machine from the shell.
@@ -20,7 +20,7 @@ extension Membership {
     /// Makes a version now when one is due, else arms the capacity timer for when it will be.
     mutating func scheduleCapacityVersion() {
         guard speaksCapacity, !isLeaving else { return }
-        let due = capacity.nextVersionAt(members: upCount + 1)
+        let due = capacity.nextVersionAt(members: upCount + 1, transmits: capacityRetransmitLimit)
         if due <= currentTime {
             let record = capacity.makeVersion(now: currentTime, incarnation: incarnation)
             emit(.event(.capacityVersionMade(incarnation: record.incarnation, version: record.version)))
@@ -66,4 +66,16 @@ extension Membership {
 
     /// Addresses whose protocol range this node remembers; past it the memory starts again.
     static let peerVersionsMax = 32_768
+}
+
+extension MembershipSettings {
+    /// ⌈log10(n + 2)⌉ for a node that knows `members` up members besides itself: the factor of
+    /// every retransmit limit.
+    public static func logScale(members: Int) -> Int {
+        let n = Double(members + 2)
+        var scale = 1
+        var power = 10.0
+        while power < n { power *= 10; scale += 1 }
+        return scale
+    }
 }

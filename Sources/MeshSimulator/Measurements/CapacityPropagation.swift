@@ -3,7 +3,10 @@ import MeshCore
 /// How long a new version of a node's capacity record takes to reach every node that was up when
 /// it was made (and speaks capacity): a node that holds that version or a newer one has it. A node
 /// still waiting when the run ends is a missing delivery (infinitely late).
-final class CapacityPropagation: Measurement {
+///
+/// Also liveness: once the faults stop, every version made must reach every live node within the
+/// convergence bound, so the run does not end with versions still on their way.
+final class CapacityPropagation: Measurement, LivenessChecker {
     static let figureNames = ["capacityVersions", "capacitySamples", "capacityMissing", "capacityP50Seconds",
                               "capacityP99Seconds", "capacityP9999Seconds"]
 
@@ -48,6 +51,12 @@ final class CapacityPropagation: Measurement {
             list.removeAll { $0.waiting.isEmpty }
             pending[member] = list.isEmpty ? nil : list
         }
+    }
+
+    func holds(in world: Simulation) -> Bool { pending.isEmpty }
+
+    func failure(boundSeconds: String) -> String {
+        "capacity record versions still had not reached every live node \(boundSeconds) s after the faults stopped"
     }
 
     func report(into report: inout SimulationReport, world: Simulation) {
