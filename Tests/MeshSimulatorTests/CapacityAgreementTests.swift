@@ -8,7 +8,7 @@ import Testing
     static let joining = """
     {"seed": 3, "nodes": 20, "layers": ["membership", "capacity"], "loadChanges": {"everyMs": 1000},
      "link": {"loss": 0.01}, "durationSeconds": 30, "convergenceBoundSeconds": 30,
-     "expect": {"capacityMissing": 0, "capacityP9999SecondsMax": 2.0, "falseDeadCount": 0}}
+     "expect": {"capacityMissing": 0, "capacityP99SecondsMax": 1.0, "falseDeadCount": 0}}
     """
 
     @Test func afterMembershipAndRecordsConvergeEveryNodePlacesTenThousandKeysTheSame() throws {
@@ -57,6 +57,7 @@ import Testing
         #expect(old.members.members.filter { $0.status == .alive }.count == 11)
         #expect(old.drops[.malformed] == 0, "no new node sent the old one a push-pull section")
         #expect(old.capacity.entriesInOrder.isEmpty)
-        #expect(simulation.nodes[5].instance!.capacity.entriesInOrder.count == 8, "the 8 new nodes' records only")
+        let steady = try #require((4..<12).first { simulation.nodes[$0].life == 0 }, "a new node that never crashed")
+        #expect(simulation.nodes[steady].instance!.capacity.entriesInOrder.count == 8, "the 8 new nodes' records only")
     }
 }

@@ -47,7 +47,7 @@ extension Membership {
         let member = members[record.name]
         guard capacity.take(record, now: currentTime, memberIsDown: member.map(\.status.isDown)) else { return }
         emit(.event(.capacityTaken(name: record.name, incarnation: record.incarnation, version: record.version)))
-        if member?.status.isDown == false { enqueueCapacity(record) }
+        if member?.status.isDown != true { enqueueCapacity(record) }
     }
 
     /// The capacity section to send `peer` in a push-pull: nil unless both sides speak it (a
@@ -77,5 +77,26 @@ extension MembershipSettings {
         var power = 10.0
         while power < n { power *= 10; scale += 1 }
         return scale
+    }
+}
+
+extension Message {
+    /// When a datagram's messages are handled: membership updates (0), then capacity records (1),
+    /// then pings (2).
+    var handlingStage: Int {
+        switch self {
+        case .capacity: 1
+        case .ping: 2
+        default: 0
+        }
+    }
+}
+
+extension Membership {
+    /// This node just joined: its record, made when it knew no one, went out with a retransmit
+    /// limit for a mesh of one. Queue it again (same version) so it spreads as far as one made now.
+    mutating func capacityJoined() {
+        guard speaksCapacity, !isLeaving, let own = capacity.ownRecord else { return }
+        enqueueCapacity(own)
     }
 }

@@ -59,7 +59,7 @@ struct CapacityTests {
         print("oldest capacity record seen over 8 s on 5 nodes: \(String(format: "%.2f", oldest)) s")
         let table = cluster.runInLauncher(["status", "--http", cluster.httpAddress(3)]) ?? ""
         #expect(table.contains("AGENTS") && table.contains("SLOTS") && table.contains("LOAD") && table.contains("claude,codex"))
-        #expect(table.contains("0/3") && table.contains("0/5"), table)
+        #expect(table.contains("0/3") && table.contains("0/5"), "\(table)")
     }
 
     static func placements(_ cluster: TestCluster, node: Int, keys: [String], query: String) -> [String]? {
@@ -112,7 +112,7 @@ struct CapacityTests {
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("configs/node.example.json").path
         let good = cluster.runCapturing(["check-config", example, "--json"])
-        #expect(good.status == 0, good.output)
+        #expect(good.status == 0, "\(good.output)")
         #expect(try JSONValue.parse(good.output)["profiles"]?.array?.count == 2)
     }
 }
