@@ -6,7 +6,7 @@ import Testing
 
 /// Real `mesh` processes with agent profiles: capacity records reach every node and stay fresh,
 /// and `mesh place` gives the same answer on every node.
-@Suite("Real nodes: capacity and placement", .timeLimit(.minutes(2)))
+@Suite("Real nodes: capacity and placement", .serialized, .timeLimit(.minutes(2)))
 struct CapacityTests {
     static let names = (1...5).map { "n\($0)" }
 
@@ -105,8 +105,8 @@ struct CapacityTests {
             .write(toFile: bad, atomically: true, encoding: .utf8)
         let (status, output) = cluster.runCapturing(["check-config", bad])
         #expect(status == 1)
-        for expected in ["line 3, column 13: profiles[0].name", "line 3, column 38: profiles[0].command",
-                         "line 3, column 51: profiles[0].slots", "line 4, column 58: profiles[1].tags"] {
+        for expected in ["line 3, column 12: profiles[0].name", "line 3, column 30: profiles[0].command",
+                         "line 3, column 43: profiles[0].slots", "line 4, column 56: profiles[1].tags"] {
             #expect(output.contains(expected), "\(expected) in \(output)")
         }
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
