@@ -84,11 +84,14 @@ extension MeshCommandLine {
         let seeds = resolveSeeds(plan.join, logger: logger)
         var settings = MembershipSettings.preset(plan.preset)
         settings.membersMax = plan.membersMax
-        return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
-                           cluster: plan.cluster, settings: settings,
-                           presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
-                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
-                           profiles: plan.profiles, tags: plan.tags)
+        var options = NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
+                                  cluster: plan.cluster, settings: settings,
+                                  presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
+                                  dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
+                                  keyFile: plan.keyFile, profiles: plan.profiles, tags: plan.tags)
+        // The agent runner maps a profile name to its local command (never from the wire).
+        for profile in plan.profiles { options.agentProfiles[profile.name] = profile.command }
+        return options
     }
 
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or

@@ -18,7 +18,12 @@ public struct NodeInstance: Sendable {
     /// What happened to streams, for `/v1/health` and the simulator.
     public internal(set) var streamStats = StreamStats()
 
-    let keyring: Keyring?
+    /// The keys streams and datagrams are authenticated with; an operator may change it (`KeyChange`).
+    public internal(set) var keyring: Keyring?
+    /// Operator joins waiting for their exchanges.
+    var joins = PendingJoins()
+    /// Round-trip questions to other members waiting for their answers.
+    var roundTrips = PendingRoundTrips()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
@@ -54,7 +59,7 @@ public struct NodeInstance: Sendable {
         case .streamData(let stream, let bytes): streamData(stream, bytes)
         case .streamClosed(let stream): streamEnded(stream, failed: false)
         case .streamFailed(let stream): streamEnded(stream, failed: true)
-        case .logSynced, .diskFailed, .agentExited:
+        case .logSynced, .logCompacted, .diskFailed, .agentExited:
             break   // No machine appends to the log or runs agents yet (task issues).
         case .control(let request, let command): control(command, request: request)
         case .leave: membership.leave()
@@ -97,14 +102,6 @@ public struct NodeInstance: Sendable {
         switch timer.purpose {
         case .membership(let purpose): membership.timerFired(purpose)
         case .streamDeadline(let stream): streamDeadlinePassed(stream)
-        }
-    }
-
-    private mutating func control(_ command: ControlRequest, request: RequestID) {
-        switch command {
-        case .leave:
-            membership.leave()
-            emit(.reply(to: request, .accepted))
         }
     }
 
