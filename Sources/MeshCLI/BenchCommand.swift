@@ -15,9 +15,9 @@ extension MeshCommandLine {
             .value("first-ip", "A.B.C.D", "address of the first node (default 127.0.0.101)"),
             .value("port", "P", "gossip port (control API on P+1; default 7946)"),
             .flag("no-key", "run the nodes unauthenticated (default: a fresh key, as in production)"),
-            .flag("serf", "also measure Serf the same way in the same run (needs serf: apt-get install -y serf)"),
-            .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
+            .flag("serf", "also measure Serf the same way in the same run (needs only the serf binary: apt-get install -y serf)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
+            .value("serf-first-ip", "A.B.C.D", "address of the first Serf agent (default 127.0.0.11)"),
             .value("dir", "D", "wal: directory to measure in (default: the current one; a subdirectory is removed after)"),
             .value("samples", "N", "wal: append+fsync samples for the raw latency (default 1000)"),
             .value("appenders", "LIST", "wal: concurrent appender counts for group commit (default 1,4,16,64)"),
@@ -52,10 +52,12 @@ extension MeshCommandLine {
             guard SerfReference.serfBinary() != nil else {
                 throw UsageError("--serf: no serf on PATH (apt-get install -y serf)")
             }
-            guard let scripts = SerfReference.findScripts(arguments.value("serf-dir")) else {
-                throw UsageError("--serf: cannot find shared/bench/serf; give --serf-dir")
+            let serfFirstText = arguments.value("serf-first-ip") ?? "127.0.0.11"
+            guard let serfFirst = Address.parseIPv4(serfFirstText), serfFirst >> 24 == 127, Int(serfFirst & 0xFF) + nodes <= 255 else {
+                throw UsageError("--serf-first-ip must be a loopback address with room for \(nodes) agents after it (got '\(serfFirstText)')")
             }
-            serf = SerfReference(scripts: scripts, state: "", nodes: nodes, profile: arguments.value("serf-profile") ?? "lan")
+            serf = SerfReference(serf: SerfReference.serfBinary() ?? "serf", nodes: nodes,
+                                 profile: arguments.value("serf-profile") ?? "lan", firstIP: serfFirst)
         }
         let bench = Bench(nodes: nodes, runs: runs, idleSeconds: idleSeconds, preset: preset, firstIP: first,
                           port: UInt16(port), authenticated: !arguments.has("no-key"))
@@ -128,11 +130,8 @@ struct Bench {
 
     /// Serf's figures, measured the same way in the same run, and the ratios mesh / Serf; false
     /// when Serf could not be measured.
-    private func measureSerf(_ given: SerfReference, beside mesh: Figures) -> Bool {
-        let state = NSTemporaryDirectory() + "mesh-bench-serf-\(getpid())"
-        let reference = SerfReference(scripts: given.scripts, state: state, nodes: given.nodes, profile: given.profile)
-        defer { try? FileManager.default.removeItem(atPath: state) }
-        Bench.out("serf: \(nodes) agents, profile \(reference.profile), scripts \(reference.scripts)")
+    private func measureSerf(_ reference: SerfReference, beside mesh: Figures) -> Bool {
+        Bench.out("serf: \(nodes) agents, profile \(reference.profile), binary \(reference.serf)")
         guard let serf = reference.run(runs: runs, idleSeconds: idleSeconds, log: Bench.out) else { return false }
         Bench.out(serf.line(prefix: "serf_"))
         guard let serfIdle = serf.idle else { return true }
@@ -197,7 +196,10 @@ struct Bench {
             let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
             Bench.out("run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin))")
         }
-        figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds))
+        // Traffic from the nodes' own counters: two reads of /v1/health, at the ends of the window.
+        figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds)) {
+            IdleTraffic.mesh((0..<nodes).map { try? ControlClient(endpoint: cluster.httpEndpoint($0)).health() })
+        }
         return figures
     }
 }

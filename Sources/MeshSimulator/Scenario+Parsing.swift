@@ -26,12 +26,21 @@ extension Scenario {
     }
 
     /// The scenario written in `text`. The JSON must be strict (RFC 8259): a trailing comma, a
-    /// repeated key or a comment is an error with its line and column.
+    /// repeated key or a comment is an error with its line and column. So is every other mistake:
+    /// each message starts with the key path it is about, which names the place in the text.
     public static func parse(_ text: String, name: String, seed: UInt64? = nil) throws -> Scenario {
-        let root: JSONValue
-        do { root = try JSONValue.parse(text) } catch {
+        let document: JSONDocument
+        do { document = try JSONDocument(parsing: text) } catch {
             throw ScenarioError(description: "\(name): not valid JSON (\(error.description))")
         }
+        do {
+            return try parse(document.root, name: name, seed: seed)
+        } catch let error as ScenarioError {
+            throw error.located(in: document, name: name)
+        }
+    }
+
+    private static func parse(_ root: JSONValue, name: String, seed: UInt64?) throws -> Scenario {
         guard let members = root.object else {
             throw ScenarioError(description: "\(name): the top level must be an object")
         }

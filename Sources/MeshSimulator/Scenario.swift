@@ -114,6 +114,14 @@ public struct Scenario: Sendable {
 
 /// A scenario file that cannot be run: the message names the key and what is wrong.
 public struct ScenarioError: Error, CustomStringConvertible {
-    /// The one-line message: `file.key.path: what is wrong`.
+    /// The one-line message: `file.key.path: what is wrong (line L, column C)`.
     public var description: String
+
+    /// This error with the line and column of the value its key path (`name.events[3].node: …`)
+    /// names, or of the nearest enclosing value that exists (the object lacking a required key).
+    func located(in document: JSONDocument, name: String) -> ScenarioError {
+        guard description.hasPrefix(name), let colon = description.range(of: ": ") else { return self }
+        let pointer = String(description[description.index(description.startIndex, offsetBy: name.count)..<colon.lowerBound])
+        return ScenarioError(description: description + " (\(document.location(of: pointer)))")
+    }
 }

@@ -62,6 +62,10 @@ public struct StatusReport: Equatable, Sendable {
     public var members: [MemberReport]
     /// Dropped network input by reason (datagrams and streams together); only non-zero reasons.
     public var drops: [String: UInt64]
+    /// False until the node's first exchange with a seed succeeded (true for a node with no seeds).
+    public var hasJoined = true
+    /// While not joined: the last failed join attempt, with its reason.
+    public var lastJoinFailure: String?
 
     public init(selfName: String, incarnation: UInt64, members: [MemberReport], drops: [String: UInt64]) {
         self.selfName = selfName; self.incarnation = incarnation; self.members = members; self.drops = drops
@@ -77,6 +81,7 @@ public struct StatusReport: Equatable, Sendable {
         .object([
             ("self", .string(selfName)), ("incarnation", .unsigned(incarnation)),
             ("members", .array(members.map(\.json))), ("drops", countersJSON(drops)),
+            ("hasJoined", .bool(hasJoined)), ("lastJoinFailure", lastJoinFailure.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -88,6 +93,8 @@ public struct StatusReport: Equatable, Sendable {
         var reports: [MemberReport] = []
         for member in members { reports.append(try MemberReport(json: member)) }
         self.init(selfName: name, incarnation: incarnation, members: reports, drops: try readCounters(json["drops"]))
+        hasJoined = json["hasJoined"]?.bool ?? true
+        lastJoinFailure = json["lastJoinFailure"]?.string
     }
 }
 
@@ -109,6 +116,8 @@ public struct HealthReport: Equatable, Sendable {
     public var streamDrops: [String: UInt64]
     /// Traffic and failure counters of the shell.
     public var counters: [String: UInt64]
+    /// While not joined: the last failed join attempt, with its reason.
+    public var lastJoinFailure: String?
 
     public init(selfName: String, incarnation: UInt64, uptimeSeconds: Double, healthScore: Int, hasJoined: Bool,
                 isLeaving: Bool, members: [String: UInt64], drops: [String: UInt64], datagramDrops: [String: UInt64],
@@ -125,6 +134,7 @@ public struct HealthReport: Equatable, Sendable {
             ("hasJoined", .bool(hasJoined)), ("isLeaving", .bool(isLeaving)), ("members", countersJSON(members)),
             ("drops", countersJSON(drops)), ("datagramDrops", countersJSON(datagramDrops)),
             ("streamDrops", countersJSON(streamDrops)), ("counters", countersJSON(self.counters)),
+            ("lastJoinFailure", lastJoinFailure.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -138,6 +148,7 @@ public struct HealthReport: Equatable, Sendable {
                   hasJoined: joined, isLeaving: leaving, members: try readCounters(json["members"]),
                   drops: try readCounters(json["drops"]), datagramDrops: try readCounters(json["datagramDrops"]),
                   streamDrops: try readCounters(json["streamDrops"]), counters: try readCounters(json["counters"]))
+        lastJoinFailure = json["lastJoinFailure"]?.string
     }
 }
 
