@@ -13,6 +13,11 @@ public struct CapacityBook: Sendable {
         public var receivedAt: Instant
         /// The member is dead or left: the record is kept, marked, until the member is forgotten.
         public var isMemberDown: Bool
+
+        /// An entry.
+        public init(record: CapacityRecord, receivedAt: Instant, isMemberDown: Bool) {
+            self.record = record; self.receivedAt = receivedAt; self.isMemberDown = isMemberDown
+        }
     }
 
     /// What happened to records, counted.
