@@ -9,6 +9,9 @@ public enum Layer: String, Sendable, CaseIterable {
     /// Every node appends records to its write-ahead log at a rate and syncs them in batches,
     /// while crashes, EIO and disk-full strike: synced records must survive every crash.
     case diskWorkload
+    /// Capacity gossip: every node advertises a profile; with `"loadChanges"` every node's load
+    /// changes on a period; measures how fast each new record version reaches every node.
+    case capacity
 
     /// Registers the layer's checkers and measurements with `simulation`.
     func install(in simulation: Simulation) {
@@ -25,6 +28,10 @@ public enum Layer: String, Sendable, CaseIterable {
         case .diskWorkload:
             simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
             simulation.register(measurement: DiskDurability())
+        case .capacity:
+            let propagation = CapacityPropagation()
+            simulation.register(measurement: propagation)
+            simulation.register(liveness: propagation)
         }
     }
 
@@ -34,6 +41,7 @@ public enum Layer: String, Sendable, CaseIterable {
         switch self {
         case .membership: []
         case .diskWorkload: DiskDurability.figureNames
+        case .capacity: CapacityPropagation.figureNames
         }
     }
 

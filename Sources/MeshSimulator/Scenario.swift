@@ -106,6 +106,8 @@ public struct Scenario: Sendable {
     var siteOf: [Int] = []
     /// The link between site a and site b at `a * sites.count + b` (the diagonal: inside a site).
     var siteLinkTable: [Link] = []
+    /// Capacity gossip: load changes, timings, nodes on the previous build.
+    public var capacity = CapacityScenarioSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

@@ -62,7 +62,7 @@ import Testing
         guard case .pushPull(let answer) = try MessageCodec.decode(from: &r) else { Issue.record("no push-pull"); return }
         #expect(answer.versions == MeshVersion.protocolRange)
         #expect(n.members["b"] != nil)
-        for (i, versions) in [ProtocolRange(minimum: 3, current: 4), ProtocolRange(minimum: 1, current: 1),
+        for (i, versions) in [ProtocolRange(minimum: 4, current: 5), ProtocolRange(minimum: 1, current: 1),
                               ProtocolRange(minimum: 3, current: 1)].enumerated() {
             // Refused, but answered: the peer learns our range and can say why.
             #expect(request(versions, "c\(i)") != nil)
@@ -81,7 +81,7 @@ import Testing
         func reply(_ versions: ProtocolRange) -> Bytes {
             MessageCodec.encode(.pushPull(PushPull(versions: versions, join: false, members: seedState)))
         }
-        n.membership.exchangeReplied(first, reply: reply(ProtocolRange(minimum: 3, current: 3)))
+        n.membership.exchangeReplied(first, reply: reply(ProtocolRange(minimum: 4, current: 4)))
         let refused = n.membership.takeEffects()
         #expect(!n.hasJoined && n.members.count == 0)
         #expect(!refused.contains { if case .event(.joined) = $0 { true } else { false } })

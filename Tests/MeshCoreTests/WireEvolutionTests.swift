@@ -4,7 +4,7 @@ import Testing
 /// An evolvable wire (issue 7): a "next version" build (protocol 2…3) that adds a message kind to
 /// every packet still talks to this one; builds whose ranges do not overlap refuse each other, counted.
 @Suite struct WireEvolutionTests {
-    static let next = ProtocolRange(minimum: 2, current: 3)
+    static let next = ProtocolRange(minimum: 2, current: 4)
     static let t0 = MembershipTests.t0
     static func address(_ i: Int) -> Address { MembershipTests.address(UInt8(i)) }
     static let keyring = WireTests.keyring(1)
@@ -39,13 +39,13 @@ import Testing
     @Test func theHeaderCarriesTheSendersProtocolRange() {
         let payload = MessageCodec.encode(.ack(sequence: 1))
         #expect(PacketCodec.headerBytes == 7)
-        #expect(Array(PacketCodec(keyring: nil, label: "", versions: Self.next).seal(payload: payload).prefix(3)) == [2, 3, 0])
+        #expect(Array(PacketCodec(keyring: nil, label: "", versions: Self.next).seal(payload: payload).prefix(3)) == [2, 4, 0])
         #expect(Array(PacketCodec(keyring: Self.keyring, label: "").seal(payload: payload).prefix(3))
                 == [MeshVersion.protocolMinimum, MeshVersion.protocolCurrent, 1])
-        #expect(MeshVersion.protocolRange == ProtocolRange(minimum: 2, current: 2))
+        #expect(MeshVersion.protocolRange == ProtocolRange(minimum: 2, current: 3))
     }
 
-    @Test(arguments: [(2, 2, true), (2, 3, true), (1, 2, true), (0, 255, true), (3, 3, false), (3, 9, false),
+    @Test(arguments: [(2, 2, true), (2, 3, true), (1, 2, true), (0, 255, true), (3, 3, true), (3, 9, true), (4, 4, false), (4, 9, false),
                       (1, 1, false), (1, 0, false), (3, 2, false), (2, 1, false)])
     func aDatagramIsReadOnlyWhenTheSendersRangeOverlapsOurs(_ minimum: UInt8, _ current: UInt8, _ isRead: Bool) {
         let sender = PacketCodec(keyring: Self.keyring, label: "", versions: ProtocolRange(minimum: minimum, current: current))

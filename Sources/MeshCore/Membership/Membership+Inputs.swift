@@ -16,6 +16,7 @@ extension Membership {
         emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
         emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
         emit(.setTimer(.reap, at: now + reapPeriod))
+        scheduleCapacityVersion()
     }
 
     /// Handles one datagram. Anything malformed, unauthenticated or foreign is dropped and counted.
@@ -25,14 +26,18 @@ extension Membership {
         case .failure(let reason):
             drops.count(reason)
         case .success(let range):
+            notePeerVersions(ProtocolRange(minimum: datagram[0], current: datagram[1]), at: sender)
             switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
-                // Pings last: their acks then carry whatever this datagram's updates made us
-                // announce (a refutation of the suspicion the ping itself carried, say).
-                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: now) } }
-                for message in messages { if case .ping = message { handle(message, from: sender, now: now) } }
+                // Capacity records after membership updates: a record of a member this node hears
+                // of in the same datagram is then taken. Pings last: their acks then carry whatever
+                // this datagram's updates made us announce (a refutation of the suspicion the ping
+                // itself carried, say).
+                for message in messages where message.handlingStage == 0 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 1 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 2 { handle(message, from: sender, now: now) }
             }
         }
     }
@@ -44,7 +49,8 @@ extension Membership {
         // A state from an incompatible protocol range is not merged, but still answered: the
         // reply tells the peer our range.
         if isCompatible(state) { merge(state, now: currentTime) }
-        return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
+        return MessageCodec.encode(.pushPull(PushPull(versions: codec.versions, join: false, members: localState(),
+                                                      capacities: capacitySection(for: state.versions))))
     }
 
     /// The reply to one of this node's exchanges arrived. Returns why it was not merged (for an
@@ -61,6 +67,8 @@ extension Membership {
             return "it speaks protocol \(state.versions), this node \(codec.versions)"
         }
         let peer: Address
+        var justJoined = false
+        defer { notePeerVersions(state.versions, at: peer) }
         switch purpose {
         case .join(let seed):
             peer = seed
@@ -71,6 +79,7 @@ extension Membership {
             }
             if !hasJoined {
                 hasJoined = true
+                justJoined = true
                 emit(.event(.joined(seed: seed)))
             }
         case .sync(let address):
@@ -78,6 +87,7 @@ extension Membership {
         }
         let refutationsBefore = incarnation
         merge(state, now: currentTime)
+        if justJoined { capacityJoined() }
         if incarnation != refutationsBefore && !isLeaving {
             // The peer thought us down: tell it at once that we are not, rather than at the next sync.
             openSync(to: peer)
@@ -112,6 +122,7 @@ extension Membership {
         case .join: joinRetry(now: now)
         case .suspicion(let member): suspicionExpired(member, now: now)
         case .reap: reapTick(now: now)
+        case .capacity: capacityTimerFired()
         }
     }
 

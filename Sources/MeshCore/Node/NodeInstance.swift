@@ -63,6 +63,7 @@ public struct NodeInstance: Sendable {
             break   // No machine appends to the log or runs agents yet (task issues).
         case .control(let request, let command): control(command, request: request)
         case .leave: membership.leave()
+        case .localLoad(let load): membership.localLoadChanged(load)
         }
         gatherMembership()
         defer { output.removeAll(keepingCapacity: true) }
@@ -129,5 +130,13 @@ extension NodeInstance {
     @_spi(Simulation) public mutating func installConverged(_ states: [MemberState], at moment: Moment) {
         membership.currentTime = moment.now
         membership.installConverged(states, now: moment.now)
+    }
+
+    /// Installs every member's capacity record as if gossip had spread them, this node's own as
+    /// made at `ownMadeAt` (a random phase, so refreshes do not all fall due at once). For
+    /// simulations that start from a converged mesh.
+    @_spi(Simulation) public mutating func installConvergedCapacity(_ records: [CapacityRecord], ownMadeAt: Instant,
+                                                                    at moment: Moment) {
+        membership.capacity.installConverged(records, now: moment.now, ownMadeAt: ownMadeAt)
     }
 }

@@ -15,8 +15,15 @@ public struct NodeConfig: Sendable {
     public var randomSeed: UInt64
     /// The last incarnation a previous life of this node persisted; 0 for a new node.
     public var lastIncarnation: UInt64
-    /// Metadata advertised with this node's alive messages (load and capacity), ≤ `metaBytesMax`.
+    /// Metadata advertised with this node's alive messages, ≤ `metaBytesMax`.
     public var meta: Bytes
+    /// The profiles (names, slots, tags: never commands) and node tags this node advertises.
+    public var capacity = LocalCapacity()
+    /// Timings of capacity gossip.
+    public var capacitySettings = CapacitySettings()
+    /// The protocol range this node speaks: this build's, except where a simulation plays an older
+    /// build (a range ending before `MeshVersion.capacityProtocol` neither makes nor reads capacity records).
+    public var versions = MeshVersion.protocolRange
     /// What the shell recovered from the write-ahead log before starting (empty for a new node):
     /// the core rebuilds its tasks from these records; its next append lands at `position`.
     public var recoveredLog: RecoveredLog
@@ -38,6 +45,6 @@ public struct NodeConfig: Sendable {
         if meta.count > WireLimits.metaBytesMax {
             return "node metadata must be at most \(WireLimits.metaBytesMax) bytes"
         }
-        return nil
+        return capacity.validationError(name: name)
     }
 }

@@ -88,12 +88,19 @@ public struct MemberState: Equatable, Sendable {
 /// Full-state anti-entropy exchange, over a stream. `join` marks the first exchange of a new member.
 /// `versions` is the sender's protocol range: a state from a sender whose range does not overlap
 /// ours is refused (`incompatibleVersion`), never merged.
+///
+/// `capacities` is an optional section after the member states (protocol 3): nil when absent. A
+/// sender writes it only to a peer known to speak protocol 3, because version 2 readers refuse
+/// trailing bytes; readers from version 3 on skip sections they do not know.
 public struct PushPull: Equatable, Sendable {
     public var versions: ProtocolRange
     public var join: Bool
     public var members: [MemberState]
-    public init(versions: ProtocolRange = MeshVersion.protocolRange, join: Bool, members: [MemberState]) {
-        self.versions = versions; self.join = join; self.members = members
+    /// The sender's capacity records (itself and every member it holds one for), or nil.
+    public var capacities: [CapacityRecord]?
+    public init(versions: ProtocolRange = MeshVersion.protocolRange, join: Bool, members: [MemberState],
+                capacities: [CapacityRecord]? = nil) {
+        self.versions = versions; self.join = join; self.members = members; self.capacities = capacities
     }
 }
 
@@ -109,6 +116,8 @@ public enum Message: Equatable, Sendable {
     case dead(Accusation)
     case leave(Leave)
     case pushPull(PushPull)
+    /// A member's capacity record (protocol 3; older builds skip and count it).
+    case capacity(CapacityRecord)
     case roundTripQuery(RoundTripQuery)
     case roundTripAnswer(RoundTripAnswer)
 
@@ -125,7 +134,8 @@ public enum Message: Equatable, Sendable {
         case dead = 8
         case leave = 9
         case pushPull = 10
-        // 11…39 are left for the kinds other work in progress adds (capacity, tasks).
+        case capacity = 11
+        // 12…39 are left for the kinds other work in progress adds (tasks).
         /// Stream only: `mesh rtt A B` asks member A for its round trip to B.
         case roundTripQuery = 40
         case roundTripAnswer = 41
@@ -143,6 +153,7 @@ public enum Message: Equatable, Sendable {
         case .dead: .dead
         case .leave: .leave
         case .pushPull: .pushPull
+        case .capacity: .capacity
         case .roundTripQuery: .roundTripQuery
         case .roundTripAnswer: .roundTripAnswer
         }

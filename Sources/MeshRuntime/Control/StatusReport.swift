@@ -16,6 +16,8 @@ public struct MemberReport: Equatable, Sendable {
     public var stateChangedSecondsAgo: Double?
     /// True for the node answering.
     public var isSelf: Bool
+    /// The member's capacity record as this node holds it; null when it has none.
+    public var capacity: CapacityReport?
     /// Fingerprint of the primary key the member advertises (hex), or null.
     public var keyFingerprint: String?
 
@@ -33,6 +35,7 @@ public struct MemberReport: Equatable, Sendable {
             ("incarnation", .unsigned(incarnation)), ("lastHeardSecondsAgo", .optional(lastHeardSecondsAgo)),
             ("rttMilliseconds", .optional(rttMilliseconds)), ("stateChangedSecondsAgo", .optional(stateChangedSecondsAgo)),
             ("isSelf", .bool(isSelf)), ("keyFingerprint", keyFingerprint.map(JSONValue.string) ?? .null),
+            ("capacity", capacity?.json ?? .null),
         ])
     }
 
@@ -45,6 +48,7 @@ public struct MemberReport: Equatable, Sendable {
                   lastHeardSecondsAgo: json["lastHeardSecondsAgo"]?.double, rttMilliseconds: json["rttMilliseconds"]?.double,
                   stateChangedSecondsAgo: json["stateChangedSecondsAgo"]?.double, isSelf: json["isSelf"]?.bool ?? false)
         keyFingerprint = json["keyFingerprint"]?.string
+        if let record = json["capacity"], !record.isNull { capacity = try CapacityReport(json: record) }
     }
 }
 

@@ -36,6 +36,9 @@ public struct NodeOptions: Sendable {
     /// Stream connections open at once from one IP address, so one host cannot hold every slot
     /// and keep legitimate members from joining or healing a partition.
     public var streamConnectionsPerSourceMax: Int
+    /// Agent profiles this node runs (commands stay local) and its node-level tags.
+    public var profiles: [AgentProfile]
+    public var tags: [String]
     /// Agent profiles this node runs: profile name → argv, from local config only (the wire never
     /// carries a command). Empty: every `startAgent` is refused.
     public var agentProfiles: [String: [String]] = [:]
@@ -44,7 +47,9 @@ public struct NodeOptions: Sendable {
                 cluster: String = "", settings: MembershipSettings = .adaptive, presetName: String = "adaptive",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
-                streamConnectionsPerSourceMax: Int = 4, keyFile: String? = nil) {
+                streamConnectionsPerSourceMax: Int = 4, keyFile: String? = nil, profiles: [AgentProfile] = [],
+                tags: [String] = []) {
+        self.profiles = profiles; self.tags = tags
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger

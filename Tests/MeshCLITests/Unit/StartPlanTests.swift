@@ -139,10 +139,19 @@ struct StatusTableTests {
             MemberReport(name: "c", address: "127.0.0.3:7946", state: "alive", incarnation: 2, lastHeardSecondsAgo: nil,
                          rttMilliseconds: nil, stateChangedSecondsAgo: 1, isSelf: false),
         ], drops: ["badTag": 2])
+        var withRecord = report
+        let entry = CapacityBook.Entry(record: CapacityRecord(name: "c", incarnation: 2, version: 7,
+                                                              profiles: [CapacityProfile(name: "claude", slots: 4, busy: 1),
+                                                                         CapacityProfile(name: "shell", slots: 2)],
+                                                              cpuLoadHundredths: 125),
+                                       receivedAt: .zero, isMemberDown: false)
+        withRecord.members[2].capacity = CapacityReport(entry, ageSeconds: 1.25)
         let lines = StatusTable.render(report).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        #expect(lines[0].hasPrefix("NAME") && lines[0].contains("LAST HEARD") && lines[0].hasSuffix("RTT"))
+        #expect(lines[0].hasPrefix("NAME") && lines[0].contains("LAST HEARD") && lines[0].hasSuffix("AGENTS  SLOTS  LOAD  RECORD AGE"))
         #expect(lines[1].hasPrefix("a (self)"))
-        #expect(lines[2].contains("dead") && lines[2].contains("4.2s ago") && lines[2].hasSuffix("0.50ms"))
+        #expect(lines[2].contains("dead") && lines[2].contains("4.2s ago") && lines[2].contains("0.50ms") && lines[2].hasSuffix("no record"))
+        let recordRow = StatusTable.render(withRecord).split(separator: "\n").map(String.init)[3]
+        #expect(recordRow.hasSuffix("claude,shell  1/6    1.25  1.2s") || recordRow.hasSuffix("claude,shell  1/6    1.25  1.3s"), "\(recordRow)")
         #expect(lines[3].contains("never"))
         #expect(lines.contains("3 members: 2 alive, 1 dead (seen by a, incarnation 3)"))
         #expect(lines.last == "dropped input: badTag=2")
