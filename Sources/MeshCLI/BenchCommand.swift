@@ -6,7 +6,7 @@ import MeshRuntime
 extension MeshCommandLine {
     static let benchCommand = Command(
         name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf)",
-        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]  |  bench place [--lookups N] [--json]",
         options: [
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
@@ -18,9 +18,15 @@ extension MeshCommandLine {
             .flag("serf", "also measure Serf the same way in the same run (needs serf: apt-get install -y serf)"),
             .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
+            .value("lookups", "N", "bench place: lookups timed per ring size (default 1000000)"),
+            .flag("json", "bench place: print the figures as JSON"),
         ]) { arguments in
+        if arguments.positionals == ["place"] {
+            let lookups = try arguments.integer("lookups", default: 1_000_000, in: 1_000...100_000_000)
+            return PlacementBench(lookups: lookups).run(json: arguments.has("json"))
+        }
         guard arguments.positionals == ["detect"] else {
-            throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf] (see mesh bench --help)")
+            throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], or mesh bench place [--json] (see mesh bench --help)")
         }
         let nodes = try arguments.integer("nodes", default: 5, in: 3...100)
         let runs = try arguments.integer("runs", default: 5, in: 1...100)

@@ -6,7 +6,8 @@ import MeshCore
 public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
-        [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand]
+        [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
+         checkConfigCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {

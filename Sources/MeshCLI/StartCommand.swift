@@ -87,7 +87,8 @@ extension MeshCommandLine {
         return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
                            cluster: plan.cluster, settings: settings,
                            presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
-                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent)
+                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
+                           profiles: plan.profiles, tags: plan.tags)
     }
 
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or

@@ -25,6 +25,9 @@ struct StartPlan: Equatable {
     var membersMax: Int
     /// The range `--members-max` accepts: enough for a few nodes, and a bound on memory.
     static let membersMaxRange = 16...1_000_000
+    /// Agent profiles (with their local commands) and node tags from the config file.
+    var profiles: [AgentProfile] = []
+    var tags: [String] = []
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -112,7 +115,8 @@ struct StartPlan: Equatable {
         return StartPlan(name: settings.name, bind: bind, advertise: advertise, join: join, data: settings.data,
                          keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
-                         logLevel: logLevel, membersMax: membersMax)
+                         logLevel: logLevel, membersMax: membersMax,
+                         profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [])
     }
 
     /// Why `name` cannot be a node name, or nil.

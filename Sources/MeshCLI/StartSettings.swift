@@ -19,10 +19,12 @@ struct StartSettings: Equatable {
     var logFormat: String?
     var logLevel: String?
     var membersMax: String?
+    /// Agent profiles and node tags: only the config file gives them.
+    var profiles: ProfilesConfig?
 
     /// The config file keys: the flag names in camelCase.
     static let fileKeys = ["name", "bind", "advertise", "join", "data", "keyFile", "cluster", "preset", "http",
-                           "httpTokenFile", "insecure", "logFormat", "logLevel", "membersMax"]
+                           "httpTokenFile", "insecure", "logFormat", "logLevel", "membersMax", "profiles", "tags"]
 
     /// These settings where they say something, `lower` where they do not.
     func overriding(_ lower: StartSettings) -> StartSettings {
@@ -31,7 +33,7 @@ struct StartSettings: Equatable {
                       cluster: cluster ?? lower.cluster, preset: preset ?? lower.preset, http: http ?? lower.http,
                       httpTokenFile: httpTokenFile ?? lower.httpTokenFile, insecure: insecure ?? lower.insecure,
                       logFormat: logFormat ?? lower.logFormat, logLevel: logLevel ?? lower.logLevel,
-                      membersMax: membersMax ?? lower.membersMax)
+                      membersMax: membersMax ?? lower.membersMax, profiles: profiles ?? lower.profiles)
     }
 
     /// From the command line.
@@ -110,11 +112,16 @@ struct StartSettings: Equatable {
             guard let count = raw.integer else { throw UsageError("config \(path): 'membersMax' must be a whole number") }
             membersMax = String(count)
         }
+        let profiles = ProfilesConfig(json: json, positions: JSONPositions(text))
+        if let first = profiles.problems.first {
+            let more = profiles.problems.count > 1 ? " (and \(profiles.problems.count - 1) more: mesh check-config \(path))" : ""
+            throw UsageError("config \(path): \(first)\(more)")
+        }
         return StartSettings(
             name: try string("name"), bind: try string("bind"), advertise: try string("advertise"), join: join,
             data: try file("data"), keyFile: try file("keyFile"), cluster: try string("cluster"),
             preset: try string("preset"), http: try string("http"), httpTokenFile: try file("httpTokenFile"),
             insecure: insecure, logFormat: try string("logFormat"), logLevel: try string("logLevel"),
-            membersMax: membersMax)
+            membersMax: membersMax, profiles: profiles)
     }
 }

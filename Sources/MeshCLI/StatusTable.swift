@@ -3,14 +3,14 @@ import MeshRuntime
 
 /// `mesh status` as people read it: one row per member and a summary line.
 enum StatusTable {
-    static let headers = ["NAME", "ADDRESS", "STATE", "INCARNATION", "LAST HEARD", "RTT"]
+    static let headers = ["NAME", "ADDRESS", "STATE", "INCARNATION", "LAST HEARD", "RTT", "AGENTS", "SLOTS", "LOAD", "RECORD AGE"]
 
     /// The table, the summary line and, when any, a line of drop counters.
     static func render(_ report: StatusReport) -> String {
         var rows = [headers]
         for member in report.members {
             rows.append([member.isSelf ? member.name + " (self)" : member.name, member.address, member.state,
-                         String(member.incarnation), lastHeard(member), roundTrip(member)])
+                         String(member.incarnation), lastHeard(member), roundTrip(member)] + capacityColumns(member))
         }
         let widths = headers.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         var lines = rows.map { row in
@@ -41,6 +41,14 @@ enum StatusTable {
         if member.isSelf { return "-" }
         guard let seconds = member.lastHeardSecondsAgo else { return "never" }
         return seconds < 60 ? String(format: "%.1fs ago", seconds) : String(format: "%.0fm ago", seconds / 60)
+    }
+
+    /// AGENTS (profile names), SLOTS (busy/total), LOAD (one-minute load average) and the record's age.
+    static func capacityColumns(_ member: MemberReport) -> [String] {
+        guard let record = member.capacity else { return ["-", "-", "-", "no record"] }
+        let agents = record.profiles.isEmpty ? "-" : record.profiles.map(\.name).joined(separator: ",")
+        return [agents, "\(record.slotsBusy)/\(record.slotsTotal)", String(format: "%.2f", record.cpuLoad),
+                record.ageSeconds < 60 ? String(format: "%.1fs", record.ageSeconds) : String(format: "%.0fm", record.ageSeconds / 60)]
     }
 
     static func roundTrip(_ member: MemberReport) -> String {

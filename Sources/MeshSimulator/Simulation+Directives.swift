@@ -53,6 +53,7 @@ extension Simulation {
             case .join: trace.mix(17)
             case .suspicion(let name): trace.mix(18); trace.mix(name)
             case .reap: trace.mix(19)
+            case .capacity: trace.mix(20)
             }
         }
     }

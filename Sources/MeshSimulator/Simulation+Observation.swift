@@ -23,6 +23,10 @@ extension Simulation {
             trace.mix(UInt64(seed.ipv4))
         case .duplicateName:
             break
+        case .capacityVersionMade(let incarnation, let version):
+            trace.mix(incarnation); trace.mix(version)
+        case .capacityTaken(let name, let incarnation, let version):
+            trace.mix(name); trace.mix(incarnation); trace.mix(version)
         }
         notify { $0.nodeEmitted(event, node: observer, world: self) }
     }

@@ -2,8 +2,11 @@
 public enum MeshVersion {
     public static let release = "0.1.0"
     /// Wire protocol version this build writes. 2: the datagram header carries a version range and
-    /// push-pull carries the sender's range (version 1 carried one version byte).
-    public static let protocolCurrent: UInt8 = 2
+    /// push-pull carries the sender's range (version 1 carried one version byte). 3: capacity
+    /// records (message kind 11 and a push-pull section that version 2 must never be sent).
+    public static let protocolCurrent: UInt8 = 3
+    /// The first protocol version with capacity records.
+    public static let capacityProtocol: UInt8 = 3
     /// Oldest wire protocol version this build still reads and writes compatibly.
     public static let protocolMinimum: UInt8 = 2
     /// This build's range, as it travels in every datagram header and push-pull.
@@ -35,4 +38,7 @@ public struct ProtocolRange: Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(minimum)-\(current)" }
+
+    /// True when a sender with this range reads capacity records (and push-pull sections).
+    public var speaksCapacity: Bool { isWellFormed && current >= MeshVersion.capacityProtocol }
 }

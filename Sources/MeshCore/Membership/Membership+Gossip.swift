@@ -10,7 +10,11 @@ extension Membership {
     }
 
     mutating func enqueueBroadcast(about key: String, _ message: Message) {
-        broadcasts.enqueue(key: key, message: MessageCodec.encode(message))
+        enqueueBroadcast(.membership, about: key, message)
+    }
+
+    mutating func enqueueBroadcast(_ kind: BroadcastQueue.Kind, about key: String, _ message: Message) {
+        broadcasts.enqueue(key: BroadcastQueue.Key(kind, key), message: MessageCodec.encode(message))
         if !isGossipArmed {
             isGossipArmed = true
             // The gossip timer is armed only while something is queued: an idle mesh sends no gossip.
@@ -26,7 +30,7 @@ extension Membership {
         var writer = ByteWriter(capacity: 256)
         for message in messages { MessageCodec.encode(message, into: &writer) }
         let room = codec.payloadBytesMax - writer.bytes.count
-        broadcasts.fill(&writer, bytesMax: room, limit: retransmitLimit,
+        broadcasts.fill(&writer, bytesMax: room, limit: retransmitLimit, capacityLimit: capacityRetransmitLimit,
                         messagesMax: WireLimits.messagesPerDatagramMax - messages.count)
         emit(.send(codec.seal(payload: writer.bytes), to: destination))
     }
@@ -41,7 +45,7 @@ extension Membership {
             guard !broadcasts.isEmpty else { break }
             var writer = ByteWriter(capacity: 512)
             broadcasts.fill(&writer, bytesMax: codec.payloadBytesMax, limit: retransmitLimit,
-                            messagesMax: WireLimits.messagesPerDatagramMax)
+                            capacityLimit: capacityRetransmitLimit, messagesMax: WireLimits.messagesPerDatagramMax)
             guard !writer.bytes.isEmpty else { break }
             emit(.send(codec.seal(payload: writer.bytes), to: members[index: target].address))
         }
@@ -92,6 +96,8 @@ extension Membership {
             let message = try MessageCodec.decode(from: &reader)
             guard reader.isAtEnd else { countDrop(.malformed); return nil }
             guard case .pushPull(let state) = message else { countDrop(.unexpectedMessage); return nil }
+            // A build before protocol 3 refused any byte after the member states.
+            if !speaksCapacity && state.capacities != nil { countDrop(.malformed); return nil }
             if let sender, state.members.first?.name != sender { countDrop(.senderMismatch); return nil }
             return state
         } catch {
@@ -108,7 +114,9 @@ extension Membership {
         guard streams.count < settings.streamsInFlightMax else { return }
         nextExchange += 1
         streams[nextExchange] = purpose
-        let payload = MessageCodec.encode(.pushPull(PushPull(join: join, members: localState())))
+        let state = PushPull(versions: codec.versions, join: join, members: localState(),
+                             capacities: capacitySection(for: peerVersions[peer]))
+        let payload = MessageCodec.encode(.pushPull(state))
         emit(.exchange(nextExchange, to: peer, payload: payload))
     }
 

@@ -16,6 +16,7 @@ extension Membership {
         emit(.setTimer(.pushPull, at: now + random.nanoseconds(pushPullPeriod / 2, pushPullPeriod)))
         emit(.setTimer(.reconnect, at: now + random.nanoseconds(settings.reconnectInterval / 2, settings.reconnectInterval)))
         emit(.setTimer(.reap, at: now + reapPeriod))
+        scheduleCapacityVersion()
     }
 
     /// Handles one datagram. Anything malformed, unauthenticated or foreign is dropped and counted.
@@ -25,6 +26,7 @@ extension Membership {
         case .failure(let reason):
             drops.count(reason)
         case .success(let range):
+            notePeerVersions(ProtocolRange(minimum: datagram[0], current: datagram[1]), at: sender)
             switch PacketCodec.messages(in: datagram, range: range, skipped: &drops) {
             case .failure(let reason):
                 drops.count(reason)
@@ -44,7 +46,8 @@ extension Membership {
         // A state from an incompatible protocol range is not merged, but still answered: the
         // reply tells the peer our range.
         if isCompatible(state) { merge(state, now: currentTime) }
-        return MessageCodec.encode(.pushPull(PushPull(join: false, members: localState())))
+        return MessageCodec.encode(.pushPull(PushPull(versions: codec.versions, join: false, members: localState(),
+                                                      capacities: capacitySection(for: state.versions))))
     }
 
     /// The reply to one of this node's exchanges arrived.
@@ -52,6 +55,7 @@ extension Membership {
         guard let purpose = streams.removeValue(forKey: exchange) else { return }
         guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
         let peer: Address
+        defer { notePeerVersions(state.versions, at: peer) }
         switch purpose {
         case .join(let seed):
             peer = seed
@@ -94,6 +98,7 @@ extension Membership {
         case .join: joinRetry(now: now)
         case .suspicion(let member): suspicionExpired(member, now: now)
         case .reap: reapTick(now: now)
+        case .capacity: capacityTimerFired()
         }
     }
 

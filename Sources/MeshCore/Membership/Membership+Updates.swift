@@ -19,6 +19,9 @@ extension Membership {
             if isStaleAccusation(leave.name, leave.incarnation) { answerStaleAccusation(to: sender); return }
             applyLeave(leave, now: now)
         case .pushPull: countDrop(.unexpectedMessage)
+        case .capacity(let record):
+            // A build before protocol 3 did not know this kind: it skipped and counted it.
+            if speaksCapacity { receiveCapacity(record) } else { countDrop(.unknownMessageType) }
         }
     }
 
@@ -49,6 +52,7 @@ extension Membership {
             downLog.append((m.name, now))
         }
         if status != .suspect { suspicions.removeValue(forKey: m.name) }
+        if wasDown != status.isDown { capacity.memberChanged(m.name, isDown: status.isDown) }
         emit(.event(.memberChanged(name: m.name, status: status, incarnation: newIncarnation, address: m.address)))
     }
 
@@ -209,6 +213,12 @@ extension Membership {
                 applyLeave(Leave(incarnation: remote.incarnation, name: remote.name), now: now)
             }
         }
+        // Records from a push-pull are taken, not gossiped again: anti-entropy repairs what gossip missed.
+        for record in state.capacities ?? [] where speaksCapacity {
+            if capacity.take(record, now: now, memberIsDown: members[record.name].map(\.status.isDown)) {
+                emit(.event(.capacityTaken(name: record.name, incarnation: record.incarnation, version: record.version)))
+            }
+        }
     }
 
     /// Forgets members dead or left longer than the retention period.
@@ -218,7 +228,8 @@ extension Membership {
             downLogStart += 1
             if let member = members[entry.name], member.status.isDown, member.statusChangedAt == entry.at {
                 members.remove(entry.name)
-                broadcasts.remove(key: entry.name)
+                broadcasts.removeAll(about: entry.name)
+                capacity.forget(entry.name)
                 emit(.event(.memberForgotten(name: entry.name)))
             }
         }

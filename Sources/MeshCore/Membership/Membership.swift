@@ -30,6 +30,8 @@ public struct Membership: Sendable {
     public internal(set) var health: LocalHealth
     public internal(set) var isLeaving = false
     public internal(set) var hasJoined = false
+    /// Capacity records: this node's and every member's (carried by this machine's gossip).
+    public internal(set) var capacity: CapacityBook
 
     let seeds: [Address]
     let codec: PacketCodec
@@ -63,6 +65,10 @@ public struct Membership: Sendable {
     // Dissemination.
     var broadcasts: BroadcastQueue
     var isGossipArmed = false
+    /// When the capacity timer is armed for; nil when it is not.
+    var capacityTimerAt: Instant?
+    /// The protocol range each address last sent (datagram headers, push-pull replies).
+    var peerVersions: [Address: ProtocolRange] = [:]
 
     // Exchanges (push-pull and join over streams) and joining.
     var nextExchange: UInt64 = 0
@@ -107,7 +113,8 @@ public struct Membership: Sendable {
         settings = config.settings
         incarnation = min(config.lastIncarnation, WireLimits.counterMax)
         meta = config.meta
-        codec = PacketCodec(keyring: config.keyring, label: config.label)
+        codec = PacketCodec(keyring: config.keyring, label: config.label, versions: config.versions)
+        capacity = CapacityBook(name: config.name, local: config.capacity, settings: config.capacitySettings)
         random = SeededGenerator(seed: config.randomSeed)
         nextSequence = UInt32(truncatingIfNeeded: random.next())
         health = LocalHealth(multiplierMax: config.settings.lifeguard ? config.settings.healthMultiplierMax : 1)

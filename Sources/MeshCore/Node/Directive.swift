@@ -136,4 +136,8 @@ public enum Input: Sendable, Equatable {
     case control(RequestID, ControlRequest)
     /// Leave the mesh gracefully (a signal or the parent going away).
     case leave
+    /// A new measurement of the machine's load (the shell sends one every second): it becomes a new
+    /// version of the capacity record only when it changed something, and no sooner than the rate
+    /// limit allows.
+    case localLoad(LocalLoad)
 }

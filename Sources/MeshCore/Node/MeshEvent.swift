@@ -16,4 +16,8 @@ public enum MeshEvent: Sendable, Equatable {
     case duplicateName(address: Address)
     /// The graceful leave has been announced.
     case leaveAnnounced(incarnation: UInt64)
+    /// This node made a new version of its capacity record.
+    case capacityVersionMade(incarnation: UInt64, version: UInt64)
+    /// This node took a newer capacity record of member `name` from the wire.
+    case capacityTaken(name: String, incarnation: UInt64, version: UInt64)
 }

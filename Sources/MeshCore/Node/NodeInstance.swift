@@ -58,6 +58,7 @@ public struct NodeInstance: Sendable {
             break   // No machine appends to the log or runs agents yet (task issues).
         case .control(let request, let command): control(command, request: request)
         case .leave: membership.leave()
+        case .localLoad(let load): membership.localLoadChanged(load)
         }
         gatherMembership()
         defer { output.removeAll(keepingCapacity: true) }

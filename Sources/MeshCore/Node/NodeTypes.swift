@@ -15,8 +15,15 @@ public struct NodeConfig: Sendable {
     public var randomSeed: UInt64
     /// The last incarnation a previous life of this node persisted; 0 for a new node.
     public var lastIncarnation: UInt64
-    /// Metadata advertised with this node's alive messages (load and capacity), ≤ `metaBytesMax`.
+    /// Metadata advertised with this node's alive messages, ≤ `metaBytesMax`.
     public var meta: Bytes
+    /// The profiles (names, slots, tags: never commands) and node tags this node advertises.
+    public var capacity = LocalCapacity()
+    /// Timings of capacity gossip.
+    public var capacitySettings = CapacitySettings()
+    /// The protocol range this node speaks: this build's, except where a simulation plays an older
+    /// build (a range ending before `MeshVersion.capacityProtocol` neither makes nor reads capacity records).
+    public var versions = MeshVersion.protocolRange
 
     public init(name: String, address: Address, seeds: [Address] = [], settings: MembershipSettings = .lan,
                 keyring: Keyring? = nil, label: String = "", randomSeed: UInt64, lastIncarnation: UInt64 = 0,
@@ -35,6 +42,6 @@ public struct NodeConfig: Sendable {
         if meta.count > WireLimits.metaBytesMax {
             return "node metadata must be at most \(WireLimits.metaBytesMax) bytes"
         }
-        return nil
+        return capacity.validationError(name: name)
     }
 }

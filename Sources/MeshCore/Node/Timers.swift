@@ -20,6 +20,8 @@ public enum MembershipTimer: Hashable, Sendable {
     case suspicion(String)
     /// Forget members dead or left longer than the retention period.
     case reap
+    /// This node's capacity record may need a new version (its rate limit or refresh ran out).
+    case capacity
 }
 
 /// What a timer is for: which machine asked, and which of its timers.

@@ -43,6 +43,9 @@ public enum MessageCodec {
                 w.shortString(m.name); w.address(m.address); w.varint(m.incarnation)
                 w.u8(m.status.rawValue); w.blob(m.meta)
             }
+            if let records = p.capacities { encodeCapacitySection(records, into: &w) }
+        case .capacity(let record):
+            CapacityCodec.encodeBody(record, into: &w)
         }
     }
 
@@ -129,6 +132,8 @@ public enum MessageCodec {
             return .leave(Leave(incarnation: incarnation, name: try name(&r)))
         case .pushPull:
             return .pushPull(try decodePushPull(from: &r))
+        case .capacity:
+            return .capacity(try CapacityCodec.decodeBody(from: &r))
         }
     }
 
@@ -151,7 +156,8 @@ public enum MessageCodec {
             members.append(MemberState(name: n, address: address, incarnation: incarnation,
                                        status: status, meta: meta))
         }
-        return PushPull(versions: versions, join: flag == 1, members: members)
+        let capacities = try decodeSections(from: &r)
+        return PushPull(versions: versions, join: flag == 1, members: members, capacities: capacities)
     }
 }
 

@@ -88,12 +88,19 @@ public struct MemberState: Equatable, Sendable {
 /// Full-state anti-entropy exchange, over a stream. `join` marks the first exchange of a new member.
 /// `versions` is the sender's protocol range: a state from a sender whose range does not overlap
 /// ours is refused (`incompatibleVersion`), never merged.
+///
+/// `capacities` is an optional section after the member states (protocol 3): nil when absent. A
+/// sender writes it only to a peer known to speak protocol 3, because version 2 readers refuse
+/// trailing bytes; readers from version 3 on skip sections they do not know.
 public struct PushPull: Equatable, Sendable {
     public var versions: ProtocolRange
     public var join: Bool
     public var members: [MemberState]
-    public init(versions: ProtocolRange = MeshVersion.protocolRange, join: Bool, members: [MemberState]) {
-        self.versions = versions; self.join = join; self.members = members
+    /// The sender's capacity records (itself and every member it holds one for), or nil.
+    public var capacities: [CapacityRecord]?
+    public init(versions: ProtocolRange = MeshVersion.protocolRange, join: Bool, members: [MemberState],
+                capacities: [CapacityRecord]? = nil) {
+        self.versions = versions; self.join = join; self.members = members; self.capacities = capacities
     }
 }
 
@@ -109,6 +116,8 @@ public enum Message: Equatable, Sendable {
     case dead(Accusation)
     case leave(Leave)
     case pushPull(PushPull)
+    /// A member's capacity record (protocol 3; older builds skip and count it).
+    case capacity(CapacityRecord)
 
     /// Wire tags. Append only: a number once used keeps its meaning forever. A reader skips (and
     /// counts) a tag it does not know, so a newer build may add kinds without a new minimum version.
@@ -123,6 +132,7 @@ public enum Message: Equatable, Sendable {
         case dead = 8
         case leave = 9
         case pushPull = 10
+        case capacity = 11
     }
 
     public var kind: Kind {
@@ -137,6 +147,7 @@ public enum Message: Equatable, Sendable {
         case .dead: .dead
         case .leave: .leave
         case .pushPull: .pushPull
+        case .capacity: .capacity
         }
     }
 }

@@ -15,6 +15,8 @@ public struct MemberReport: Equatable, Sendable {
     public var stateChangedSecondsAgo: Double?
     /// True for the node answering.
     public var isSelf: Bool
+    /// The member's capacity record as this node holds it; null when it has none.
+    public var capacity: CapacityReport?
 
     public init(name: String, address: String, state: String, incarnation: UInt64, lastHeardSecondsAgo: Double?,
                 rttMilliseconds: Double?, stateChangedSecondsAgo: Double?, isSelf: Bool) {
@@ -29,7 +31,7 @@ public struct MemberReport: Equatable, Sendable {
             ("name", .string(name)), ("address", .string(address)), ("state", .string(state)),
             ("incarnation", .unsigned(incarnation)), ("lastHeardSecondsAgo", .optional(lastHeardSecondsAgo)),
             ("rttMilliseconds", .optional(rttMilliseconds)), ("stateChangedSecondsAgo", .optional(stateChangedSecondsAgo)),
-            ("isSelf", .bool(isSelf)),
+            ("isSelf", .bool(isSelf)), ("capacity", capacity?.json ?? .null),
         ])
     }
 
@@ -41,6 +43,7 @@ public struct MemberReport: Equatable, Sendable {
         self.init(name: name, address: address, state: state, incarnation: incarnation,
                   lastHeardSecondsAgo: json["lastHeardSecondsAgo"]?.double, rttMilliseconds: json["rttMilliseconds"]?.double,
                   stateChangedSecondsAgo: json["stateChangedSecondsAgo"]?.double, isSelf: json["isSelf"]?.bool ?? false)
+        if let record = json["capacity"], !record.isNull { capacity = try CapacityReport(json: record) }
     }
 }
 

@@ -34,12 +34,16 @@ public struct NodeOptions: Sendable {
     /// Stream connections open at once from one IP address, so one host cannot hold every slot
     /// and keep legitimate members from joining or healing a partition.
     public var streamConnectionsPerSourceMax: Int
+    /// Agent profiles this node runs (commands stay local) and its node-level tags.
+    public var profiles: [AgentProfile]
+    public var tags: [String]
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
-                streamConnectionsPerSourceMax: Int = 4) {
+                streamConnectionsPerSourceMax: Int = 4, profiles: [AgentProfile] = [], tags: [String] = []) {
+        self.profiles = profiles; self.tags = tags
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger

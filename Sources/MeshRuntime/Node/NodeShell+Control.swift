@@ -52,6 +52,7 @@ extension NodeShell {
                                     state: core.selfMember.status.description, incarnation: core.incarnation,
                                     lastHeardSecondsAgo: 0, rttMilliseconds: 0,
                                     stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
+        reports[0].capacity = core.capacity.entry(core.name).map { CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt)) }
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
             let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
@@ -60,6 +61,9 @@ extension NodeShell {
                 incarnation: member.incarnation,
                 lastHeardSecondsAgo: member.lastHeardAt == .zero ? nil : seconds(since: member.lastHeardAt),
                 rttMilliseconds: rtt, stateChangedSecondsAgo: seconds(since: member.statusChangedAt), isSelf: false))
+            reports[reports.count - 1].capacity = core.capacity.entry(member.name).map {
+                CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt))
+            }
         }
         let drops = allDrops.filter { $0.value > 0 }
         return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)

@@ -132,6 +132,8 @@ extension NodeShell {
             fail("another live node is already named '\(options.name)' (at \(address)); start this one with a different --name (or its own --data)")
         case .leaveAnnounced(let incarnation):
             logger.info("leaving: announced", ["incarnation": String(incarnation)])
+        case .capacityVersionMade, .capacityTaken:
+            break   // Several a second in a busy mesh: `mesh status` shows records and their age.
         }
     }
 }

@@ -39,6 +39,10 @@ public final class NodeShell: @unchecked Sendable {
     var armedDeadline: Instant?
     var signalSources: [DispatchSourceSignal] = []
     var parentWatch: DispatchSourceTimer?
+    /// Feeds the core a measurement of the machine every `loadSampleInterval`.
+    var loadWatch: DispatchSourceTimer?
+    /// How often the machine's load is measured for the capacity record.
+    static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
     /// The write-ahead log in the data directory (`<data>/log`); nil without a data directory.
     var writeAheadLog: WriteAheadLog?
@@ -59,9 +63,10 @@ public final class NodeShell: @unchecked Sendable {
     public init(options: NodeOptions) throws(StartError) {
         self.options = options
         let lastIncarnation = options.dataDirectory?.stored?.incarnation ?? 0
-        let config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
+        var config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
+        config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         if let directory = options.dataDirectory {
@@ -147,6 +152,7 @@ public final class NodeShell: @unchecked Sendable {
             "authenticated": options.keyring == nil ? "no" : "yes",
         ])
         input(.start)
+        watchLoad()
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -174,6 +180,7 @@ public final class NodeShell: @unchecked Sendable {
         timerSource?.cancel()
         udpSource?.cancel()
         parentWatch?.cancel()
+        loadWatch?.cancel()
         streams.stop()
         control?.stop()
         for source in signalSources { source.cancel() }
@@ -186,6 +193,18 @@ public final class NodeShell: @unchecked Sendable {
         logger.error(message)
         if logger.format == .json { printLine("mesh: \(message)") }
         stop(status: 1)
+    }
+
+    /// Measures the machine now and every second after, and hands each measurement to the core.
+    private func watchLoad() {
+        let sampler = LoadSampler(directory: options.dataDirectory?.path ?? ".")
+        input(.localLoad(sampler.sample()))
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + Self.loadSampleInterval, repeating: Self.loadSampleInterval,
+                       leeway: .milliseconds(100))
+        timer.setEventHandler { [self] in input(.localLoad(sampler.sample())) }
+        loadWatch = timer
+        timer.resume()
     }
 
     /// Checks every second whether the process that started this one is gone; leaves if so.
