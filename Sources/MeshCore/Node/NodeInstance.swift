@@ -105,6 +105,12 @@ public struct NodeInstance: Sendable {
         case .leave:
             membership.leave()
             emit(.reply(to: request, .accepted))
+        case .submitTask:
+            emit(.reply(to: request, .taskRefused(.unavailable("tasks are not wired yet"))))
+        case .task(let id):
+            emit(.reply(to: request, .taskNotFound(id, membersAsked: 1, membersAnswered: 1)))
+        case .tasks:
+            emit(.reply(to: request, .tasks(TaskListing(tasks: [], membersAsked: 1, membersAnswered: 1, isTruncated: false))))
         }
     }
 

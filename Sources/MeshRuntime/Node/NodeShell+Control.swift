@@ -13,6 +13,8 @@ extension NodeShell {
                     exitAfterLeaving()
                 case .refused(let reason):
                     respond(.error(409, reason))
+                default:
+                    respond(.error(500, "unexpected reply to leave: \(reply)"))
                 }
             }
             return
