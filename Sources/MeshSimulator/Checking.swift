@@ -34,6 +34,8 @@ protocol WorldObserver: AnyObject {
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation)
     /// Node `node` restarted and read its log back.
     func logRecovered(_ recovery: SimDisk.Recovery, node: Int, world: Simulation)
+    /// A snapshot replaced `node`'s log: `records` stand for positions `0..<basePosition`.
+    func logCompacted(_ records: [LogRecord], basePosition: LogPosition, node: Int, world: Simulation)
 }
 
 extension WorldObserver {
@@ -50,6 +52,7 @@ extension WorldObserver {
     func logSyncCompleted(_ outcome: SimDisk.SyncOutcome, node: Int, world: Simulation) {}
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) {}
     func logRecovered(_ recovery: SimDisk.Recovery, node: Int, world: Simulation) {}
+    func logCompacted(_ records: [LogRecord], basePosition: LogPosition, node: Int, world: Simulation) {}
 }
 
 /// A safety property, checked on every step: a breach is reported as it happens with

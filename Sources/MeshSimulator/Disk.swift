@@ -42,9 +42,18 @@ struct SimDisk {
 
     /// What recovery found in the file after a crash, before cutting the torn tail.
     struct Recovery: Equatable {
+        /// The records without a snapshot header, snapshot records first.
         var records: [LogRecord]
+        /// The position after the last record (a snapshot's base plus the records after it).
+        var position: LogPosition
         /// The file ended in a damaged record, which recovery cut off.
         var tornTail: Bool
+
+        init(records: [LogRecord], position: LogPosition? = nil, tornTail: Bool) {
+            self.records = records
+            self.position = position ?? LogPosition(records.count)
+            self.tornTail = tornTail
+        }
     }
 
     let model: DiskModel
@@ -104,7 +113,9 @@ struct SimDisk {
             syncsInFlight = []
             return .failed(keptUpTo: durableRecordCount)
         }
-        let count = Int(upTo - durableRecordCount)
+        // A compaction since this sync was issued may already have made more durable.
+        let count = Int(upTo) - Int(durableRecordCount)
+        guard count > 0 else { return .synced(upTo: upTo) }
         for record in unsynced.prefix(count) { durable += record }
         unsynced.removeFirst(count)
         durableRecordCount = upTo
@@ -136,7 +147,21 @@ struct SimDisk {
     mutating func recover() -> Recovery {
         let scan = LogRecordFormat.scan(durable)
         if scan.validByteCount < durable.count { durable.removeLast(durable.count - scan.validByteCount) }
-        durableRecordCount = scan.position
-        return Recovery(records: scan.records, tornTail: scan.tailDamage != nil)
+        // The simulator writes only whole snapshot headers, so a scanned log always reads back.
+        let log = RecoveredLog(scanned: scan.records) ?? RecoveredLog(records: scan.records, position: scan.position)
+        durableRecordCount = log.position
+        return Recovery(records: log.records, position: log.position, tornTail: scan.tailDamage != nil)
+    }
+
+    /// Replaces the whole log with a snapshot standing for every record appended so far, as the
+    /// runtime does (a new file renamed over the old one): atomic and durable at once, and every
+    /// unsynced record (all appended before the snapshot) is superseded. Returns the base position.
+    mutating func compact(_ records: [LogRecord]) -> LogPosition {
+        let base = position
+        durable = LogRecordFormat.encode(LogSnapshotHeader(basePosition: base, recordCount: UInt64(records.count)).logRecord)
+        for record in records { durable += LogRecordFormat.encode(record) }
+        unsynced = []
+        durableRecordCount = base
+        return base
     }
 }

@@ -25,6 +25,8 @@ extension Simulation {
                 appendFromCore(record, node: node)
             case .sync:
                 syncFromCore(node)
+            case .compactLog(let records):
+                compactFromCore(records, node: node)
             case .startAgent, .stopAgent, .reply:
                 break
             case .persistIncarnation(let incarnation):

@@ -31,6 +31,15 @@ extension Simulation {
         queue.push(completesAt, .diskSyncDone(node: node, life: nodes[node].life, sync: sync))
     }
 
+    /// The `compactLog` directive: the snapshot replaces the log at once (as the runtime's rename
+    /// does), and the node hears `logCompacted(upTo:)` after one sync latency.
+    func compactFromCore(_ records: [LogRecord], node: Int) {
+        let base = disks[node].compact(records)
+        trace.mix(38); trace.mix(node); trace.mix(base); trace.mix(records.count)
+        notify { $0.logCompacted(records, basePosition: base, node: node, world: self) }
+        queue.push(now + disks[node].model.syncLatency, .coreInput(node: node, life: nodes[node].life, .logCompacted(upTo: base)))
+    }
+
     /// Tells the core how a sync it asked for ended.
     func reportSyncToCore(_ outcome: SimDisk.SyncOutcome?, sync: Int, node: Int) {
         guard coreSyncs[node].remove(sync) != nil, nodes[node].instance != nil else { return }

@@ -30,13 +30,28 @@ public struct RunID: Hashable, Sendable, CustomStringConvertible {
 /// What the shell needs to start an agent: never a command line. The shell maps `profile` to a
 /// command its own local configuration allows, and refuses (with `agentExited(.refused)`) a profile
 /// it does not know.
+///
+/// The shell runs it in the task's workspace `<data>/tasks/<task>/{inbox,artifacts,logs}` with
+/// `prompt` on stdin and in `inbox/prompt.md`, in a process group of its own that never outlives
+/// the node.
 public struct AgentRun: Sendable, Equatable {
+    /// The run's number (what `stopAgent` and `agentExited` name).
     public var run: RunID
+    /// The profile to run: a name in the node's local config, never a command.
     public var profile: String
+    /// The task id's text (names the workspace directory).
     public var task: String
+    /// The attempt number (fencing; names the attempt's log files).
     public var attempt: UInt32
-    public init(run: RunID, profile: String, task: String, attempt: UInt32) {
+    /// The prompt text (≤ `TaskLimits.promptBytesMax`).
+    public var prompt: String
+    /// The attempt's timeout; the shell does not enforce it (the core's timers do), it is passed
+    /// to the agent as `MESH_TASK_TIMEOUT_MS` for information.
+    public var timeout: Nanoseconds
+    public init(run: RunID, profile: String, task: String, attempt: UInt32, prompt: String = "",
+                timeout: Nanoseconds = TaskLimits.timeoutDefault) {
         self.run = run; self.profile = profile; self.task = task; self.attempt = attempt
+        self.prompt = prompt; self.timeout = timeout
     }
 }
 
@@ -85,6 +100,9 @@ public enum Directive: Sendable, Equatable {
     case append(LogRecord)
     /// Make every appended record durable, then report `logSynced(upTo:)`.
     case sync
+    /// Replace every record appended before this directive with these (a snapshot; see
+    /// `LogSnapshotHeader`), durably, then report `logCompacted(upTo:)`. Appends after it follow.
+    case compactLog([LogRecord])
     /// Start an agent run for a locally configured profile; report `agentExited` when it ends.
     case startAgent(AgentRun)
     /// Signal an agent run's whole process group.
@@ -145,6 +163,9 @@ public enum Input: Sendable, Equatable {
     case streamFailed(StreamID)
     /// Every appended record up to `upTo` (a count of records) is durable.
     case logSynced(upTo: LogPosition)
+    /// A `compactLog` is durable: records `0..<upTo` are replaced by its snapshot, and every one
+    /// of them is as durable as after `logSynced(upTo:)`.
+    case logCompacted(upTo: LogPosition)
     /// The disk failed; records since the last `logSynced` are not durable.
     case diskFailed(DiskFailure)
     /// An agent run ended.

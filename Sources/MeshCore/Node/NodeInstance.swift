@@ -54,7 +54,7 @@ public struct NodeInstance: Sendable {
         case .streamData(let stream, let bytes): streamData(stream, bytes)
         case .streamClosed(let stream): streamEnded(stream, failed: false)
         case .streamFailed(let stream): streamEnded(stream, failed: true)
-        case .logSynced, .diskFailed, .agentExited:
+        case .logSynced, .logCompacted, .diskFailed, .agentExited:
             break   // No machine appends to the log or runs agents yet (task issues).
         case .control(let request, let command): control(command, request: request)
         case .leave: membership.leave()

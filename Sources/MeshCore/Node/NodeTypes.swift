@@ -24,13 +24,16 @@ public struct NodeConfig: Sendable {
     /// The protocol range this node speaks: this build's, except where a simulation plays an older
     /// build (a range ending before `MeshVersion.capacityProtocol` neither makes nor reads capacity records).
     public var versions = MeshVersion.protocolRange
+    /// What the shell recovered from the write-ahead log before starting (empty for a new node):
+    /// the core rebuilds its tasks from these records; its next append lands at `position`.
+    public var recoveredLog: RecoveredLog
 
     public init(name: String, address: Address, seeds: [Address] = [], settings: MembershipSettings = .lan,
                 keyring: Keyring? = nil, label: String = "", randomSeed: UInt64, lastIncarnation: UInt64 = 0,
-                meta: Bytes = []) {
+                meta: Bytes = [], recoveredLog: RecoveredLog = RecoveredLog()) {
         self.name = name; self.address = address; self.seeds = seeds; self.settings = settings
         self.keyring = keyring; self.label = label; self.randomSeed = randomSeed
-        self.lastIncarnation = lastIncarnation; self.meta = meta
+        self.lastIncarnation = lastIncarnation; self.meta = meta; self.recoveredLog = recoveredLog
     }
 
     /// Why a configuration cannot run; the shell prints it as one line.

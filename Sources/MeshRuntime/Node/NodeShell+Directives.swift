@@ -28,9 +28,11 @@ extension NodeShell {
             case .persistIncarnation(let incarnation):
                 persist(incarnation)
             case .append(let record):
-                appendToLog(record)
+                logCommitter.append(record)
             case .sync:
-                syncLog()
+                logCommitter.sync()
+            case .compactLog(let records):
+                logCommitter.compact(records)
             case .startAgent(let run):
                 queue.async { [self] in input(.agentExited(run.run, .refused("this node runs no agents yet"))) }
             case .stopAgent:
@@ -42,35 +44,6 @@ extension NodeShell {
             }
         }
         armTimer()
-    }
-
-    /// Buffers a record in the write-ahead log; a failure is reported to the core, never hidden.
-    private func appendToLog(_ record: LogRecord) {
-        guard let log = writeAheadLog else {
-            queue.async { [self] in input(.diskFailed(.ioError)) }
-            return
-        }
-        do { try log.append(record) } catch { reportDiskFailure(error) }
-    }
-
-    /// Makes every appended record durable and tells the core how far the log is synced.
-    private func syncLog() {
-        guard let log = writeAheadLog else {
-            queue.async { [self] in input(.diskFailed(.ioError)) }
-            return
-        }
-        do {
-            let position = try log.sync()
-            queue.async { [self] in input(.logSynced(upTo: position)) }
-        } catch {
-            reportDiskFailure(error)
-        }
-    }
-
-    private func reportDiskFailure(_ error: WriteAheadLog.Failure) {
-        logger.error("write-ahead log failed", ["error": error.description])
-        let failure: DiskFailure = if case .diskFull = error { .full } else { .ioError }
-        queue.async { [self] in input(.diskFailed(failure)) }
     }
 
     private func persist(_ incarnation: UInt64) {

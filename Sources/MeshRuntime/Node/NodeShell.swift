@@ -44,8 +44,9 @@ public final class NodeShell: @unchecked Sendable {
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
-    /// The write-ahead log in the data directory (`<data>/log`); nil without a data directory.
-    var writeAheadLog: WriteAheadLog?
+    /// The write-ahead log in the data directory (`<data>/log`, none without a data directory),
+    /// with group commit.
+    let logCommitter: LogCommitter
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
@@ -63,26 +64,21 @@ public final class NodeShell: @unchecked Sendable {
     public init(options: NodeOptions) throws(StartError) {
         self.options = options
         let lastIncarnation = options.dataDirectory?.stored?.incarnation ?? 0
+        let (log, recovered) = try Self.openLog(options)
         var config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
-                                randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation)
+                                randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
+                                recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
-        if let directory = options.dataDirectory {
-            do {
-                let (log, recovery) = try WriteAheadLog.open(path: directory.path + "/log")
-                writeAheadLog = log
-                if recovery.cutTail != nil {
-                    options.logger.warn("write-ahead log: cut a torn tail on recovery", ["bytes": String(recovery.bytesCut)])
-                }
-            } catch {
-                throw StartError(description: "cannot open the write-ahead log in \(directory.path): \(error)")
-            }
-        }
         let queue = self.queue
         // The handler needs `self`, which does not exist yet: route through a box filled in below.
         let box = HandlerBox()
+        logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
+        logCommitter.onFailure = { [logger = options.logger] error in
+            logger.error("write-ahead log failed", ["error": error.description])
+        }
         do {
             streams = try StreamTransport(bind: options.bind, perSourceMax: options.streamConnectionsPerSourceMax,
                                           connectionsMax: options.streamConnectionsMax, queue: queue) { input in
@@ -114,6 +110,20 @@ public final class NodeShell: @unchecked Sendable {
     }
 
     deinit { receiveBuffer.deallocate() }
+
+    /// Opens and recovers the write-ahead log in the data directory (none without one).
+    private static func openLog(_ options: NodeOptions) throws(StartError) -> (WriteAheadLog?, RecoveredLog) {
+        guard let directory = options.dataDirectory else { return (nil, RecoveredLog()) }
+        do {
+            let (log, recovery) = try WriteAheadLog.open(path: directory.path + "/log")
+            if recovery.cutTail != nil {
+                options.logger.warn("write-ahead log: cut a torn tail on recovery", ["bytes": String(recovery.bytesCut)])
+            }
+            return (log, RecoveredLog(records: recovery.records, position: recovery.position))
+        } catch {
+            throw StartError(description: "cannot open the write-ahead log in \(directory.path): \(error)")
+        }
+    }
 
     /// Starts the node and blocks until it has left (signal, `POST /v1/leave`, parent gone) or
     /// stopped on an error. Returns the process exit status.

@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import MeshCore
 
@@ -10,6 +11,10 @@ extension WriteAheadLog {
         /// The device reported an I/O error (EIO). After a failed `fsync` the kernel may have
         /// dropped the unsynced pages, so nothing written since the last good sync is trusted.
         case ioError(call: String)
+        /// The log starts with a snapshot header that is damaged or claims more records than the file
+        /// holds. No writer produces one (a snapshot is renamed into place whole): the file was
+        /// changed behind the node's back, and guessing could lose acknowledged work.
+        case badSnapshot(path: String)
         /// The path is a symbolic link, directory, device or anything else but a regular file.
         case notARegularFile(path: String)
         /// The file (or the file after a pending append) would pass `WriteAheadLog.fileBytesMax`.
@@ -31,6 +36,7 @@ extension WriteAheadLog {
             switch self {
             case .diskFull(let call): return "\(call): the disk is full (free space, then restart the node)"
             case .ioError(let call): return "\(call): the disk reported an I/O error (check the device, then restart the node)"
+            case .badSnapshot(let path): return "\(path) starts with a damaged snapshot header (restore the file from a copy)"
             case .notARegularFile(let path): return "\(path) is not a regular file (a link, directory or device is refused)"
             case .fileTooLarge(let path, let bytes):
                 return "\(path) would hold \(bytes) bytes, past the limit of \(WriteAheadLog.fileBytesMax)"
@@ -41,22 +47,24 @@ extension WriteAheadLog {
 
     /// What `open` found in the file and did to it.
     public struct Recovery: Equatable, Sendable {
-        /// Every whole record in the file, in order: the log's content, all of it synced.
+        /// Every whole record in the file, in order, without a snapshot header: the log's content,
+        /// all of it synced.
         public var records: [LogRecord]
+        /// The position after the last recovered record: where the next append lands (a snapshot's
+        /// base position plus the records after it).
+        public var position: LogPosition
         /// Why the file did not end after the last whole record; nil when it did and nothing was cut.
         public var cutTail: LogTailDamage?
         /// How many bytes after the last whole record were truncated away (0 when `cutTail` is nil).
         public var bytesCut: Int
 
         /// A recovery result; `WriteAheadLog.open` is the way to get one.
-        public init(records: [LogRecord], cutTail: LogTailDamage?, bytesCut: Int) {
+        public init(records: [LogRecord], position: LogPosition? = nil, cutTail: LogTailDamage?, bytesCut: Int) {
             self.records = records
+            self.position = position ?? LogPosition(records.count)
             self.cutTail = cutTail
             self.bytesCut = bytesCut
         }
-
-        /// The position after the last recovered record: where the next append lands.
-        public var position: LogPosition { LogPosition(records.count) }
     }
 }
 
@@ -68,4 +76,12 @@ func logCall<Result: FixedWidthInteger>(_ call: String, _ body: () -> Result) th
     } catch {
         throw WriteAheadLog.Failure(error)
     }
+}
+
+/// Runs `body` holding `lock`; keeps `body`'s typed error (NSLock's `withLock` would erase it).
+@inline(__always)
+func locked<Value, Problem: Error>(_ lock: NSLock, _ body: () throws(Problem) -> Value) throws(Problem) -> Value {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body()
 }

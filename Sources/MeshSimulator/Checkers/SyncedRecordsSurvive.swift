@@ -18,10 +18,15 @@ final class SyncedRecordsSurvive: SafetyChecker {
     /// then; later recoveries compare only the records after them (the CRC of every record is
     /// checked by every scan, so an earlier record cannot change unnoticed).
     private var compared: [Int: Int] = [:]
+    /// Per node, the position of `written[node][0]`'s slot minus its index: nonzero once a
+    /// snapshot stands for more positions than it holds records (positions never go back).
+    private var base: [Int: Int] = [:]
+    /// Per node, the bytes of the snapshot header at the start of its file, if there is one.
+    private var headerBytes: [Int: Int] = [:]
 
     func logAppended(_ record: LogRecord, position: LogPosition?, node: Int, world: Simulation) {
         guard let position else { return }
-        let count = written[node]?.count ?? 0
+        let count = (written[node]?.count ?? 0) + (base[node] ?? 0)
         if position != LogPosition(count + 1) {
             world.violation("\(world.timestamp) \(world.nodes[node].name)'s disk put a record at position \(position) after \(count) records")
         }
@@ -41,8 +46,16 @@ final class SyncedRecordsSurvive: SafetyChecker {
             if Int(kept) < synced[node] ?? 0 {
                 world.violation("\(world.timestamp) \(name)'s failed sync lost synced records: \(synced[node] ?? 0) synced, \(kept) kept")
             }
-            written[node] = Array((written[node] ?? []).prefix(Int(kept)))
+            written[node] = Array((written[node] ?? []).prefix(Int(kept) - (base[node] ?? 0)))
         }
+    }
+
+    func logCompacted(_ records: [LogRecord], basePosition: LogPosition, node: Int, world: Simulation) {
+        written[node] = records
+        base[node] = Int(basePosition) - records.count
+        synced[node] = max(synced[node] ?? 0, Int(basePosition))
+        compared[node] = 0
+        headerBytes[node] = LogRecordFormat.headerByteCount + 17
     }
 
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) {
@@ -56,8 +69,8 @@ final class SyncedRecordsSurvive: SafetyChecker {
         let recovered = recovery.records
         let from = min(compared[node] ?? 0, recovered.count, log.count)
         let matches = recovered.count <= log.count && recovered[from...].elementsEqual(log[from..<recovered.count])
-        if recovered.count < promised {
-            world.violation("\(world.timestamp) \(name) lost synced records: \(promised) synced, \(recovered.count) recovered")
+        if Int(recovery.position) < promised {
+            world.violation("\(world.timestamp) \(name) lost synced records: \(promised) synced, \(recovery.position) recovered")
         } else if !matches {
             world.violation("\(world.timestamp) \(name) recovered records it never appended (\(recovered.count) recovered, \(log.count) written)")
         }
@@ -65,12 +78,12 @@ final class SyncedRecordsSurvive: SafetyChecker {
             world.violation("\(world.timestamp) \(name)'s recovery missed a torn record (\(tear))")
         }
         // Cut means the file now holds exactly the recovered records' bytes.
-        let wholeBytes = recovered.reduce(0) { $0 + LogRecordFormat.headerByteCount + $1.body.count }
+        let wholeBytes = recovered.reduce(headerBytes[node] ?? 0) { $0 + LogRecordFormat.headerByteCount + $1.body.count }
         if world.disks[node].durable.count != wholeBytes {
             world.violation("\(world.timestamp) \(name)'s recovery left \(world.disks[node].durable.count - wholeBytes) bytes of torn tail")
         }
         written[node] = recovered
-        synced[node] = recovered.count
+        synced[node] = Int(recovery.position)
         compared[node] = recovered.count
         tears[node] = nil
     }
