@@ -43,6 +43,7 @@ extension Simulation {
         trace.mix(timer.generation)
         switch timer.purpose {
         case .streamDeadline(let stream): trace.mix(9); trace.mix(stream.value)
+        case .tasks(.tick): trace.mix(40)
         case .membership(let purpose):
             switch purpose {
             case .probe: trace.mix(10)

@@ -16,10 +16,12 @@ public struct StreamStats: Sendable, Equatable {
 
 /// One open stream and where its exchange stands.
 struct StreamState: Sendable {
+    /// The machine an outbound exchange belongs to.
+    enum Machine: Sendable { case membership, tasks }
     enum Role: Sendable {
         /// This node asked: `request` goes out once the peer's hello arrives; the reply goes to
-        /// membership's `exchange`.
-        case outbound(exchange: UInt64, request: Bytes)
+        /// `machine`'s `exchange`.
+        case outbound(exchange: UInt64, request: Bytes, machine: Machine)
         /// The peer asks; this node answers.
         case inbound
     }
@@ -32,15 +34,15 @@ struct StreamState: Sendable {
 
 /// Streams: opening, framing, authentication, deadlines, and routing their messages.
 extension NodeInstance {
-    /// Opens a stream to `peer` for one membership exchange.
-    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes) {
+    /// Opens a stream to `peer` for one exchange of `machine`.
+    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership) {
         nextOutboundStream &+= 1
         let stream = StreamID(nextOutboundStream)
         let nonce = makeNonce()
         let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { serverNonce in
             StreamContext(clientNonce: nonce, serverNonce: serverNonce, direction: StreamContext.serverToClient)
         }
-        streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request),
+        streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request, machine: machine),
                                       ownNonce: nonce, decoder: decoder)
         streamStats.opened += 1
         emit(.openStream(stream, to: peer))
@@ -83,7 +85,7 @@ extension NodeInstance {
                 switch event {
                 case .hello(let peerNonce):
                     var encoder = encoder(for: state, peerNonce: peerNonce)
-                    if case .outbound(_, let request) = state.role {
+                    if case .outbound(_, let request, _) = state.role {
                         emit(.writeStream(stream, encoder.message(request)))
                     }
                     streams[stream]!.encoder = encoder
@@ -98,10 +100,16 @@ extension NodeInstance {
     private mutating func messageArrived(_ payload: Bytes, from sender: String, on stream: StreamID) {
         guard let state = streams[stream] else { return }
         switch state.role {
-        case .outbound(let exchange, _):
+        case .outbound(let exchange, _, let machine):
             streamStats.completed += 1
             finish(stream, outcome: .done)
-            membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+            switch machine {
+            case .membership: membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+            case .tasks: taskExchangeReplied(exchange, payload)
+            }
+        case .inbound where payload.first.map(TaskMessage.kindRange.contains) == true:
+            // A task request: answered now or later (after a sync), by `answerTaskRequest`.
+            taskRequestArrived(payload, from: sender, on: stream)
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
             let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
@@ -132,15 +140,28 @@ extension NodeInstance {
 
     enum StreamOutcome { case done, failed, timedOut }
 
+    /// Answers a task request that waited (nil: closes the stream unanswered).
+    mutating func answerTaskRequest(_ stream: StreamID, _ reply: Bytes?) {
+        guard let state = streams[stream], var encoder = state.encoder else { return }
+        guard let reply else { return finish(stream, outcome: .failed) }
+        emit(.writeStream(stream, encoder.message(reply)))
+        streams[stream]!.encoder = encoder
+        streamStats.completed += 1
+        finish(stream, outcome: .done)
+    }
+
     /// Forgets a stream, closes it, and tells its exchange when it did not complete.
-    private mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
+    mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
         guard let state = streams.removeValue(forKey: stream) else { return }
         timers.disarm(.streamDeadline(stream))
         if stream.isInbound { inboundStreamCount -= 1 }
         if outcome == .failed { streamStats.failed += 1 }
         emit(.closeStream(stream))
-        if outcome != .done, case .outbound(let exchange, _) = state.role {
-            membership.exchangeFailed(exchange)
+        if outcome != .done, case .outbound(let exchange, _, let machine) = state.role {
+            switch machine {
+            case .membership: membership.exchangeFailed(exchange)
+            case .tasks: taskExchangeFailed(exchange)
+            }
         }
     }
 

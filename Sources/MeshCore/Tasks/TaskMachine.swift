@@ -1,0 +1,190 @@
+/// The distributed task protocol (issue 9; design in the lead's tasks-protocol notes): submission
+/// and forwarding, two synced copies before "accepted", execution on the owner, leases renewed
+/// through the replica, fencing by epoch, takeover, re-replication and graceful handover.
+///
+/// A value with no I/O, owned by `NodeInstance` like `Membership`. Each input gets the members as
+/// `TaskPeers` (built by the node from membership and capacity gossip) and leaves `Effect`s that the
+/// node turns into directives, in order. The work is split by job: submission (+Submit),
+/// replication and queries (+Replication), leases and takeover (+Lease), execution (+Execution).
+///
+/// Safety rules, each where it is enforced:
+/// - "accepted" is answered only when the owner's `logSynced` covers the record and the replica
+///   answered `stored` (which it does only after its own sync);
+/// - a terminal state is stored on the replica first and appended by the owner only once the
+///   replica holds it, so a takeover (which raises the epoch on the replica's copy) fences it off;
+/// - takeover and re-replication need the owner (resp. replica) dead or left AND this node seeing a
+///   majority of the members it knows alive, so the two sides of a partition never both act;
+/// - a replica takes over only after the lease it granted in this life ended plus a margin.
+public struct TaskMachine: Sendable {
+    /// What the node must do for the task machine.
+    enum Effect: Sendable, Equatable {
+        case exchange(UInt64, to: Address, payload: Bytes)
+        /// Answer the inbound stream request `stream` (nil: close it unanswered).
+        case answer(StreamID, Bytes?)
+        case append(LogRecord)
+        case sync
+        case setTimer(TaskTimer, at: Instant)
+        case startAgent(AgentRun)
+        case stopAgent(RunID, StopSignal)
+        case reply(RequestID, ControlReply)
+    }
+
+    /// Who waits for a submission's answer.
+    enum Origin: Sendable, Equatable {
+        case control(RequestID)
+        case stream(StreamID)
+    }
+
+    /// What this node keeps about a task it owns.
+    struct Owned: Sendable {
+        var replica: String?
+        /// Replica candidates already tried for this task (a new task, or after a replica died).
+        var triedReplicas: [String] = []
+        /// History length the replica confirmed; -1 until it confirms one.
+        var confirmedEvents = -1
+        var storeInFlight = false
+        /// A terminal record waiting for the replica's `stored` before it counts.
+        var finishing: TaskRecord?
+        /// When a retrying task may run again.
+        var retryAt: Instant?
+        /// The run of the current attempt, when one runs.
+        var run: RunID?
+    }
+
+    /// A new task waiting for its two copies.
+    struct Acceptance: Sendable {
+        var origin: Origin
+        var position: LogPosition
+        var isSynced = false
+        var deadline: Instant
+    }
+
+    /// An agent run this node started.
+    struct Run: Sendable {
+        var task: TaskID
+        var fence: TaskFence
+        var profile: String
+    }
+
+    /// What an outbound exchange is for.
+    enum Exchange: Sendable {
+        case forward(Origin, TaskID)
+        case store(TaskID, replica: String, eventCount: Int, handover: Bool)
+        case renew(replica: String, sentAt: Instant)
+        case query(UInt64)
+    }
+
+    /// A fan-out query under way.
+    struct Query: Sendable {
+        var request: RequestID
+        var target: TaskQueryTarget
+        var asked: Int
+        var answered = 1
+        var waiting = 0
+        var records: [TaskRecord] = []
+        var summaries: [TaskSummary] = []
+        var isTruncated = false
+        var deadline: Instant
+    }
+
+    let name: String
+    let settings: TaskSettings
+    /// Profile → slots this node runs (from its config; the command stays in the shell).
+    let slots: [String: Int]
+    var idGenerator: TaskIDGenerator
+    var now: Instant = .zero
+    var wallMilliseconds: Int64 = 0
+    /// Every task held: owned, or a replica copy.
+    public internal(set) var records: [TaskID: TaskRecord] = [:]
+    var owned: [TaskID: Owned] = [:]
+    var accepting: [TaskID: Acceptance] = [:]
+    /// Tasks ready to run (queued, or retrying with its backoff over), FIFO per profile.
+    var ready: [String: [TaskID]] = [:]
+    var busy: [String: Int] = [:]
+    var runs: [RunID: Run] = [:]
+    var nextRun: UInt64 = 0
+    var exchanges: [UInt64: Exchange] = [:]
+    var nextExchange: UInt64 = 0
+    var queries: [UInt64: Query] = [:]
+    /// Replica side: owner → when the lease this node granted it ends (own clock).
+    var grants: [String: Instant] = [:]
+    /// Owner side: replica → when its lease ends, counted from the renew's sending.
+    var leases: [String: Instant] = [:]
+    var renewsInFlight: Set<String> = []
+    /// Inbound `store` answers waiting for `logSynced` to cover `position`.
+    var deferredAnswers: [(position: LogPosition, stream: StreamID, bytes: Bytes)] = []
+    var appended: LogPosition
+    var synced: LogPosition
+    var needsSync = false
+    var isDiskFull = false
+    var isLeaving = false
+    /// Until then a restarted node grants no lease and takes nothing over.
+    var quietUntil: Instant = .zero
+    let isRestart: Bool
+    var effects: [Effect] = []
+    public internal(set) var stats = TaskStats()
+
+    /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
+    init(name: String, incarnation: UInt64, slots: [String: Int], settings: TaskSettings, recovered: RecoveredLog) {
+        self.name = name
+        self.settings = settings
+        self.slots = slots
+        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation)
+        appended = recovered.position
+        synced = recovered.position
+        isRestart = !recovered.records.isEmpty
+        recover(recovered.records)
+    }
+
+    mutating func take() -> [Effect] {
+        if needsSync {
+            needsSync = false
+            effects.append(.sync)
+        }
+        defer { effects.removeAll(keepingCapacity: true) }
+        return effects
+    }
+
+    mutating func emit(_ effect: Effect) { effects.append(effect) }
+
+    /// Appends a record; the next `take` asks for one sync covering every append before it.
+    mutating func append(_ record: LogRecord) {
+        appended &+= 1
+        needsSync = true
+        emit(.append(record))
+    }
+
+    mutating func openExchange(_ exchange: Exchange, to peer: String, in peers: TaskPeers, payload: TaskMessage) -> Bool {
+        guard let address = peers.address(of: peer) else { return false }
+        nextExchange &+= 1
+        exchanges[nextExchange] = exchange
+        emit(.exchange(nextExchange, to: address, payload: payload.encoded()))
+        return true
+    }
+
+    /// The wall-clock time for history events.
+    var at: Int64 { wallMilliseconds }
+}
+
+/// What the task machine did, counted (for the simulator's report and `/v1/health`).
+public struct TaskStats: Sendable, Equatable {
+    public var accepted: UInt64 = 0
+    public var forwarded: UInt64 = 0
+    public var refused: UInt64 = 0
+    public var duplicates: UInt64 = 0
+    public var attemptsStarted: UInt64 = 0
+    public var attemptsLost: UInt64 = 0
+    public var staleResults: UInt64 = 0
+    public var takeovers: UInt64 = 0
+    public var handovers: UInt64 = 0
+    public var replicasReplaced: UInt64 = 0
+    public var fenced: UInt64 = 0
+    public var badMessages: UInt64 = 0
+    public init() {}
+}
+
+/// The task machine's timers.
+public enum TaskTimer: Hashable, Sendable {
+    /// Renew leases, check takeovers, retry replication, expire deadlines (every `leaseRenewInterval`).
+    case tick
+}
