@@ -7,7 +7,7 @@ public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
         [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
-         checkConfigCommand]
+         checkConfigCommand, submitCommand, taskCommand, tasksCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {
