@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshRuntime
 
 /// Entry point of the `mesh` command: dispatches to subcommands, turns usage errors into one line
 /// on standard error and exit status 2.
@@ -14,6 +15,9 @@ public enum MeshCommandLine {
         guard let first = arguments.first else {
             print(topHelp)
             return 0
+        }
+        if first == AgentSupervisor.subcommand {   // hidden: the node's agent launcher
+            return AgentSupervisor.main(Array(arguments.dropFirst()))
         }
         if first == "--version" || first == "version" {
             print("mesh \(MeshVersion.release) (protocol \(MeshVersion.protocolMinimum)-\(MeshVersion.protocolCurrent))")

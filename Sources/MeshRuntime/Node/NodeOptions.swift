@@ -37,6 +37,13 @@ public struct NodeOptions: Sendable {
     /// Agent profiles this node runs (commands stay local) and its node-level tags.
     public var profiles: [AgentProfile]
     public var tags: [String]
+    /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from
+    /// local config only (the wire never carries a command). Empty: every `startAgent` is refused.
+    public var agentProfiles: [String: [String]] {
+        var commands: [String: [String]] = [:]
+        for profile in profiles { commands[profile.name] = profile.command }
+        return commands
+    }
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",

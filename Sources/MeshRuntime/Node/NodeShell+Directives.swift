@@ -34,9 +34,11 @@ extension NodeShell {
             case .compactLog(let records):
                 logCommitter.compact(records)
             case .startAgent(let run):
-                queue.async { [self] in input(.agentExited(run.run, .refused("this node runs no agents yet"))) }
-            case .stopAgent:
-                break
+                if let agents { agents.start(run) } else {
+                    queue.async { [self] in input(.agentExited(run.run, .refused("this node has no data directory to run agents in"))) }
+                }
+            case .stopAgent(let run, let signal):
+                agents?.stop(run, signal)
             case .reply(let request, let reply):
                 pendingReplies.removeValue(forKey: request)?(reply)
             case .event(let event):
