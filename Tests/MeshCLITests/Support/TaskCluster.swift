@@ -71,3 +71,13 @@ extension JSONValue {
     /// The events of the history in state `state`.
     func events(_ state: String) -> [JSONValue] { history.filter { $0["state"]?.string == state } }
 }
+
+/// Items gathered by several threads.
+final class Collected<Item: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Item] = []
+
+    func append(_ item: Item) { lock.withLock { items.append(item) } }
+    var all: [Item] { lock.withLock { items } }
+    var count: Int { lock.withLock { items.count } }
+}
