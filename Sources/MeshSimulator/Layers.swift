@@ -9,6 +9,10 @@ public enum Layer: String, Sendable, CaseIterable {
     /// Every node appends records to its write-ahead log at a rate and syncs them in batches,
     /// while crashes, EIO and disk-full strike: synced records must survive every crash.
     case diskWorkload
+    /// Tasks submitted through random live nodes and run by fake agents, while the faults strike:
+    /// no accepted task lost, none finished twice, no stale attempt completes one; after the
+    /// faults stop every accepted task reaches a terminal state.
+    case tasks
 
     /// Registers the layer's checkers and measurements with `simulation`.
     func install(in simulation: Simulation) {
@@ -25,6 +29,14 @@ public enum Layer: String, Sendable, CaseIterable {
         case .diskWorkload:
             simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
             simulation.register(measurement: DiskDurability())
+        case .tasks:
+            simulation.taskWorkload = TaskWorkload(settings: simulation.scenario.tasks)
+            let safety = TasksCompleteOnce()
+            let outcomes = TaskOutcomes(safety: safety)
+            simulation.register(safety: safety)
+            simulation.register(measurement: outcomes)
+            simulation.register(liveness: outcomes)
+            simulation.taskOutcomes = outcomes
         }
     }
 
@@ -34,6 +46,7 @@ public enum Layer: String, Sendable, CaseIterable {
         switch self {
         case .membership: []
         case .diskWorkload: DiskDurability.figureNames
+        case .tasks: TaskOutcomes.figureNames
         }
     }
 

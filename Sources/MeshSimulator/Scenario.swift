@@ -100,6 +100,8 @@ public struct Scenario: Sendable {
     public var diskWorkload = DiskWorkloadSettings()
     /// The nodes that play the next release (`"nextVersion"`); none by default.
     public var nextVersion = NextVersionSettings()
+    /// What the tasks layer submits and how its fake agents behave (`"tasks"`).
+    public var tasks = TaskWorkloadSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

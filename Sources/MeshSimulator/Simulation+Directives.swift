@@ -27,8 +27,12 @@ extension Simulation {
                 syncFromCore(node)
             case .compactLog(let records):
                 compactFromCore(records, node: node)
-            case .startAgent, .stopAgent, .reply:
-                break
+            case .startAgent(let run):
+                startFakeAgent(run, node: node)
+            case .stopAgent(let run, _):
+                stopFakeAgent(run, node: node)
+            case .reply(let request, let reply):
+                controlReplied(request, reply, node: node)
             case .persistIncarnation(let incarnation):
                 trace.mix(4); trace.mix(node); trace.mix(incarnation)
                 persist(incarnation, at: node)

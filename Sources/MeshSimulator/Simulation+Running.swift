@@ -8,6 +8,7 @@ extension Simulation {
         startNodes()
         for (i, entry) in scenario.timeline.enumerated() { queue.push(entry.at, .action(i)) }
         queue.push(scenario.duration, .livenessCheck)
+        startTaskWorkload()
         let end = scenario.duration + scenario.convergenceBound
         while let event = queue.pop(), event.time <= end {
             now = event.time
@@ -44,10 +45,13 @@ extension Simulation {
     /// scenario's seed, its index and its life.
     func config(for i: Int) -> NodeConfig {
         var seedMixer = SeededGenerator(seed: scenario.seed &+ UInt64(i) &* 0x9E37_79B9 &+ UInt64(nodes[i].life) &* 0x85EB_CA6B)
-        return NodeConfig(name: nodes[i].name, address: nodes[i].address,
-                          seeds: scenario.convergedStart || i == 0 ? [] : [nodes[0].address],
-                          settings: scenario.settings, keyring: keyring, label: Simulation.label,
-                          randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i])
+        var config = NodeConfig(name: nodes[i].name, address: nodes[i].address,
+                                seeds: scenario.convergedStart || i == 0 ? [] : [nodes[0].address],
+                                settings: scenario.settings, keyring: keyring, label: Simulation.label,
+                                randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i],
+                                recoveredLog: lastRecovery[i])
+        if scenario.layers.contains(.tasks) { config.capacity = LocalCapacity(profiles: scenario.tasks.capacity(of: i)) }
+        return config
     }
 
     /// Starts node `i`'s life (the first or a restart): it reads its disk back, then runs.
@@ -89,6 +93,10 @@ extension Simulation {
             checkLiveness()
         case .resume(let node, let generation):
             resume(node, generation: generation)
+        case .taskSubmit:
+            submitTask()
+        case .agentDone(let node, let life, let run, let exit):
+            agentDone(node, life: life, run, exit)
         }
     }
 }
