@@ -6,7 +6,7 @@ import MeshRuntime
 extension MeshCommandLine {
     static let benchCommand = Command(
         name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf), placement, or the write-ahead log",
-        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench place [--lookups N] [--json]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench place [--lookups N] [--json]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]\n       mesh bench tasks [--nodes N] [--seconds S] [--connections C] [--dir D] [--json]",
         options: [
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
@@ -24,13 +24,15 @@ extension MeshCommandLine {
             .value("appenders", "LIST", "wal: concurrent appender counts for group commit (default 1,4,16,64)"),
             .value("seconds", "S", "wal: seconds per group-commit run (default 2)"),
             .value("record-bytes", "B", "wal: record body size (default 1024)"),
-            .flag("json", "place, wal: print the figures as JSON"),
+            .value("connections", "C", "tasks: kept-alive submitting connections, spread over the nodes (default 2 per node)"),
+            .flag("json", "place, wal, tasks: print the figures as JSON"),
         ]) { arguments in
         if arguments.positionals == ["place"] {
             let lookups = try arguments.integer("lookups", default: 1_000_000, in: 1_000...100_000_000)
             return PlacementBench(lookups: lookups).run(json: arguments.has("json"))
         }
         if arguments.positionals == ["wal"] { return try runWALBench(arguments) }
+        if arguments.positionals == ["tasks"] { return try runTaskBench(arguments) }   // --seconds: submitting window (default 30), --dir: where the nodes' data goes
         guard arguments.positionals == ["detect"] else {
             throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], mesh bench place [--json], or mesh bench wal (see mesh bench --help)")
         }

@@ -94,6 +94,15 @@ extension NodeShell {
             "streamsRefusedPerSource": streams.counters.refusedPerSource, "streamsIncomplete": core.streamStats.timedOut,
             "controlRequestsRejected": control?.rejected ?? 0,
         ]
+        let tasks = core.tasks.stats
+        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded),
+                              ("tasksRefused", tasks.refused), ("tasksDuplicates", tasks.duplicates),
+                              ("tasksAttemptsStarted", tasks.attemptsStarted), ("tasksAttemptsLost", tasks.attemptsLost),
+                              ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
+                              ("tasksHandovers", tasks.handovers), ("tasksReplicasReplaced", tasks.replicasReplaced),
+                              ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
+            counterValues[name] = value
+        }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

@@ -67,7 +67,11 @@ struct TaskAcceptanceTests {
         }
         #expect(!rerun.isEmpty)
         for state in [TaskState.running, .queued, .accepted, .retrying] {
-            #expect(cluster.tasks(state, from: 3)?.isEmpty == true, "nothing stuck in \(state)")
+            let stuck = cluster.tasks(state, from: 3)
+            let records = (stuck ?? []).compactMap { $0["id"]?.string.flatMap(TaskID.init) }.map { id in
+                (accepted.contains(id) ? "accepted " : "not acknowledged ") + (cluster.task(id, from: 3)?.serialized() ?? "\(id): unreadable")
+            }
+            #expect(stuck?.isEmpty == true, "nothing stuck in \(state): \(records)")
         }
     }
 
