@@ -17,8 +17,9 @@ import MeshRuntime
 /// 4. an executor's SIGKILL: the time until its task runs again on another node, beside the time
 ///    until the others hold it dead.
 struct TaskBench {
-    /// Profiles the submission phase spreads its tasks over.
-    static let holdProfiles = 16
+    /// Profiles the submission phase spreads its tasks over (a node runs at most 16 profiles; two
+    /// more are the no-op and the long one).
+    static let holdProfiles = 14
     /// Tasks of the no-op profile in phase 3.
     static let executeTasks = 400
     /// fsync samples in phase 1.
@@ -75,7 +76,11 @@ struct TaskBench {
             return status.members.count == nodes && status.members.allSatisfy { $0.state == "alive" && $0.capacity != nil }
         }
         guard ready else {
-            printError("the \(nodes) nodes did not all join within 30 s (logs in \(cluster.directory))")
+            let exited = cluster.firstExited()
+            let index = exited.flatMap { cluster.names.firstIndex(of: $0.name) } ?? 0
+            let tail = ((try? Files.readText(cluster.logPath(index), bytesMax: 1 << 20)) ?? "").split(separator: "\n").suffix(5)
+            printError("the \(nodes) nodes did not all join within 30 s" + (exited.map { "; \($0.name) exited \($0.status)" } ?? "")
+                + ":\n" + tail.joined(separator: "\n"))
             return 1
         }
         var figures = Figures()
