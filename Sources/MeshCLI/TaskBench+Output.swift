@@ -19,7 +19,7 @@ extension TaskBench {
         print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
         print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
                      figures.executed, figures.executeSeconds))
-        print("forwarded more than once: \(figures.forwardedTwice) of \(figures.sampled) tasks (once: \(figures.forwardedOnce))")
+        print("forwarded more than once: \(figures.forwardedTwiceMin)…\(figures.forwardedTwiceMax) of \(figures.executed) no-op tasks (\(figures.forwards) forwards)")
         let rerun = figures.rerunSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         let dead = figures.deadSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         print("executor SIGKILL -> task running elsewhere: \(rerun)  (held dead after \(dead); target: dead + 1 s)")
@@ -42,8 +42,9 @@ extension TaskBench {
             ("forwardsPerTask", .number((figures.forwardsPerTask * 100).rounded() / 100)),
             ("executed", .integer(Int64(figures.executed))),
             ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
-            ("forwardedMoreThanOnce", .integer(Int64(figures.forwardedTwice))), ("forwardedOnce", .integer(Int64(figures.forwardedOnce))),
-            ("forwardSampled", .integer(Int64(figures.sampled))),
+            ("forwards", .integer(Int64(figures.forwards))),
+            ("forwardedMoreThanOnceMin", .integer(Int64(figures.forwardedTwiceMin))),
+            ("forwardedMoreThanOnceMax", .integer(Int64(figures.forwardedTwiceMax))),
             ("rerunAfterKillSeconds", .optional(figures.rerunSeconds)), ("deadAfterKillSeconds", .optional(figures.deadSeconds)),
         ])
     }

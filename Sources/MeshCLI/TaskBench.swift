@@ -13,7 +13,7 @@ import MeshRuntime
 ///    nothing after the first few and each profile's bounded queue (`TaskSettings.queueMax` per
 ///    owner) is not what the figure measures;
 /// 3. `executeTasks` tasks of a no-op profile: executed tasks per second, and how many of them were
-///    forwarded more than once (from the nodes' `tasksForwarded` counters and each task's owner);
+///    forwarded more than once (bounds from the nodes' `tasksForwarded` counters);
 /// 4. an executor's SIGKILL: the time until its task runs again on another node, beside the time
 ///    until the others hold it dead.
 struct TaskBench {
@@ -46,9 +46,9 @@ struct TaskBench {
         var forwardsPerTask = 0.0
         var executed = 0
         var executeSeconds = 0.0
-        var forwardedTwice = 0
-        var forwardedOnce = 0
-        var sampled = 0
+        var forwards = 0
+        var forwardedTwiceMin = 0
+        var forwardedTwiceMax = 0
         var rerunSeconds: Double?
         var deadSeconds: Double?
         var load = ""
