@@ -41,6 +41,7 @@ public final class KeepAliveConnection {
     /// `Content-Type: application/json`. Never repeated: a failure is thrown and the connection closed.
     public func send(_ method: String, _ path: String, body: Bytes = []) throws(ControlClient.Failure) -> (status: Int, body: Bytes) {
         let deadline = SystemClock.monotonicNanoseconds() + timeout
+        if fd >= 0 && isClosedByNode { close() }
         if fd < 0 { try open(deadline: deadline) }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\nAccept: application/json\r\n"
         if let token { head += "Authorization: Bearer \(token)\r\n" }
@@ -55,6 +56,15 @@ public final class KeepAliveConnection {
             close()
             throw error
         }
+    }
+
+    /// True when the node has closed the idle connection (its end of file, or a reset, is
+    /// waiting): the request goes on a new one instead, never into a closed socket.
+    private var isClosedByNode: Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_PEEK) | Int32(MSG_DONTWAIT)) <= 0
     }
 
     private func open(deadline: Int64) throws(ControlClient.Failure) {
