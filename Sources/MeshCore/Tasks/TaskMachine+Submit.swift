@@ -65,8 +65,9 @@ extension TaskMachine {
         let replica = peers.replicaCandidates(key: spec.placementKey(id: id), count: 1).first
         let record = TaskRecord(id: id, spec: spec, owner: name, ownerEpoch: 1, copies: replica == nil ? 1 : 2, at: at)
         records[id] = record
-        owned[id] = Owned(replica: replica, triedReplicas: replica.map { [$0] } ?? [])
+        owned[id] = Owned(triedReplicas: replica.map { [$0] } ?? [])
         append(TaskLogEntry.created(record).logRecord)
+        setReplica(id, replica)
         accepting[id] = Acceptance(origin: origin, position: appended, deadline: now + settings.requestDeadline)
         if replica != nil { replicate(id, peers: peers) }
     }

@@ -19,13 +19,16 @@ struct TaskPeers: Sendable {
     /// Members known and not left, this node included; and of those, alive or suspect.
     var knownCount = 1
     var upCount = 1
+    /// True once this node joined the mesh (or has no one to join): before that it knows too
+    /// little to judge anyone dead.
+    var hasJoined = true
 
     func address(of name: String) -> Address? { peers[name]?.address }
     func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
     func isUp(_ name: String) -> Bool { status(of: name).map { !$0.isDown } ?? false }
     /// True when this node sees a strict majority of the members it knows up: the one side of a
     /// partition that may take over or re-replicate.
-    var hasMajority: Bool { upCount * 2 > knownCount }
+    var hasMajority: Bool { hasJoined && upCount * 2 > knownCount }
 
     /// The replica ring's choices for `key`, never this node, up to `count`.
     func replicaCandidates(key: String, count: Int) -> [String] {
@@ -50,6 +53,7 @@ extension NodeInstance {
             }
         }
         peers.aliveNames.sort()
+        peers.hasJoined = membership.hasJoined
         peers.knownCount = known
         peers.upCount = up
         for entry in membership.capacity.entriesInOrder {
