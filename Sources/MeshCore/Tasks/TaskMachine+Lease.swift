@@ -93,21 +93,30 @@ extension TaskMachine {
     }
 
     /// Owned tasks whose replica is dead or left (or that have none while others are up) get a
-    /// new replica, which must confirm the record before attempts start again.
+    /// new replica once a verification with a majority passed; the new replica must confirm the
+    /// record before attempts start again.
     mutating func replaceDeadReplicas(peers: TaskPeers) {
-        for id in owned.keys.sorted() {
-            guard let local = owned[id], accepting[id] == nil, let record = records[id], !local.storeInFlight else { continue }
+        guard peers.hasJoined else { return }
+        for id in owned.keys.sorted() where verifications[id] == nil {
+            guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
             if let replica = local.replica, peers.isUp(replica) { continue }
-            guard peers.hasMajority, let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { continue }
-            if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
-            setReplica(id, next)
-            owned[id]?.confirmedEvents = -1
-            stats.replicasReplaced &+= 1
-            if record.progress.copies != 2 {
-                var updated = record
-                _ = updated.apply(.setCopies(2), by: name, at: at)
-                commitLocally(updated)
-            }
+            if local.replica == nil && peers.aliveNames.isEmpty { continue }
+            verify(id, purpose: .replaceReplica, peers: peers)
+        }
+    }
+
+    mutating func replaceReplica(_ id: TaskID, peers: TaskPeers) {
+        guard let local = owned[id], let record = records[id] else { return }
+        if let replica = local.replica, peers.isUp(replica) { return }
+        guard let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { return }
+        if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
+        setReplica(id, next)
+        owned[id]?.confirmedEvents = -1
+        stats.replicasReplaced &+= 1
+        if record.progress.copies != 2 {
+            var updated = record
+            _ = updated.apply(.setCopies(2), by: name, at: at)
+            commitLocally(updated)
         }
     }
 
@@ -118,8 +127,7 @@ extension TaskMachine {
             let record = records[id]!
             let owner = record.progress.owner
             guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),
-                  status.isDown, (grants[owner] ?? .zero) + settings.takeoverMargin <= now,
-                  status == .left || peers.hasMajority else { continue }
+                  status.isDown, (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
             verify(id, purpose: .takeover, peers: peers)
         }
     }

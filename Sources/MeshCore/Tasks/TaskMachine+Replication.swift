@@ -17,9 +17,11 @@ extension TaskMachine {
     /// The replica's answer to a `store` (nil: the exchange failed).
     mutating func storeAnswered(_ id: TaskID, replica: String, eventCount: Int, handover: Bool,
                                 _ message: TaskMessage?, peers: TaskPeers) {
-        guard var local = owned[id], local.replica == replica else { return }
+        guard var local = owned[id] else { return }
         local.storeInFlight = false
         owned[id] = local
+        // An answer from a replica this task no longer uses changes nothing else.
+        guard local.replica == replica else { return replicate(id, peers: peers) }
         switch message {
         case .storeAnswer(.stored)?:
             local.confirmedEvents = eventCount

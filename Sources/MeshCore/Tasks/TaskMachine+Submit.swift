@@ -18,6 +18,7 @@ extension TaskMachine {
     mutating func route(_ id: TaskID, _ spec: TaskSpec, hops: UInt8, origin: Origin, peers: TaskPeers) {
         if let record = records[id] { return answerExisting(record, origin: origin) }
         if isLeaving { return answer(origin, .refused(.leaving)) }
+        guard peers.hasJoined else { return answer(origin, .refused(.unavailable("\(name) has not joined the mesh yet"))) }
         guard peers.advertised.contains(spec.profile) || slots[spec.profile] != nil else {
             return answer(origin, .refused(.unknownProfile(spec.profile)))
         }
@@ -55,6 +56,7 @@ extension TaskMachine {
         if let record = records[id] { return answerExisting(record, origin: origin) }
         if isLeaving { return answer(origin, .refused(.leaving)) }
         if isDiskFull { return answer(origin, .refused(.diskFull)) }
+        guard peers.hasJoined else { return answer(origin, .refused(.unavailable("\(name) has not joined the mesh yet"))) }
         guard slots[spec.profile] != nil else {
             return answer(origin, .refused(.noEligibleNode("\(name) does not run \(spec.profile) and the hop limit is reached")))
         }

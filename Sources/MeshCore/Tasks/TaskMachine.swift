@@ -56,10 +56,13 @@ public struct TaskMachine: Sendable {
 
     /// A check with every member that is up before acting on a copy: no newer one anywhere.
     struct Verification: Sendable {
-        enum Purpose: Sendable { case recoveredOwner, takeover }
+        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica }
         var purpose: Purpose
         var waiting = 0
         var isBlocked = false
+        /// Members that answered, this node included; the action needs a majority of `known`.
+        var answered = 1
+        var known = 1
     }
 
     /// A new task waiting for its two copies.

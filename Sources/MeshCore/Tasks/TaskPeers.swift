@@ -16,7 +16,7 @@ struct TaskPeers: Sendable {
     var advertised: Set<String> = []
     /// Names of alive (or suspect) members other than this node, in name order.
     var aliveNames: [String] = []
-    /// Members known and not left, this node included; and of those, alive or suspect.
+    /// Members known and not left, this node included; and of those, alive (suspect not counted).
     var knownCount = 1
     var upCount = 1
     /// True once this node joined the mesh (or has no one to join): before that it knows too
@@ -47,10 +47,8 @@ extension NodeInstance {
         for member in membership.members.members {
             peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status)
             if member.status != .left { known += 1 }
-            if !member.status.isDown {
-                up += 1
-                peers.aliveNames.append(member.name)
-            }
+            if !member.status.isDown { peers.aliveNames.append(member.name) }
+            if member.status == .alive { up += 1 }
         }
         peers.aliveNames.sort()
         peers.hasJoined = membership.hasJoined
