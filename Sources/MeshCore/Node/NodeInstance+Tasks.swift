@@ -77,6 +77,7 @@ extension NodeInstance {
             tasks.storeAnswered(id, replica: replica, eventCount: count, handover: handover, message, peers: taskPeers())
         case .renew(let replica, let sentAt): tasks.renewAnswered(replica: replica, sentAt: sentAt, message, peers: taskPeers())
         case .query(let key): tasks.queryAnswered(key, message)
+        case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())
         }
     }
 

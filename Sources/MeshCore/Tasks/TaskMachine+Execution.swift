@@ -19,7 +19,7 @@ extension TaskMachine {
     /// True when this node may start an attempt of `id` now: its replica confirmed the record and
     /// the lease with it is valid (or the node is alone), and nothing is being finished.
     func mayStart(_ id: TaskID) -> Bool {
-        guard let local = owned[id], local.finishing == nil, local.run == nil, !isLeaving else { return false }
+        guard let local = owned[id], local.isVerified, local.finishing == nil, local.run == nil, !isLeaving else { return false }
         guard let replica = local.replica else { return true }
         guard local.confirmedEvents >= 1 else { return false }
         return (leases[replica] ?? .zero) > now + settings.stopMargin

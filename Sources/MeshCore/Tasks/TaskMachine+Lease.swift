@@ -3,8 +3,9 @@
 /// replaces dead replicas; the replica takes over the tasks of a dead owner whose lease ended.
 ///
 /// Takeover needs: the owner dead or left in membership (suspect is not enough), the lease this
-/// node granted it (in this life) over by `takeoverMargin`, and (unless the owner left) a majority
-/// of known members up here. Replacing a dead replica needs the same majority. A node that
+/// node granted it over by `takeoverMargin`, (unless the owner left) a majority of known members
+/// up here, and a verification: every member that is up answered, none holds a newer copy and
+/// none with a smaller name holds an equal one (so of two nodes holding copies, one acts). Replacing a dead replica needs the same majority. A node that
 /// restarted with a non-empty log grants nothing and takes nothing over for `leaseDuration +
 /// takeoverMargin` (it may have granted a lease just before it died).
 extension TaskMachine {
@@ -15,10 +16,10 @@ extension TaskMachine {
         for id in owned.keys.sorted() { recovered(id, peers: peers) }
     }
 
-    /// A recovered owned task: its replica is chosen again and must confirm before it runs.
+    /// A recovered owned task: it goes back to the replica it had (which fences it off if it took
+    /// over), and runs only once verified and confirmed.
     mutating func recovered(_ id: TaskID, peers: TaskPeers) {
         guard let record = records[id] else { return }
-        owned[id]?.replica = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first
         if record.state == .running {
             owned[id]?.retryAt = now   // its run died with the previous life: lost, re-run at once
         } else if record.state == .queued || record.state == .accepted {
@@ -34,6 +35,7 @@ extension TaskMachine {
         replaceDeadReplicas(peers: peers)
         takeOverDeadOwners(peers: peers)
         releaseRetries()
+        verifyRecovered(peers: peers)
         for id in owned.keys.sorted() { replicate(id, peers: peers) }
         expireDeadlines()
         startReady(peers: peers)
@@ -80,7 +82,7 @@ extension TaskMachine {
     mutating func loseRecoveredRuns(peers: TaskPeers) {
         for id in owned.keys.sorted() {
             guard let local = owned[id], local.run == nil, local.finishing == nil, var record = records[id],
-                  record.state == .running, mayStart(id) || local.replica == nil else { continue }
+                  record.state == .running, local.isVerified, mayStart(id) || local.replica == nil else { continue }
             guard case .applied = record.apply(.lose(reason: "\(name) restarted"), by: name, at: at) else { continue }
             stats.attemptsLost &+= 1
             if record.state.isTerminal { finish(id, record, peers: peers); continue }
@@ -91,34 +93,42 @@ extension TaskMachine {
     }
 
     /// Owned tasks whose replica is dead or left (or that have none while others are up) get a
-    /// new replica, which must confirm the record before attempts start again.
+    /// new replica once a verification with a majority passed; the new replica must confirm the
+    /// record before attempts start again.
     mutating func replaceDeadReplicas(peers: TaskPeers) {
-        for id in owned.keys.sorted() {
-            guard let local = owned[id], accepting[id] == nil, let record = records[id], !local.storeInFlight else { continue }
+        guard peers.hasJoined else { return }
+        for id in owned.keys.sorted() where verifications[id] == nil {
+            guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
             if let replica = local.replica, peers.isUp(replica) { continue }
-            guard peers.hasMajority, let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { continue }
-            if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
-            owned[id]?.replica = next
-            owned[id]?.confirmedEvents = -1
-            stats.replicasReplaced &+= 1
-            if record.progress.copies != 2 {
-                var updated = record
-                _ = updated.apply(.setCopies(2), by: name, at: at)
-                commitLocally(updated)
-            }
+            if local.replica == nil && peers.aliveNames.isEmpty { continue }
+            verify(id, purpose: .replaceReplica, peers: peers)
+        }
+    }
+
+    mutating func replaceReplica(_ id: TaskID, peers: TaskPeers) {
+        guard let local = owned[id], let record = records[id] else { return }
+        if let replica = local.replica, peers.isUp(replica) { return }
+        guard let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { return }
+        if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
+        setReplica(id, next)
+        owned[id]?.confirmedEvents = -1
+        stats.replicasReplaced &+= 1
+        if record.progress.copies != 2 {
+            var updated = record
+            _ = updated.apply(.setCopies(2), by: name, at: at)
+            commitLocally(updated)
         }
     }
 
     /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
-        guard now >= quietUntil, !isLeaving else { return }
-        for id in records.keys.sorted() {
+        guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
+        for id in records.keys.sorted() where verifications[id] == nil {
             let record = records[id]!
             let owner = record.progress.owner
-            guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner) ?? .some(.dead),
-                  status.isDown, let granted = grants[owner], granted + settings.takeoverMargin <= now,
-                  status == .left || peers.hasMajority else { continue }
-            takeOver(id, peers: peers)
+            guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),
+                  status.isDown, (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
+            verify(id, purpose: .takeover, peers: peers)
         }
     }
 
@@ -131,7 +141,8 @@ extension TaskMachine {
         let replica = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first
         _ = record.apply(.setCopies(replica == nil ? 1 : 2), by: name, at: at)
         commitLocally(record)
-        owned[id] = Owned(replica: replica, retryAt: now)
+        owned[id] = Owned(retryAt: now)
+        setReplica(id, replica)
         if record.state.isTerminal { return }
         if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
         replicate(id, peers: peers)

@@ -80,3 +80,13 @@ extension TaskMachine {
         }
     }
 }
+
+extension TaskMachine {
+    /// What this node holds and does about `id`, in one line (for diagnosing a simulation run).
+    public func describe(_ id: TaskID) -> String {
+        let record = records[id].map { "\($0.state.rawValue) \($0.progress.owner) e\($0.progress.ownerEpoch) events \($0.history.count)" } ?? "no copy"
+        guard let local = owned[id] else { return record }
+        let lease = local.replica.flatMap { leases[$0] }.map { "\($0)" } ?? "none"
+        return record + "; owned: replica \(local.replica ?? "none") confirmed \(local.confirmedEvents) inFlight \(local.storeInFlight) finishing \(local.finishing != nil) run \(local.run.map { "\($0)" } ?? "none") verified \(local.isVerified) lease \(lease) verifying \(verifications[id] != nil)"
+    }
+}

@@ -17,9 +17,11 @@ extension TaskMachine {
     /// The replica's answer to a `store` (nil: the exchange failed).
     mutating func storeAnswered(_ id: TaskID, replica: String, eventCount: Int, handover: Bool,
                                 _ message: TaskMessage?, peers: TaskPeers) {
-        guard var local = owned[id], local.replica == replica else { return }
+        guard var local = owned[id] else { return }
         local.storeInFlight = false
         owned[id] = local
+        // An answer from a replica this task no longer uses changes nothing else.
+        guard local.replica == replica else { return replicate(id, peers: peers) }
         switch message {
         case .storeAnswer(.stored)?:
             local.confirmedEvents = eventCount
@@ -45,9 +47,9 @@ extension TaskMachine {
             return acceptanceFailed(id, why: "tried \(local.triedReplicas.joined(separator: ", "))")
         }
         local.triedReplicas.append(next)
-        local.replica = next
         local.confirmedEvents = -1
         owned[id] = local
+        setReplica(id, next)
         replicate(id, peers: peers)
     }
 
@@ -73,13 +75,20 @@ extension TaskMachine {
         drop(id)
     }
 
+    /// Records the owner's choice of replica for `id` (in the log too, for a restart).
+    mutating func setReplica(_ id: TaskID, _ replica: String?) {
+        guard owned[id] != nil else { return }
+        owned[id]!.replica = replica
+        if let replica { append(TaskRoleEntry(id: id, role: .replica(replica)).logRecord) }
+    }
+
     /// Forgets a task this node no longer owns or keeps (persisted, so recovery forgets it too).
     mutating func drop(_ id: TaskID) {
         records[id] = nil
         owned[id] = nil
         accepting[id] = nil
         for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
-        append(TaskRoleEntry(id: id, isDropped: true).logRecord)
+        append(TaskRoleEntry(id: id, role: .dropped).logRecord)
     }
 
     /// The outcome a finishing record's last event stands for.
@@ -116,7 +125,7 @@ extension TaskMachine {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
         let before = appended
-        if records[record.id] == nil && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, isDropped: false).logRecord) }
+        if records[record.id] == nil && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, role: .kept).logRecord) }
         owned[record.id] = nil
         commitLocally(record)
         grants[owner] = max(grants[owner] ?? .zero, now + settings.leaseDuration)
@@ -137,16 +146,21 @@ extension TaskMachine {
 
     /// Rebuilds tasks from the recovered log: records, then which this node dropped.
     mutating func recover(_ log: [LogRecord]) {
+        var replicas: [TaskID: String] = [:]
         for record in log {
-            if let role = TaskRoleEntry(record) {
-                if role.isDropped { records[role.id] = nil }
+            if let entry = TaskRoleEntry(record) {
+                switch entry.role {
+                case .dropped: records[entry.id] = nil; replicas[entry.id] = nil
+                case .kept: break
+                case .replica(let replica): replicas[entry.id] = replica
+                }
                 continue
             }
             guard let entry = try? TaskLogEntry(record) else { continue }
             entry.replay(into: &records)
         }
         for id in records.keys.sorted() where records[id]!.progress.owner == name && !records[id]!.state.isTerminal {
-            owned[id] = Owned()
+            owned[id] = Owned(replica: replicas[id], isVerified: false)
         }
     }
 

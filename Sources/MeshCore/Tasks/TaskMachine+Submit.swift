@@ -18,6 +18,7 @@ extension TaskMachine {
     mutating func route(_ id: TaskID, _ spec: TaskSpec, hops: UInt8, origin: Origin, peers: TaskPeers) {
         if let record = records[id] { return answerExisting(record, origin: origin) }
         if isLeaving { return answer(origin, .refused(.leaving)) }
+        guard peers.hasJoined else { return answer(origin, .refused(.unavailable("\(name) has not joined the mesh yet"))) }
         guard peers.advertised.contains(spec.profile) || slots[spec.profile] != nil else {
             return answer(origin, .refused(.unknownProfile(spec.profile)))
         }
@@ -55,6 +56,7 @@ extension TaskMachine {
         if let record = records[id] { return answerExisting(record, origin: origin) }
         if isLeaving { return answer(origin, .refused(.leaving)) }
         if isDiskFull { return answer(origin, .refused(.diskFull)) }
+        guard peers.hasJoined else { return answer(origin, .refused(.unavailable("\(name) has not joined the mesh yet"))) }
         guard slots[spec.profile] != nil else {
             return answer(origin, .refused(.noEligibleNode("\(name) does not run \(spec.profile) and the hop limit is reached")))
         }
@@ -65,8 +67,9 @@ extension TaskMachine {
         let replica = peers.replicaCandidates(key: spec.placementKey(id: id), count: 1).first
         let record = TaskRecord(id: id, spec: spec, owner: name, ownerEpoch: 1, copies: replica == nil ? 1 : 2, at: at)
         records[id] = record
-        owned[id] = Owned(replica: replica, triedReplicas: replica.map { [$0] } ?? [])
+        owned[id] = Owned(triedReplicas: replica.map { [$0] } ?? [])
         append(TaskLogEntry.created(record).logRecord)
+        setReplica(id, replica)
         accepting[id] = Acceptance(origin: origin, position: appended, deadline: now + settings.requestDeadline)
         if replica != nil { replicate(id, peers: peers) }
     }

@@ -49,6 +49,20 @@ public struct TaskMachine: Sendable {
         var retryAt: Instant?
         /// The run of the current attempt, when one runs.
         var run: RunID?
+        /// False for a task recovered from the log until every member that is up answered a
+        /// query without a newer copy (a takeover may have happened while this node was down).
+        var isVerified = true
+    }
+
+    /// A check with every member that is up before acting on a copy: no newer one anywhere.
+    struct Verification: Sendable {
+        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica }
+        var purpose: Purpose
+        var waiting = 0
+        var isBlocked = false
+        /// Members that answered, this node included; the action needs a majority of `known`.
+        var answered = 1
+        var known = 1
     }
 
     /// A new task waiting for its two copies.
@@ -72,6 +86,7 @@ public struct TaskMachine: Sendable {
         case store(TaskID, replica: String, eventCount: Int, handover: Bool)
         case renew(replica: String, sentAt: Instant)
         case query(UInt64)
+        case verify(TaskID, peer: String)
     }
 
     /// A fan-out query under way.
@@ -106,6 +121,7 @@ public struct TaskMachine: Sendable {
     var exchanges: [UInt64: Exchange] = [:]
     var nextExchange: UInt64 = 0
     var queries: [UInt64: Query] = [:]
+    var verifications: [TaskID: Verification] = [:]
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.
@@ -156,6 +172,8 @@ public struct TaskMachine: Sendable {
 
     mutating func openExchange(_ exchange: Exchange, to peer: String, in peers: TaskPeers, payload: TaskMessage) -> Bool {
         guard let address = peers.address(of: peer) else { return false }
+        var exchange = exchange
+        if case .verify(let id, _) = exchange { exchange = .verify(id, peer: peer) }
         nextExchange &+= 1
         exchanges[nextExchange] = exchange
         emit(.exchange(nextExchange, to: address, payload: payload.encoded()))

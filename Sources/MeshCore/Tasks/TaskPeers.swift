@@ -16,16 +16,19 @@ struct TaskPeers: Sendable {
     var advertised: Set<String> = []
     /// Names of alive (or suspect) members other than this node, in name order.
     var aliveNames: [String] = []
-    /// Members known and not left, this node included; and of those, alive or suspect.
+    /// Members known and not left, this node included; and of those, alive (suspect not counted).
     var knownCount = 1
     var upCount = 1
+    /// True once this node joined the mesh (or has no one to join): before that it knows too
+    /// little to judge anyone dead.
+    var hasJoined = true
 
     func address(of name: String) -> Address? { peers[name]?.address }
     func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
     func isUp(_ name: String) -> Bool { status(of: name).map { !$0.isDown } ?? false }
     /// True when this node sees a strict majority of the members it knows up: the one side of a
     /// partition that may take over or re-replicate.
-    var hasMajority: Bool { upCount * 2 > knownCount }
+    var hasMajority: Bool { hasJoined && upCount * 2 > knownCount }
 
     /// The replica ring's choices for `key`, never this node, up to `count`.
     func replicaCandidates(key: String, count: Int) -> [String] {
@@ -44,12 +47,11 @@ extension NodeInstance {
         for member in membership.members.members {
             peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status)
             if member.status != .left { known += 1 }
-            if !member.status.isDown {
-                up += 1
-                peers.aliveNames.append(member.name)
-            }
+            if !member.status.isDown { peers.aliveNames.append(member.name) }
+            if member.status == .alive { up += 1 }
         }
         peers.aliveNames.sort()
+        peers.hasJoined = membership.hasJoined
         peers.knownCount = known
         peers.upCount = up
         for entry in membership.capacity.entriesInOrder {

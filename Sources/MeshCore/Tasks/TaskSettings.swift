@@ -35,27 +35,52 @@ public struct TaskSettings: Sendable, Equatable {
     public init() {}
 }
 
-/// A record of the task layer's own bookkeeping in the log: this node keeps `id` as a replica
-/// copy of `owner`'s task, or dropped it (a takeover fenced it off). Recovery reads it back, so a
-/// node knows after a restart which copies it may take over (log kind 0x28, append-only).
+/// A record of the task layer's own bookkeeping in the log (kind 0x28, append-only): this node
+/// keeps `id` as a copy, dropped it (a takeover fenced it off, or it handed it over), or, as its
+/// owner, chose `replica` for it. Recovery reads them back, so a restarted owner goes back to the
+/// replica it had (which fences it off if it took over) and never forgets what it dropped.
 public struct TaskRoleEntry: Equatable, Sendable {
+    /// What the entry says.
+    public enum Role: Equatable, Sendable {
+        case kept
+        case dropped
+        case replica(String)
+    }
     /// The log record kind.
     public static let kind: UInt8 = 0x28
     /// The task.
     public var id: TaskID
-    /// True when this node dropped the task (it is no longer owner or replica).
-    public var isDropped: Bool
+    public var role: Role
 
     /// An entry.
-    public init(id: TaskID, isDropped: Bool) { self.id = id; self.isDropped = isDropped }
+    public init(id: TaskID, role: Role) { self.id = id; self.role = role }
 
     /// As a log record.
-    public var logRecord: LogRecord { LogRecord(kind: Self.kind, body: id.bytes + [isDropped ? 1 : 0]) }
+    public var logRecord: LogRecord {
+        var w = ByteWriter(capacity: 40)
+        w.raw(id.bytes)
+        switch role {
+        case .kept: w.u8(0)
+        case .dropped: w.u8(1)
+        case .replica(let name): w.u8(2); w.shortString(name)
+        }
+        return LogRecord(kind: Self.kind, body: w.bytes)
+    }
 
     /// The entry a log record holds; nil for another kind or a malformed body.
     public init?(_ record: LogRecord) {
-        guard record.kind == Self.kind, record.body.count == TaskID.byteCount + 1, record.body.last! <= 1 else { return nil }
-        id = TaskID(bytes: Array(record.body.prefix(TaskID.byteCount)))!
-        isDropped = record.body.last! == 1
+        guard record.kind == Self.kind else { return nil }
+        var r = ByteReader(record.body)
+        guard let id = try? TaskCodec.readID(&r), let flag = try? r.u8() else { return nil }
+        self.id = id
+        switch flag {
+        case 0: role = .kept
+        case 1: role = .dropped
+        case 2:
+            guard let name = try? r.shortString(limit: WireLimits.nameBytesMax), MemberName.validationError(name) == nil else { return nil }
+            role = .replica(name)
+        default: return nil
+        }
+        guard r.isAtEnd else { return nil }
     }
 }

@@ -39,6 +39,13 @@ final class TasksCompleteOnce: SafetyChecker {
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) { unsynced[node] = [] }
 
     private func synced(_ entry: TaskLogEntry, node: Int, world: Simulation) {
+        if DEBUGTASK != nil {
+            switch entry {
+            case .created(let r) where r.id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) created owner=\(r.progress.owner) e\(r.progress.ownerEpoch) \(r.history.map { "\($0.state)/\($0.attempt)/\($0.node)" })")
+            case .progressed(let id, let p, let e) where id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) progressed owner=\(p.owner) e\(p.ownerEpoch) \(p.state) \(e.map { "\($0.state)/\($0.attempt)/\($0.node) \($0.reason)" } ?? "-")")
+            default: break
+            }
+        }
         switch entry {
         case .created(let record):
             syncedIDs[node, default: []].insert(record.id)
@@ -67,3 +74,5 @@ final class TasksCompleteOnce: SafetyChecker {
         }
     }
 }
+
+let DEBUGTASK: String? = "a5637be0b6"

@@ -1,0 +1,66 @@
+/// Verification before acting on a copy that may be out of date: a recovered owner's task (a
+/// takeover may have happened while this node was down) and a takeover candidate (the owner may
+/// have moved the task to another replica). Every member that is up is asked for its copy; the
+/// action goes ahead only when a majority of the members this node knows (itself included)
+/// answered — so the two sides of a partition never both act — none holds a newer copy, and (for
+/// a takeover) none holds an equal one under a smaller name.
+extension TaskMachine {
+    /// Recovered owned tasks not yet verified start their verification (after the quiet period).
+    mutating func verifyRecovered(peers: TaskPeers) {
+        guard now >= quietUntil, peers.hasJoined else { return }
+        for id in owned.keys.sorted() where owned[id]!.isVerified == false && verifications[id] == nil {
+            verify(id, purpose: .recoveredOwner, peers: peers)
+        }
+    }
+
+    /// Asks every member that is up for its copy of `id`.
+    mutating func verify(_ id: TaskID, purpose: Verification.Purpose, peers: TaskPeers) {
+        if peers.aliveNames.isEmpty {
+            // Alone: nothing to ask, unless this node has not heard of the mesh again yet.
+            if peers.knownCount <= 1 { verified(id, purpose, peers: peers) }
+            return
+        }
+        var verification = Verification(purpose: purpose, known: peers.knownCount)
+        for peer in peers.aliveNames where openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
+            verification.waiting += 1
+        }
+        verifications[id] = verification
+    }
+
+    /// One member's answer (nil: it failed, and the verification is tried again on a later tick).
+    mutating func verifyAnswered(_ id: TaskID, from peer: String?, _ message: TaskMessage?, peers: TaskPeers) {
+        guard var verification = verifications[id] else { return }
+        verification.waiting -= 1
+        if case .records(let copies)? = message, let mine = records[id] {
+            verification.answered += 1
+            if let theirs = copies.first(where: { $0.id == id }) {
+                if isNewer(theirs, than: mine) && theirs.progress.owner != name {
+                    verifications[id] = nil
+                    return fencedOff(id, by: theirs, peers: peers)
+                }
+                if verification.purpose == .takeover, !isNewer(mine, than: theirs), let peer, peer < name {
+                    verification.isBlocked = true
+                }
+            }
+        }
+        verifications[id] = verification
+        guard verification.waiting <= 0 else { return }
+        verifications[id] = nil
+        if !verification.isBlocked && verification.answered * 2 > verification.known {
+            verified(id, verification.purpose, peers: peers)
+        }
+    }
+
+    private mutating func verified(_ id: TaskID, _ purpose: Verification.Purpose, peers: TaskPeers) {
+        switch purpose {
+        case .recoveredOwner:
+            owned[id]?.isVerified = true
+            startReady(peers: peers)
+        case .takeover:
+            guard let record = records[id], record.progress.owner != name, !record.state.isTerminal else { return }
+            takeOver(id, peers: peers)
+        case .replaceReplica:
+            replaceReplica(id, peers: peers)
+        }
+    }
+}
