@@ -25,10 +25,11 @@ extension TestCluster {
         let config = directory + "/profiles.json"
         try profiles.write(toFile: config, atomically: true, encoding: .utf8)
         for index in 1...count { try startTaskNode(index) }
-        waitUntil("every node is alive and advertises its profiles", timeout: 20) {
+        waitUntil("every node is alive, advertises its profiles and has joined", timeout: 20) {
             guard let status = status("t1") else { return false }
             return status.members.count == count
                 && status.members.allSatisfy { $0.state == "alive" && $0.capacity?.profiles.isEmpty == false }
+                && (1...count).allSatisfy { health("t\($0)")?.hasJoined == true }
         }
     }
 
