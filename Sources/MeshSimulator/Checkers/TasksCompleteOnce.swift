@@ -39,12 +39,6 @@ final class TasksCompleteOnce: SafetyChecker {
 
     private func synced(_ entry: TaskLogEntry, node: Int, world: Simulation) {
         switch entry {
-            case .created(let r) where r.id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) created owner=\(r.progress.owner) e\(r.progress.ownerEpoch) \(r.history.map { "\($0.state)/\($0.attempt)/\($0.node)" })")
-            case .progressed(let id, let p, let e) where id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) progressed owner=\(p.owner) e\(p.ownerEpoch) \(p.state) \(e.map { "\($0.state)/\($0.attempt)/\($0.node) \($0.reason)" } ?? "-")")
-            default: break
-            }
-        }
-        switch entry {
         case .created(let record):
             syncedIDs[node, default: []].insert(record.id)
             for event in record.history { check(event, id: record.id, world: world) }
