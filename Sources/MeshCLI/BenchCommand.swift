@@ -5,8 +5,8 @@ import MeshRuntime
 
 extension MeshCommandLine {
     static let benchCommand = Command(
-        name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf)",
-        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]  |  bench place [--lookups N] [--json]",
+        name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf), placement, or the write-ahead log",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]  |  bench place [--lookups N] [--json]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]",
         options: [
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
@@ -19,14 +19,20 @@ extension MeshCommandLine {
             .value("serf-dir", "DIR", "the Serf scripts (default: shared/bench/serf beside the checkout)"),
             .value("serf-profile", "P", "Serf's timing profile (default lan)"),
             .value("lookups", "N", "bench place: lookups timed per ring size (default 1000000)"),
-            .flag("json", "bench place: print the figures as JSON"),
+            .value("dir", "D", "wal: directory to measure in (default: the current one; a subdirectory is removed after)"),
+            .value("samples", "N", "wal: append+fsync samples for the raw latency (default 1000)"),
+            .value("appenders", "LIST", "wal: concurrent appender counts for group commit (default 1,4,16,64)"),
+            .value("seconds", "S", "wal: seconds per group-commit run (default 2)"),
+            .value("record-bytes", "B", "wal: record body size (default 1024)"),
+            .flag("json", "bench place, bench wal: print the figures as JSON"),
         ]) { arguments in
         if arguments.positionals == ["place"] {
             let lookups = try arguments.integer("lookups", default: 1_000_000, in: 1_000...100_000_000)
             return PlacementBench(lookups: lookups).run(json: arguments.has("json"))
         }
+        if arguments.positionals == ["wal"] { return try runWALBench(arguments) }
         guard arguments.positionals == ["detect"] else {
-            throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], or mesh bench place [--json] (see mesh bench --help)")
+            throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], mesh bench place [--json], or mesh bench wal (see mesh bench --help)")
         }
         let nodes = try arguments.integer("nodes", default: 5, in: 3...100)
         let runs = try arguments.integer("runs", default: 5, in: 1...100)

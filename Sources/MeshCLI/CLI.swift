@@ -1,5 +1,6 @@
 import Foundation
 import MeshCore
+import MeshRuntime
 
 /// Entry point of the `mesh` command: dispatches to subcommands, turns usage errors into one line
 /// on standard error and exit status 2.
@@ -7,13 +8,16 @@ public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
         [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
-         checkConfigCommand]
+         checkConfigCommand, joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {
         guard let first = arguments.first else {
             print(topHelp)
             return 0
+        }
+        if first == AgentSupervisor.subcommand {   // hidden: the node's agent launcher
+            return AgentSupervisor.main(Array(arguments.dropFirst()))
         }
         if first == "--version" || first == "version" {
             print("mesh \(MeshVersion.release) (protocol \(MeshVersion.protocolMinimum)-\(MeshVersion.protocolCurrent))")

@@ -110,14 +110,17 @@ extension Membership {
         openStream(.sync(peer), to: peer, join: false)
     }
 
-    mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) {
-        guard streams.count < settings.streamsInFlightMax else { return }
+    /// Starts an exchange; returns its number, or nil when `streamsInFlightMax` are under way.
+    @discardableResult
+    mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) -> UInt64? {
+        guard streams.count < settings.streamsInFlightMax else { return nil }
         nextExchange += 1
         streams[nextExchange] = purpose
         let state = PushPull(versions: codec.versions, join: join, members: localState(),
                              capacities: capacitySection(for: peerVersions[peer]))
         let payload = MessageCodec.encode(.pushPull(state))
         emit(.exchange(nextExchange, to: peer, payload: payload))
+        return nextExchange
     }
 
     var pushPullPeriod: Nanoseconds {

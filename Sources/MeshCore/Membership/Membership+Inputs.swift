@@ -50,10 +50,15 @@ extension Membership {
                                                       capacities: capacitySection(for: state.versions))))
     }
 
-    /// The reply to one of this node's exchanges arrived.
-    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) {
-        guard let purpose = streams.removeValue(forKey: exchange) else { return }
-        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
+    /// The reply to one of this node's exchanges arrived. Returns why it was not merged (for an
+    /// operator's join), or nil when it was.
+    @discardableResult
+    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) -> String? {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return "the exchange was already over" }
+        guard let state = decodePushPull(reply, sender: senderName) else { return "its answer could not be read (counted as a drop)" }
+        guard isCompatible(state) else {
+            return "it speaks protocol \(state.versions), this node \(codec.versions)"
+        }
         let peer: Address
         defer { notePeerVersions(state.versions, at: peer) }
         switch purpose {
@@ -62,7 +67,7 @@ extension Membership {
             if let mine = state.members.first(where: { $0.name == name }),
                mine.address != address, mine.status < .dead {
                 emit(.event(.duplicateName(address: mine.address)))
-                return
+                return "another live node there is named \(name) (at \(mine.address))"
             }
             if !hasJoined {
                 hasJoined = true
@@ -77,6 +82,7 @@ extension Membership {
             // The peer thought us down: tell it at once that we are not, rather than at the next sync.
             openSync(to: peer)
         }
+        return nil
     }
 
     /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).

@@ -23,6 +23,7 @@ extension NodeInstance {
         case .task(let id): tasks.query(.task(id), request: request, peers: taskPeers())
         case .tasks(let filter): tasks.query(.list(filter), request: request, peers: taskPeers())
         case .leave: tasks.leave(peers: taskPeers())
+        default: break
         }
     }
 

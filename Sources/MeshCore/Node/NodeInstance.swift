@@ -20,7 +20,12 @@ public struct NodeInstance: Sendable {
     /// What happened to streams, for `/v1/health` and the simulator.
     public internal(set) var streamStats = StreamStats()
 
-    let keyring: Keyring?
+    /// The keys streams and datagrams are authenticated with; an operator may change it (`KeyChange`).
+    public internal(set) var keyring: Keyring?
+    /// Operator joins waiting for their exchanges.
+    var joins = PendingJoins()
+    /// Round-trip questions to other members waiting for their answers.
+    var roundTrips = PendingRoundTrips()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
@@ -110,17 +115,6 @@ public struct NodeInstance: Sendable {
         case .membership(let purpose): membership.timerFired(purpose)
         case .streamDeadline(let stream): streamDeadlinePassed(stream)
         case .tasks(let purpose): taskTimerFired(purpose)
-        }
-    }
-
-    private mutating func control(_ command: ControlRequest, request: RequestID) {
-        switch command {
-        case .leave:
-            taskControl(command, request: request)
-            membership.leave()
-            emit(.reply(to: request, .accepted))
-        case .submitTask, .task, .tasks:
-            taskControl(command, request: request)
         }
     }
 

@@ -19,6 +19,7 @@ extension NodeShell {
             }
             return
         }
+        if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
 
@@ -42,7 +43,7 @@ extension NodeShell {
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/leave)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys)")
         }
     }
 
@@ -55,6 +56,7 @@ extension NodeShell {
                                     lastHeardSecondsAgo: 0, rttMilliseconds: 0,
                                     stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
         reports[0].capacity = core.capacity.entry(core.name).map { CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt)) }
+        reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
             let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
@@ -66,6 +68,7 @@ extension NodeShell {
             reports[reports.count - 1].capacity = core.capacity.entry(member.name).map {
                 CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt))
             }
+            reports[reports.count - 1].keyFingerprint = MemberMeta.keyFingerprint(in: member.meta)
         }
         let drops = allDrops.filter { $0.value > 0 }
         return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)

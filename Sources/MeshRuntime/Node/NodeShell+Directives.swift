@@ -34,9 +34,11 @@ extension NodeShell {
             case .compactLog(let records):
                 logCommitter.compact(records)
             case .startAgent(let run):
-                queue.async { [self] in input(.agentExited(run.run, .refused("this node runs no agents yet"))) }
-            case .stopAgent:
-                break
+                if let agents { agents.start(run) } else {
+                    queue.async { [self] in input(.agentExited(run.run, .refused("this node has no data directory to run agents in"))) }
+                }
+            case .stopAgent(let run, let signal):
+                agents?.stop(run, signal)
             case .reply(let request, let reply):
                 pendingReplies.removeValue(forKey: request)?(reply)
             case .event(let event):
@@ -88,6 +90,7 @@ extension NodeShell {
     // MARK: Events
 
     private func handle(_ event: MeshEvent) {
+        recordForMonitor(event)
         switch event {
         case .memberChanged(let name, let status, let incarnation, let address):
             logger.info("member \(status)", ["name": name, "incarnation": String(incarnation), "address": address.description])

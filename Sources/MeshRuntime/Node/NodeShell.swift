@@ -47,9 +47,13 @@ public final class NodeShell: @unchecked Sendable {
     /// The write-ahead log in the data directory (`<data>/log`, none without a data directory),
     /// with group commit.
     let logCommitter: LogCommitter
+    /// Runs agents for `startAgent`; nil without a data directory (no workspace to run them in).
+    var agents: AgentRunner?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
+    /// Events for `mesh monitor` and its waiting long polls.
+    var operatorState = OperatorState()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -64,11 +68,16 @@ public final class NodeShell: @unchecked Sendable {
     public init(options: NodeOptions) throws(StartError) {
         self.options = options
         let lastIncarnation = options.dataDirectory?.stored?.incarnation ?? 0
+        if let directory = options.dataDirectory {
+            // Before recovering: a previous life that crashed may have left agent groups running.
+            let killed = AgentRunner.killLeftovers(dataPath: directory.path)
+            if killed > 0 { options.logger.warn("killed agent process groups a previous life left running", ["groups": String(killed)]) }
+        }
         let (log, recovered) = try Self.openLog(options)
         var config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
-                                recoveredLog: recovered)
+                                meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
@@ -76,6 +85,11 @@ public final class NodeShell: @unchecked Sendable {
         // The handler needs `self`, which does not exist yet: route through a box filled in below.
         let box = HandlerBox()
         logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
+        if let directory = options.dataDirectory {
+            agents = AgentRunner(dataPath: directory.path, profiles: options.agentProfiles) { input in
+                queue.async { box.shell?.input(input) }
+            }
+        }
         logCommitter.onFailure = { [logger = options.logger] error in
             logger.error("write-ahead log failed", ["error": error.description])
         }

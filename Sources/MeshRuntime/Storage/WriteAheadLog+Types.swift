@@ -80,7 +80,7 @@ func logCall<Result: FixedWidthInteger>(_ call: String, _ body: () -> Result) th
 
 /// Runs `body` holding `lock`; keeps `body`'s typed error (NSLock's `withLock` would erase it).
 @inline(__always)
-func locked<Value, Problem: Error>(_ lock: NSLock, _ body: () throws(Problem) -> Value) throws(Problem) -> Value {
+func locked<Value, Problem: Error>(_ lock: NSLocking, _ body: () throws(Problem) -> Value) throws(Problem) -> Value {
     lock.lock()
     defer { lock.unlock() }
     return try body()

@@ -21,7 +21,7 @@ import MeshCore
 ///   refuses new work and leaves every synced record intact.
 ///
 /// Thread-safe: `ioLock` serializes file writes and fsyncs, `stateLock` guards the buffer and
-/// positions (never held across an fsync). The file is opened with `O_NOFOLLOW`.
+/// positions (never held across an fsync); lock order is `ioLock` before `stateLock`. The file is opened with `O_NOFOLLOW`.
 public final class WriteAheadLog: @unchecked Sendable {
     /// The largest log file: recovery holds the whole log in memory, and snapshots keep it far
     /// below this. An append that would pass it fails with `fileTooLarge` and writes nothing.
@@ -37,7 +37,10 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// The open file; internal so tests can swap in a device that fails. Changed only under `ioLock`.
     var descriptor: Int32
     let ioLock = NSLock()
-    let stateLock = NSLock()
+    /// Guards the state below; syncers wait on it for the fsync under way (group commit).
+    let stateLock = NSCondition()
+    /// True while one caller (the batch's leader) writes and fsyncs for everyone (`stateLock`).
+    private var syncing = false
     /// Encoded records appended but not yet written to the file (`stateLock`).
     var buffer = Bytes()
     /// Bytes of the file written or claimed by the buffer (`stateLock`).
@@ -121,15 +124,24 @@ public final class WriteAheadLog: @unchecked Sendable {
         try sync(covering: appendedPosition)
     }
 
-    /// Makes positions `0..<position` durable: returns at once when an fsync already covered them,
-    /// else writes everything buffered (records of other appenders too) and fsyncs once.
+    /// Makes positions `0..<position` durable: returns at once when an fsync already covered them;
+    /// waits while another caller's fsync runs (it may cover them); else leads the next batch:
+    /// writes everything buffered (records of other appenders too) and fsyncs once for all.
     @discardableResult
     public func sync(covering position: LogPosition) throws(Failure) -> LogPosition {
-        try locked(ioLock) { () throws(Failure) -> LogPosition in
-            let (done, problem) = locked(stateLock) { (synced, failed) }
-            if let problem { throw problem }
-            if done >= position { return done }
+        stateLock.lock()
+        while true {
+            if let failed { stateLock.unlock(); throw failed }
+            if synced >= position { defer { stateLock.unlock() }; return synced }
+            if !syncing { break }
+            stateLock.wait()
+        }
+        syncing = true
+        stateLock.unlock()
+        defer { locked(stateLock) { syncing = false; stateLock.broadcast() } }
+        return try locked(ioLock) { () throws(Failure) -> LogPosition in
             try writeBuffered()
+            let done = syncedPosition
             guard writtenPosition > done else { return done }
             try failing { () throws(Failure) in _ = try logCall("fsync \(path)") { files.sync(descriptor) } }
             let covered = writtenPosition
