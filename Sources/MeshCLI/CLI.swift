@@ -8,7 +8,7 @@ public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
         [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
-         checkConfigCommand, joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand]
+         checkConfigCommand, placeCommand, joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {

@@ -1,13 +1,7 @@
 /// Dissemination: piggy-backed and periodic gossip, push-pull sync, joining and reconnecting.
 extension Membership {
     /// How many times each member sends one update: λ · ⌈log10(n + 1)⌉.
-    var retransmitLimit: Int {
-        let n = Double(upCount + 2)
-        var scale = 1
-        var power = 10.0
-        while power < n { power *= 10; scale += 1 }
-        return settings.retransmitMultiplier * scale
-    }
+    var retransmitLimit: Int { settings.retransmitMultiplier * MembershipSettings.logScale(members: upCount) }
 
     mutating func enqueueBroadcast(about key: String, _ message: Message) {
         enqueueBroadcast(.membership, about: key, message)

@@ -31,10 +31,13 @@ extension Membership {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
-                // Pings last: their acks then carry whatever this datagram's updates made us
-                // announce (a refutation of the suspicion the ping itself carried, say).
-                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: now) } }
-                for message in messages { if case .ping = message { handle(message, from: sender, now: now) } }
+                // Capacity records after membership updates: a record of a member this node hears
+                // of in the same datagram is then taken. Pings last: their acks then carry whatever
+                // this datagram's updates made us announce (a refutation of the suspicion the ping
+                // itself carried, say).
+                for message in messages where message.handlingStage == 0 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 1 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 2 { handle(message, from: sender, now: now) }
             }
         }
     }
@@ -60,6 +63,7 @@ extension Membership {
             return "it speaks protocol \(state.versions), this node \(codec.versions)"
         }
         let peer: Address
+        var justJoined = false
         defer { notePeerVersions(state.versions, at: peer) }
         switch purpose {
         case .join(let seed):
@@ -71,6 +75,7 @@ extension Membership {
             }
             if !hasJoined {
                 hasJoined = true
+                justJoined = true
                 emit(.event(.joined(seed: seed)))
             }
         case .sync(let address):
@@ -78,6 +83,7 @@ extension Membership {
         }
         let refutationsBefore = incarnation
         merge(state, now: currentTime)
+        if justJoined { capacityJoined() }
         if incarnation != refutationsBefore && !isLeaving {
             // The peer thought us down: tell it at once that we are not, rather than at the next sync.
             openSync(to: peer)

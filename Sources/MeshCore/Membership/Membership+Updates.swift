@@ -234,6 +234,8 @@ extension Membership {
                 emit(.event(.memberForgotten(name: entry.name)))
             }
         }
+        let members = self.members
+        capacity.forgetUnknown(before: now + (-settings.deadRetention)) { members[$0] != nil }
         if downLogStart > 1024 && downLogStart * 2 > downLog.count {
             downLog.removeFirst(downLogStart)
             downLogStart = 0

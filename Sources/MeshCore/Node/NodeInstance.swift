@@ -144,4 +144,12 @@ extension NodeInstance {
         membership.currentTime = moment.now
         membership.installConverged(states, now: moment.now)
     }
+
+    /// Installs every member's capacity record as if gossip had spread them, this node's own as
+    /// made at `ownMadeAt` (a random phase, so refreshes do not all fall due at once). For
+    /// simulations that start from a converged mesh.
+    @_spi(Simulation) public mutating func installConvergedCapacity(_ records: [CapacityRecord], ownMadeAt: Instant,
+                                                                    at moment: Moment) {
+        membership.capacity.installConverged(records, now: moment.now, ownMadeAt: ownMadeAt)
+    }
 }

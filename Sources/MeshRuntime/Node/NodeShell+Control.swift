@@ -38,12 +38,14 @@ extension NodeShell {
             return .json(statusReport().json)
         case ("GET", "/v1/health"):
             return .json(healthReport().json)
-        case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"):
+        case ("GET", "/v1/place"):
+            return PlaceRoute.answer(query: request.query, membership: core.membership)
+        case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"), (_, "/v1/place"):
             var response = HTTPResponse.error(405, "\(request.method) is not allowed on \(request.path)")
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys, /v1/place, /v1/leave)")
         }
     }
 
