@@ -88,7 +88,7 @@ extension MeshCommandLine {
                            cluster: plan.cluster, settings: settings,
                            presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
                            dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
-                           profiles: plan.profiles, tags: plan.tags)
+                           profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
     }
 
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or

@@ -18,6 +18,8 @@ enum EventKind {
     /// An input for a node's core that the world produced while carrying out its directives
     /// (delivered as an event of its own, never inside another input).
     case coreInput(node: Int, life: Int, Input)
+    /// The load of `node` changes (capacity layer's `"loadChanges"`), in its life `life`.
+    case loadChange(node: Int, life: Int)
     /// The scenario's timeline entry at this index.
     case action(Int)
     /// Liveness: do the liveness checkers hold yet?

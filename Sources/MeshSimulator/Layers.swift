@@ -13,6 +13,9 @@ public enum Layer: String, Sendable, CaseIterable {
     /// no accepted task lost, none finished twice, no stale attempt completes one; after the
     /// faults stop every accepted task reaches a terminal state.
     case tasks
+    /// Capacity gossip: every node advertises a profile; with `"loadChanges"` every node's load
+    /// changes on a period; measures how fast each new record version reaches every node.
+    case capacity
 
     /// Registers the layer's checkers and measurements with `simulation`.
     func install(in simulation: Simulation) {
@@ -37,6 +40,10 @@ public enum Layer: String, Sendable, CaseIterable {
             simulation.register(measurement: outcomes)
             simulation.register(liveness: outcomes)
             simulation.taskOutcomes = outcomes
+        case .capacity:
+            let propagation = CapacityPropagation()
+            simulation.register(measurement: propagation)
+            simulation.register(liveness: propagation)
         }
     }
 
@@ -47,6 +54,7 @@ public enum Layer: String, Sendable, CaseIterable {
         case .membership: []
         case .diskWorkload: DiskDurability.figureNames
         case .tasks: TaskOutcomes.figureNames
+        case .capacity: CapacityPropagation.figureNames
         }
     }
 

@@ -4,7 +4,8 @@ import MeshCore
 extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
-                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion", "tasks"]
+                               "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion",
+                               "loadChanges", "capacity", "previousVersion", "tasks"]
 
     /// The scenario in the file at `path`, named after the file; `seed` replaces the file's seed
     /// (the generated faults follow it too).
@@ -42,6 +43,7 @@ extension Scenario {
         scenario.diskWorkload = try parseDiskWorkload(reader.object("diskWorkload"), layers: scenario.layers, name: name)
         scenario.tasks = try parseTaskWorkload(reader.object("tasks"), layers: scenario.layers, nodes: scenario.nodes, name: name)
         scenario.nextVersion = try parseNextVersion(reader.object("nextVersion"), nodes: scenario.nodes)
+        scenario.capacity = try parseCapacity(reader, nodes: scenario.nodes)
         try scenario.parseTimeline(reader)
         if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
         return scenario

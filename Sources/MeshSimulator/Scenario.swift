@@ -102,6 +102,8 @@ public struct Scenario: Sendable {
     public var nextVersion = NextVersionSettings()
     /// What the tasks layer submits and how its fake agents behave (`"tasks"`).
     public var tasks = TaskWorkloadSettings()
+    /// Capacity gossip: load changes, timings, nodes on the previous build.
+    public var capacity = CapacityScenarioSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

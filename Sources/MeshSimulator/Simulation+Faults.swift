@@ -7,7 +7,6 @@ extension Simulation {
         guard let instance = nodes[victim].instance else { return }
         let incarnation = instance.incarnation
         taskOutcomes?.retire(instance.tasks.stats)
-        if DEBUGTASK != nil { print("\(timestamp) crash n\(victim)") }
         nodes[victim].instance = nil
         nodes[victim].life += 1
         resetStreams(of: victim)
@@ -21,7 +20,6 @@ extension Simulation {
     func restart(_ node: Int) {
         guard nodes[node].instance == nil else { return }
         notify { $0.nodeRestarting(node, world: self) }
-        if DEBUGTASK != nil { print("\(timestamp) restart n\(node)") }
         nodes[node].life += 1
         nodes[node].hasLeft = false
         bootNode(node)

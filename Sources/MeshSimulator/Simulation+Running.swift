@@ -24,14 +24,21 @@ extension Simulation {
     func startNodes() {
         if scenario.convergedStart {
             let states = nodes.map { MemberState(name: $0.name, address: $0.address, incarnation: 1, status: .alive, meta: []) }
+            let records = convergedCapacityRecords()
+            let phaseMax = convergedCapacityPhaseMax()
             for i in nodes.indices {
                 var instance = NodeInstance(config: config(for: i))
                 instance.installConverged(states, at: moment)
+                if !records.isEmpty {
+                    let phase = Instant(nanoseconds: now - random.nanoseconds(0, phaseMax))
+                    instance.installConvergedCapacity(records, ownMadeAt: phase, at: moment)
+                }
                 let directives = instance.start(at: moment)
                 nodes[i].instance = instance
                 nodes[i].lifeStartIncarnation = 1
                 apply(i, directives)
                 startDiskWorkload(i)
+                startLoadChanges(i)
             }
         } else {
             for i in nodes.indices {
@@ -50,9 +57,17 @@ extension Simulation {
                                 settings: scenario.settings, keyring: keyring, label: Simulation.label,
                                 randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i],
                                 recoveredLog: lastRecovery[i])
+        config.capacity = CapacityScenarioSettings.localCapacity(node: i)
         if scenario.layers.contains(.tasks) { config.capacity = LocalCapacity(profiles: scenario.tasks.capacity(of: i)) }
+        config.capacitySettings = scenario.capacity.settings
+        if !speaksCapacity(i) {
+            config.versions = ProtocolRange(minimum: MeshVersion.protocolMinimum, current: MeshVersion.capacityProtocol - 1)
+        }
         return config
     }
+
+    /// False for a node that plays the previous build (scenario key `"previousVersion"`).
+    func speaksCapacity(_ i: Int) -> Bool { !scenario.capacity.previousVersionNodes.contains(i) }
 
     /// Starts node `i`'s life (the first or a restart): it reads its disk back, then runs.
     func bootNode(_ i: Int) {
@@ -63,6 +78,7 @@ extension Simulation {
         nodes[i].instance = instance
         apply(i, directives)
         startDiskWorkload(i)
+        startLoadChanges(i)
     }
 
     func process(_ kind: EventKind) {
@@ -83,6 +99,8 @@ extension Simulation {
             diskAppendDue(node, life: life)
         case .diskSyncDone(let node, let life, let sync):
             diskSyncDone(node, life: life, sync: sync)
+        case .loadChange(let node, let life):
+            loadChangeDue(node, life: life)
         case .coreInput(let node, let life, let input):
             guard nodes[node].life == life, nodes[node].instance != nil else { return }
             if deferIfPaused(node, .coreInput(node: node, life: life, input)) { return }

@@ -65,3 +65,20 @@ struct TaskSubmissionTests {
         #expect(TaskDuration.text(.seconds(7_200)) == "2h" && TaskDuration.text(.milliseconds(1_500)) == "1500ms")
     }
 }
+
+@Suite("Task records as the API prints them")
+struct TaskRecordJSONTests {
+    @Test("a record prints its id, state, attempt, owner, copies and history with RFC 3339 times")
+    func recordJSON() throws {
+        var task = TaskRecord(id: TaskID.idempotent(key: "k"), spec: TaskSpec(profile: "p", prompt: ""), owner: "a",
+                              ownerEpoch: 1, copies: 2, at: 1_795_393_911_042)
+        _ = task.apply(.queue, by: "a", at: 1_795_393_912_000)
+        let text = task.json.serialized()
+        let parsed = try JSONValue.parse(text)
+        #expect(parsed["id"]?.string == TaskID.idempotent(key: "k").description)
+        #expect(parsed["state"]?.string == "queued" && parsed["owner"]?.string == "a" && parsed["copies"]?.integer == 2)
+        #expect(parsed["history"]?.array?.map { $0["state"]?.string } == ["accepted", "queued"])
+        #expect(parsed["history"]?.array?.first?["at"]?.string == "2026-11-23T00:31:51.042Z")
+        #expect(task.acceptedJSON.serialized() == #"{"id":"\#(task.id)","state":"queued","copies":2}"#)
+    }
+}

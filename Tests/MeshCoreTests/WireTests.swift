@@ -20,6 +20,9 @@ import Testing
             MemberState(name: "b", address: a, incarnation: 2, status: .suspect, meta: [4]),
             MemberState(name: "c", address: a, incarnation: 3, status: .dead, meta: []),
             MemberState(name: "d", address: a, incarnation: 4, status: .left, meta: [])])),
+        .roundTripQuery(RoundTripQuery(target: "b")),
+        .roundTripAnswer(RoundTripAnswer(target: "b", smoothedMicroseconds: 412, lastMicroseconds: nil)),
+        .roundTripAnswer(RoundTripAnswer(target: "b", smoothedMicroseconds: .max, lastMicroseconds: 0)),
         .pushPull(PushPull(join: false, members: [])),
         .pushPull(PushPull(versions: ProtocolRange(minimum: 2, current: 9), join: false, members: [
             MemberState(name: "Node_9.x", address: a, incarnation: WireLimits.counterMax, status: .alive, meta: [])])),

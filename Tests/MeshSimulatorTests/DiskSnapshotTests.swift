@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import MeshCore
 @testable import MeshSimulator
@@ -34,5 +35,26 @@ import Testing
         #expect(RecoveredLog(scanned: [LogSnapshotHeader(basePosition: 1, recordCount: 5).logRecord]) == nil)
         #expect(RecoveredLog(scanned: [LogRecord(kind: 0xFF, body: [9])]) == nil)
         #expect(RecoveredLog(scanned: [Self.record(1)])?.position == 1)
+    }
+}
+
+/// The synced-records checker follows snapshots: positions keep counting from the base, and a
+/// recovery that finds the snapshot and what followed it is no violation.
+@Suite struct SnapshotCheckerTests {
+    @Test func aCompactedLogRecoveredAfterACrashBreaksNoPromise() throws {
+        for seed in 1...20 {
+            let json = "{\"nodes\": 1, \"durationSeconds\": 1, \"seed\": \(seed)}"
+            let simulation = Simulation(scenario: try Scenario.parse(Data(json.utf8), name: "snapshot"))
+            for n in 0..<3 { simulation.appendFromCore(DiskSnapshotTests.record(n), node: 0) }
+            simulation.compactFromCore([DiskSnapshotTests.record(100), DiskSnapshotTests.record(101)], node: 0)
+            simulation.appendFromCore(DiskSnapshotTests.record(3), node: 0)
+            simulation.appendFromCore(DiskSnapshotTests.record(4), node: 0)
+            simulation.crashDisk(0)
+            simulation.recoverDisk(0)
+            #expect(simulation.violations.count == 0, "seed \(seed): \(simulation.violations.messages)")
+            #expect(simulation.disks[0].durableRecordCount == 3)
+            simulation.appendFromCore(DiskSnapshotTests.record(5), node: 0)
+            #expect(simulation.violations.count == 0, "seed \(seed): \(simulation.violations.messages)")
+        }
     }
 }

@@ -23,11 +23,18 @@ public struct CapacityBook: Sendable {
         public var recordsTaken: UInt64 = 0
         /// Records no newer than the one held (ordinary gossip repeats).
         public var recordsStale: UInt64 = 0
-        /// Records about members this node does not know: dropped (the member's alive comes first).
+        /// Records about members this node does not know yet, taken (gossip may bring a record
+        /// before the member's alive) while fewer than `unknownMembersMax` are held, else dropped.
         public var recordsOfUnknownMembers: UInt64 = 0
+        /// Records of unknown members dropped because `unknownMembersMax` were held.
+        public var recordsOfUnknownMembersDropped: UInt64 = 0
         /// Records about this node made by someone else: dropped.
         public var recordsAboutSelf: UInt64 = 0
     }
+
+    /// Records of members this node does not know that it holds at most; they are forgotten when
+    /// the member is still unknown a retention period later (`forgetUnknown`).
+    public static let unknownMembersMax = 1024
 
     public let settings: CapacitySettings
     /// This node's name.
@@ -38,6 +45,9 @@ public struct CapacityBook: Sendable {
     public private(set) var lastVersionAt: Instant?
     public internal(set) var stats = Stats()
     private var entries: [Entry] = []
+    /// Records held of members not known when they arrived, as of the last `forgetUnknown`
+    /// (an upper bound: some may have become known since).
+    private var unknownCount = 0
     private var indexByName: [String: Int32] = [:]
 
     /// A book for node `name` advertising `local`.
@@ -63,13 +73,13 @@ public struct CapacityBook: Sendable {
         desired.diskFreeCode = ByteQuantity.code(bytes: load.diskFreeBytes)
     }
 
-    /// When the next version is due in a mesh of `members`: as soon as the rate limit allows when
-    /// the content changed, else when the refresh interval runs out; at once before the first.
-    public func nextVersionAt(members: Int) -> Instant {
+    /// When the next version is due in a mesh of `members` where each version is sent `transmits`
+    /// times by each member: as soon as the rate limit allows when the content changed, else when
+    /// the refresh interval runs out; at once before the first.
+    public func nextVersionAt(members: Int, transmits: Int) -> Instant {
         guard let last = lastVersionAt, let own = ownRecord else { return .zero }
-        let scale = settings.scale(members: members)
-        if !desired.hasSameContent(as: own) { return last + settings.versionInterval * scale }
-        return last + settings.refreshInterval * scale
+        if !desired.hasSameContent(as: own) { return last + settings.versionInterval(members: members, transmits: transmits) }
+        return last + settings.refreshInterval(members: members, transmits: transmits)
     }
 
     /// Makes the next version of this node's record, at `incarnation`, and holds it.
@@ -88,14 +98,39 @@ public struct CapacityBook: Sendable {
     /// caller passes it on). `memberIsDown` is nil for a member this node does not know.
     public mutating func take(_ record: CapacityRecord, now: Instant, memberIsDown: Bool?) -> Bool {
         guard record.name != name else { stats.recordsAboutSelf &+= 1; return false }
-        guard let isDown = memberIsDown else { stats.recordsOfUnknownMembers &+= 1; return false }
-        if let held = entry(record.name), !record.isNewer(than: held.record) {
+        let held = entry(record.name)
+        if let held, !record.isNewer(than: held.record) {
             stats.recordsStale &+= 1
             return false
         }
+        if memberIsDown == nil && held == nil {
+            guard unknownCount < Self.unknownMembersMax else { stats.recordsOfUnknownMembersDropped &+= 1; return false }
+            unknownCount += 1
+            stats.recordsOfUnknownMembers &+= 1
+        }
         stats.recordsTaken &+= 1
-        store(Entry(record: record, receivedAt: now, isMemberDown: isDown))
+        store(Entry(record: record, receivedAt: now, isMemberDown: memberIsDown ?? false))
         return true
+    }
+
+    /// Forgets records of members `isKnown` does not know that arrived before `before`.
+    public mutating func forgetUnknown(before: Instant, isKnown: (String) -> Bool) {
+        var stale: [String] = []
+        var unknown = 0
+        for entry in entries where entry.record.name != name && !isKnown(entry.record.name) {
+            if entry.receivedAt < before { stale.append(entry.record.name) } else { unknown += 1 }
+        }
+        for member in stale { forget(member) }
+        unknownCount = unknown
+    }
+
+    /// Installs records as if gossip had already spread them (simulations that start converged):
+    /// this node's own, if among them, counts as made at `ownMadeAt`.
+    mutating func installConverged(_ records: [CapacityRecord], now: Instant, ownMadeAt: Instant) {
+        for record in records where entry(record.name) == nil {
+            store(Entry(record: record, receivedAt: record.name == name ? ownMadeAt : now, isMemberDown: false))
+            if record.name == name { lastVersionAt = ownMadeAt }
+        }
     }
 
     /// The member went down (dead, left) or came back: its record is marked, never dropped.

@@ -6,7 +6,7 @@
 /// meshVersion (u8 length + bytes), u8 tag count, tags, u8 profile count,
 /// per profile: name, varint slots, varint busy, u8 tag count, tags
 /// ```
-/// About 30 bytes for a node with one profile and one tag. Every count and length is checked
+/// About 40 bytes for a node with one profile and two tags. Every count and length is checked
 /// against `CapacityLimits` before anything is allocated; a record that breaks one is dropped.
 public enum CapacityCodec {
     /// Appends the body of `record`.

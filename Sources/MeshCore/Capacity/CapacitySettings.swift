@@ -1,30 +1,52 @@
 /// Timings and limits of capacity gossip, named once.
 ///
-/// A node makes a new version of its record when its content changed, at most once per
-/// `versionInterval`, and at least once per `refreshInterval` even when nothing changed (so every
-/// record's age says how current it is). Both grow in proportion to the mesh beyond
-/// `scaleMembers`, like push-pull: with every node's load changing all the time, the versions the
-/// whole mesh makes per second, and so the bytes each member spends on them, stay flat as it grows.
+/// A node makes a new version of its record when its content changed, at most once per version
+/// interval, and at least once per refresh interval (`refreshMultiplier` version intervals) even
+/// when nothing changed, so every record's age says how current it is.
+///
+/// The version interval comes from a traffic budget. Every version of every record is sent about
+/// L = `retransmitMultiplier · ⌈log10(n + 1)⌉` times by each of the n members, about
+/// `transmitBytes` each, so a mesh whose n members all make a version every I seconds costs each
+/// member n · L · transmitBytes / I bytes a second. Solving for I with that cost at
+/// `bytesPerMemberPerSecond` gives the interval (never below `versionIntervalMin`): 2.4 s for
+/// 5 members (refresh 4.8 s), 32 minutes for 1,000 (refresh 64 minutes). L = 16 at 1,000 members
+/// leaves a node unreached by a version with a chance of about e^-16; 12 left one in 100,000. With every load changing all the time a member spends about
+/// the budget; with nothing changing, half of it (refreshes); so a busy mesh costs at most about
+/// twice an idle one, at every size.
 public struct CapacitySettings: Sendable, Equatable {
-    /// Shortest time between two versions of one node's record (mesh of `scaleMembers` or fewer).
-    public var versionInterval: Nanoseconds
-    /// Longest time without a new version (mesh of `scaleMembers` or fewer).
-    public var refreshInterval: Nanoseconds
-    /// Mesh size up to which the intervals hold as given; beyond, they grow with n / scaleMembers.
-    public var scaleMembers: Int
+    /// Shortest time between two versions of one node's record, whatever the budget allows.
+    public var versionIntervalMin: Nanoseconds
+    /// Bytes a second each member may spend on capacity records when every load keeps changing.
+    public var bytesPerMemberPerSecond: Int
+    /// What one transmission of one record costs on average: its ~35 bytes plus its share of a
+    /// datagram's headers (measured in the simulator: 45 to 60 bytes).
+    public var transmitBytes: Int
+    /// The refresh interval, in version intervals.
+    public var refreshMultiplier: Int
     /// Each capacity record is sent at most `retransmitMultiplier · ⌈log10(n + 1)⌉` times by each
     /// member (membership updates use `MembershipSettings.retransmitMultiplier`).
     public var retransmitMultiplier: Int
 
     /// Settings; the defaults suit every preset.
-    public init(versionInterval: Nanoseconds = .seconds(1), refreshInterval: Nanoseconds = .seconds(4),
-                scaleMembers: Int = 8, retransmitMultiplier: Int = 3) {
-        self.versionInterval = versionInterval; self.refreshInterval = refreshInterval
-        self.scaleMembers = scaleMembers; self.retransmitMultiplier = retransmitMultiplier
+    public init(versionIntervalMin: Nanoseconds = .seconds(1), bytesPerMemberPerSecond: Int = 500,
+                transmitBytes: Int = 60, refreshMultiplier: Int = 2, retransmitMultiplier: Int = 4) {
+        self.versionIntervalMin = versionIntervalMin; self.bytesPerMemberPerSecond = bytesPerMemberPerSecond
+        self.transmitBytes = transmitBytes; self.refreshMultiplier = refreshMultiplier
+        self.retransmitMultiplier = retransmitMultiplier
     }
 
-    /// How much the intervals are stretched for a mesh of `members` (self included).
-    public func scale(members: Int) -> Int64 { Int64(max(1, members / max(1, scaleMembers))) }
+    /// The shortest time between two versions in a mesh of `members` (self included) where each
+    /// version is sent `transmits` times by each member.
+    public func versionInterval(members: Int, transmits: Int) -> Nanoseconds {
+        let bytes = Double(max(1, members)) * Double(max(1, transmits)) * Double(max(1, transmitBytes))
+        let seconds = bytes / Double(max(1, bytesPerMemberPerSecond))
+        return max(versionIntervalMin, Nanoseconds.seconds(fraction: min(seconds, 1e9)))
+    }
+
+    /// The longest time without a new version in the same mesh.
+    public func refreshInterval(members: Int, transmits: Int) -> Nanoseconds {
+        versionInterval(members: members, transmits: transmits) * Nanoseconds(max(1, refreshMultiplier))
+    }
 }
 
 /// What the shell measures about the machine, once a second: the load part of the capacity record.

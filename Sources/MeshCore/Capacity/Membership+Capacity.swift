@@ -8,7 +8,7 @@ extension Membership {
 
     /// How many times each member sends one capacity record.
     var capacityRetransmitLimit: Int {
-        retransmitLimit / max(1, settings.retransmitMultiplier) * max(1, capacity.settings.retransmitMultiplier)
+        max(1, capacity.settings.retransmitMultiplier) * MembershipSettings.logScale(members: upCount)
     }
 
     /// A new measurement of the machine from the shell.
@@ -20,7 +20,7 @@ extension Membership {
     /// Makes a version now when one is due, else arms the capacity timer for when it will be.
     mutating func scheduleCapacityVersion() {
         guard speaksCapacity, !isLeaving else { return }
-        let due = capacity.nextVersionAt(members: upCount + 1)
+        let due = capacity.nextVersionAt(members: upCount + 1, transmits: capacityRetransmitLimit)
         if due <= currentTime {
             let record = capacity.makeVersion(now: currentTime, incarnation: incarnation)
             emit(.event(.capacityVersionMade(incarnation: record.incarnation, version: record.version)))
@@ -47,7 +47,7 @@ extension Membership {
         let member = members[record.name]
         guard capacity.take(record, now: currentTime, memberIsDown: member.map(\.status.isDown)) else { return }
         emit(.event(.capacityTaken(name: record.name, incarnation: record.incarnation, version: record.version)))
-        if member?.status.isDown == false { enqueueCapacity(record) }
+        if member?.status.isDown != true { enqueueCapacity(record) }
     }
 
     /// The capacity section to send `peer` in a push-pull: nil unless both sides speak it (a
@@ -66,4 +66,37 @@ extension Membership {
 
     /// Addresses whose protocol range this node remembers; past it the memory starts again.
     static let peerVersionsMax = 32_768
+}
+
+extension MembershipSettings {
+    /// ⌈log10(n + 2)⌉ for a node that knows `members` up members besides itself: the factor of
+    /// every retransmit limit.
+    public static func logScale(members: Int) -> Int {
+        let n = Double(members + 2)
+        var scale = 1
+        var power = 10.0
+        while power < n { power *= 10; scale += 1 }
+        return scale
+    }
+}
+
+extension Message {
+    /// When a datagram's messages are handled: membership updates (0), then capacity records (1),
+    /// then pings (2).
+    var handlingStage: Int {
+        switch self {
+        case .capacity: 1
+        case .ping: 2
+        default: 0
+        }
+    }
+}
+
+extension Membership {
+    /// This node just joined: its record, made when it knew no one, went out with a retransmit
+    /// limit for a mesh of one. Queue it again (same version) so it spreads as far as one made now.
+    mutating func capacityJoined() {
+        guard speaksCapacity, !isLeaving, let own = capacity.ownRecord else { return }
+        enqueueCapacity(own)
+    }
 }

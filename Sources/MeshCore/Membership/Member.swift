@@ -11,12 +11,24 @@ public struct Member: Sendable, Equatable {
     public var lastHeardAt: Instant
     /// Round-trip time of the last direct probe, in microseconds; negative if unknown.
     public var roundTripMicroseconds: Int32
+    /// Smoothed round-trip time of direct probes (RFC 6298's SRTT, gain 1/8), in microseconds;
+    /// negative if unknown.
+    public var roundTripSmoothedMicroseconds: Int32 = -1
 
     public init(name: String, address: Address, incarnation: UInt64, status: MemberStatus, meta: Bytes,
                 statusChangedAt: Instant) {
         self.name = name; self.address = address; self.incarnation = incarnation; self.status = status
         self.meta = meta; self.statusChangedAt = statusChangedAt
         self.lastHeardAt = .zero; self.roundTripMicroseconds = -1
+    }
+
+    /// Folds one direct probe's round trip into the smoothed round trip: the first sample as is,
+    /// then SRTT += (sample − SRTT) / 8, as TCP does (RFC 6298 §2).
+    public mutating func smoothRoundTrip(_ sample: Int32) {
+        guard sample >= 0 else { return }
+        guard roundTripSmoothedMicroseconds >= 0 else { roundTripSmoothedMicroseconds = sample; return }
+        let smoothed = Int64(roundTripSmoothedMicroseconds)
+        roundTripSmoothedMicroseconds = Int32(clamping: smoothed + (Int64(sample) - smoothed) / 8)
     }
 
     public var state: MemberState {

@@ -1,13 +1,7 @@
 /// Dissemination: piggy-backed and periodic gossip, push-pull sync, joining and reconnecting.
 extension Membership {
     /// How many times each member sends one update: λ · ⌈log10(n + 1)⌉.
-    var retransmitLimit: Int {
-        let n = Double(upCount + 2)
-        var scale = 1
-        var power = 10.0
-        while power < n { power *= 10; scale += 1 }
-        return settings.retransmitMultiplier * scale
-    }
+    var retransmitLimit: Int { settings.retransmitMultiplier * MembershipSettings.logScale(members: upCount) }
 
     mutating func enqueueBroadcast(about key: String, _ message: Message) {
         enqueueBroadcast(.membership, about: key, message)
@@ -110,14 +104,17 @@ extension Membership {
         openStream(.sync(peer), to: peer, join: false)
     }
 
-    mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) {
-        guard streams.count < settings.streamsInFlightMax else { return }
+    /// Starts an exchange; returns its number, or nil when `streamsInFlightMax` are under way.
+    @discardableResult
+    mutating func openStream(_ purpose: StreamPurpose, to peer: Address, join: Bool) -> UInt64? {
+        guard streams.count < settings.streamsInFlightMax else { return nil }
         nextExchange += 1
         streams[nextExchange] = purpose
         let state = PushPull(versions: codec.versions, join: join, members: localState(),
                              capacities: capacitySection(for: peerVersions[peer]))
         let payload = MessageCodec.encode(.pushPull(state))
         emit(.exchange(nextExchange, to: peer, payload: payload))
+        return nextExchange
     }
 
     var pushPullPeriod: Nanoseconds {

@@ -31,10 +31,13 @@ extension Membership {
             case .failure(let reason):
                 drops.count(reason)
             case .success(let messages):
-                // Pings last: their acks then carry whatever this datagram's updates made us
-                // announce (a refutation of the suspicion the ping itself carried, say).
-                for message in messages { if case .ping = message {} else { handle(message, from: sender, now: now) } }
-                for message in messages { if case .ping = message { handle(message, from: sender, now: now) } }
+                // Capacity records after membership updates: a record of a member this node hears
+                // of in the same datagram is then taken. Pings last: their acks then carry whatever
+                // this datagram's updates made us announce (a refutation of the suspicion the ping
+                // itself carried, say).
+                for message in messages where message.handlingStage == 0 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 1 { handle(message, from: sender, now: now) }
+                for message in messages where message.handlingStage == 2 { handle(message, from: sender, now: now) }
             }
         }
     }
@@ -50,11 +53,17 @@ extension Membership {
                                                       capacities: capacitySection(for: state.versions))))
     }
 
-    /// The reply to one of this node's exchanges arrived.
-    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) {
-        guard let purpose = streams.removeValue(forKey: exchange) else { return }
-        guard let state = decodePushPull(reply, sender: senderName), isCompatible(state) else { return }
+    /// The reply to one of this node's exchanges arrived. Returns why it was not merged (for an
+    /// operator's join), or nil when it was.
+    @discardableResult
+    mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) -> String? {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return "the exchange was already over" }
+        guard let state = decodePushPull(reply, sender: senderName) else { return "its answer could not be read (counted as a drop)" }
+        guard isCompatible(state) else {
+            return "it speaks protocol \(state.versions), this node \(codec.versions)"
+        }
         let peer: Address
+        var justJoined = false
         defer { notePeerVersions(state.versions, at: peer) }
         switch purpose {
         case .join(let seed):
@@ -62,10 +71,11 @@ extension Membership {
             if let mine = state.members.first(where: { $0.name == name }),
                mine.address != address, mine.status < .dead {
                 emit(.event(.duplicateName(address: mine.address)))
-                return
+                return "another live node there is named \(name) (at \(mine.address))"
             }
             if !hasJoined {
                 hasJoined = true
+                justJoined = true
                 emit(.event(.joined(seed: seed)))
             }
         case .sync(let address):
@@ -73,10 +83,12 @@ extension Membership {
         }
         let refutationsBefore = incarnation
         merge(state, now: currentTime)
+        if justJoined { capacityJoined() }
         if incarnation != refutationsBefore && !isLeaving {
             // The peer thought us down: tell it at once that we are not, rather than at the next sync.
             openSync(to: peer)
         }
+        return nil
     }
 
     /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).

@@ -124,8 +124,9 @@ extension Membership {
             probes[sequence] = probe
             if let index = members.index(of: probe.target) {
                 members[index: index].lastHeardAt = now
-                let roundTrip = (now - probe.sentAt) / 1_000
-                members[index: index].roundTripMicroseconds = Int32(clamping: roundTrip)
+                let roundTrip = Int32(clamping: (now - probe.sentAt) / 1_000)
+                members[index: index].roundTripMicroseconds = roundTrip
+                members[index: index].smoothRoundTrip(roundTrip)
             }
             if settings.lifeguard && now - probe.sentAt < health.scale(settings.probeTimeout) {
                 health.apply(-1)

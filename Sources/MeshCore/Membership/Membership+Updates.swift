@@ -18,7 +18,7 @@ extension Membership {
         case .leave(let leave):
             if isStaleAccusation(leave.name, leave.incarnation) { answerStaleAccusation(to: sender); return }
             applyLeave(leave, now: now)
-        case .pushPull: countDrop(.unexpectedMessage)
+        case .pushPull, .roundTripQuery, .roundTripAnswer: countDrop(.unexpectedMessage)
         case .capacity(let record):
             // A build before protocol 3 did not know this kind: it skipped and counted it.
             if speaksCapacity { receiveCapacity(record) } else { countDrop(.unknownMessageType) }
@@ -47,8 +47,9 @@ extension Membership {
         if wasDown && !status.isDown {
             upCount += 1
             insertIntoProbeOrder(m.name)
-        } else if !wasDown && status.isDown {
-            upCount -= 1
+        } else if status.isDown {
+            // Every move into a down status (dead → left included) restarts its retention.
+            if !wasDown { upCount -= 1 }
             downLog.append((m.name, now))
         }
         if status != .suspect { suspicions.removeValue(forKey: m.name) }
@@ -233,6 +234,8 @@ extension Membership {
                 emit(.event(.memberForgotten(name: entry.name)))
             }
         }
+        let members = self.members
+        capacity.forgetUnknown(before: now + (-settings.deadRetention)) { members[$0] != nil }
         if downLogStart > 1024 && downLogStart * 2 > downLog.count {
             downLog.removeFirst(downLogStart)
             downLogStart = 0

@@ -34,7 +34,7 @@ public struct Membership: Sendable {
     public internal(set) var capacity: CapacityBook
 
     let seeds: [Address]
-    let codec: PacketCodec
+    var codec: PacketCodec
     var random: SeededGenerator
     var output: [Effect] = []
     /// The instant of the input being handled; set by `NodeInstance` before every input.

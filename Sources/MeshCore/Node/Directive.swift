@@ -124,6 +124,17 @@ public enum ControlRequest: Sendable, Equatable {
     case task(TaskID)
     /// Tasks across the mesh (every alive member is asked): `tasks`.
     case tasks(TaskFilter)
+    /// Push-pull with each of these seeds now, on a running node; answered by `joinOutcome`
+    /// once every exchange has ended (at most `ControlLimits.joinSeedsMax` seeds).
+    case join([Address])
+    /// Mark a dead member left everywhere: a `left` on its behalf at its current incarnation,
+    /// gossiped, so every member forgets it after the retention period. Refused for a live member.
+    case forceLeave(String)
+    /// Change the keyring at once (install, use or remove a key): the core owns it.
+    case keys(KeyChange)
+    /// The round trip member `via` measures to member `to`: this node's own table when `via` is
+    /// this node, else asked of `via` over a stream. Answered by `roundTrip`.
+    case roundTrip(via: String, to: String)
 }
 
 /// The answer to a control request.
@@ -142,6 +153,29 @@ public enum ControlReply: Sendable, Equatable {
     case taskNotFound(TaskID, membersAsked: Int, membersAnswered: Int)
     /// A listing of tasks across the mesh.
     case tasks(TaskListing)
+    /// How a `join` went, one entry per seed in the order asked.
+    case joinOutcome([JoinAttempt])
+    /// The round trip asked for by `roundTrip`.
+    case roundTrip(RoundTripAnswer)
+}
+
+/// One seed of an operator's `join`: `failure` is nil when the push-pull with it was merged.
+public struct JoinAttempt: Sendable, Equatable {
+    /// The address asked to join through.
+    public var seed: Address
+    /// Why the exchange with this seed did not join, for the operator; nil when it did.
+    public var failure: String?
+    public init(seed: Address, failure: String?) { self.seed = seed; self.failure = failure }
+}
+
+/// Bounds on operator requests.
+public enum ControlLimits {
+    /// Seeds one `join` request may name: each opens a stream.
+    public static let joinSeedsMax = 16
+    /// Operator joins waiting for their exchanges at once; past it a join is refused.
+    public static let joinsInFlightMax = 8
+    /// `roundTrip` questions to other members waiting for their answers at once.
+    public static let roundTripQueriesMax = 8
 }
 
 /// Everything that can happen to a node. `NodeInstance.handle(_:at:)` takes one at a time, with

@@ -78,7 +78,7 @@ extension NodeInstance {
         switch result {
         case .failure(let reason):
             streamDrops.count(reason)
-            finish(stream, outcome: .failed)
+            finish(stream, outcome: .failed, reason: "its frames were refused (\(reason.rawValue): a different key or cluster label?)")
         case .success(let events):
             for event in events {
                 guard let state = streams[stream] else { return }
@@ -104,7 +104,10 @@ extension NodeInstance {
             streamStats.completed += 1
             finish(stream, outcome: .done)
             switch machine {
-            case .membership: membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+            case .membership:
+                if roundTripReplied(exchange, payload: payload) { return }
+                let failure = membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+                joinExchangeEnded(exchange, failure: failure)
             case .tasks: taskExchangeReplied(exchange, payload)
             }
         case .inbound where payload.first.map(TaskMessage.kindRange.contains) == true:
@@ -112,7 +115,8 @@ extension NodeInstance {
             taskRequestArrived(payload, from: sender, on: stream)
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
-            let reply = membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
+            let reply = answerRoundTripQuery(payload)
+                ?? membership.handleStreamRequest(payload, from: state.peer, senderName: sender)
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
             guard let reply, var encoder = state.encoder else {
@@ -129,13 +133,14 @@ extension NodeInstance {
     mutating func streamEnded(_ stream: StreamID, failed: Bool) {
         guard let state = streams[stream] else { return }
         if !failed && !state.decoder.isBetweenMessages { streamDrops.count(.truncated) }
-        finish(stream, outcome: .failed)
+        finish(stream, outcome: .failed, reason: failed ? "connection refused or broken"
+               : "it closed the connection without answering (a different key or cluster label?)")
     }
 
     mutating func streamDeadlinePassed(_ stream: StreamID) {
         guard streams[stream] != nil else { return }
         streamStats.timedOut += 1
-        finish(stream, outcome: .timedOut)
+        finish(stream, outcome: .timedOut, reason: "no answer within the stream timeout")
     }
 
     enum StreamOutcome { case done, failed, timedOut }
@@ -151,7 +156,7 @@ extension NodeInstance {
     }
 
     /// Forgets a stream, closes it, and tells its exchange when it did not complete.
-    mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
+    mutating func finish(_ stream: StreamID, outcome: StreamOutcome, reason: String = "the exchange failed") {
         guard let state = streams.removeValue(forKey: stream) else { return }
         timers.disarm(.streamDeadline(stream))
         if stream.isInbound { inboundStreamCount -= 1 }
@@ -159,7 +164,11 @@ extension NodeInstance {
         emit(.closeStream(stream))
         if outcome != .done, case .outbound(let exchange, _, let machine) = state.role {
             switch machine {
-            case .membership: membership.exchangeFailed(exchange)
+            case .membership:
+                if !roundTripFailed(exchange, reason: reason) {
+                    membership.exchangeFailed(exchange)
+                    joinExchangeEnded(exchange, failure: reason)
+                }
             case .tasks: taskExchangeFailed(exchange)
             }
         }

@@ -23,6 +23,7 @@ extension NodeInstance {
         case .task(let id): tasks.query(.task(id), request: request, peers: taskPeers())
         case .tasks(let filter): tasks.query(.list(filter), request: request, peers: taskPeers())
         case .leave: tasks.leave(peers: taskPeers())
+        default: break
         }
     }
 
@@ -50,6 +51,7 @@ extension NodeInstance {
             tasks.submitArrived(id, spec, hops: hops, stream: stream, peers: peers)
         case .store(let record, let handover): tasks.storeArrived(record, handover: handover, from: sender, stream: stream, peers: peers)
         case .renew: tasks.renewArrived(from: sender, stream: stream)
+        case .release(let id, let epoch): tasks.releaseArrived(id, epoch: epoch, from: sender, stream: stream)
         case .query(let target): answerTaskRequest(stream, tasks.localAnswer(target).encoded())
         default:
             streamDrops.count(.malformed)
@@ -78,6 +80,7 @@ extension NodeInstance {
         case .renew(let replica, let sentAt): tasks.renewAnswered(replica: replica, sentAt: sentAt, message, peers: taskPeers())
         case .query(let key): tasks.queryAnswered(key, message)
         case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())
+        case .release(let id, let replica): tasks.releaseAnswered(id, replica: replica, message)
         }
     }
 

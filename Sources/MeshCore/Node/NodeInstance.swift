@@ -20,7 +20,12 @@ public struct NodeInstance: Sendable {
     /// What happened to streams, for `/v1/health` and the simulator.
     public internal(set) var streamStats = StreamStats()
 
-    let keyring: Keyring?
+    /// The keys streams and datagrams are authenticated with; an operator may change it (`KeyChange`).
+    public internal(set) var keyring: Keyring?
+    /// Operator joins waiting for their exchanges.
+    var joins = PendingJoins()
+    /// Round-trip questions to other members waiting for their answers.
+    var roundTrips = PendingRoundTrips()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
@@ -113,17 +118,6 @@ public struct NodeInstance: Sendable {
         }
     }
 
-    private mutating func control(_ command: ControlRequest, request: RequestID) {
-        switch command {
-        case .leave:
-            taskControl(command, request: request)
-            membership.leave()
-            emit(.reply(to: request, .accepted))
-        case .submitTask, .task, .tasks:
-            taskControl(command, request: request)
-        }
-    }
-
     /// Turns membership's effects into directives, in order. Exchanges may produce more effects
     /// (a reply handled at once), so this drains until membership is quiet.
     mutating func gatherMembership() {
@@ -149,5 +143,13 @@ extension NodeInstance {
     @_spi(Simulation) public mutating func installConverged(_ states: [MemberState], at moment: Moment) {
         membership.currentTime = moment.now
         membership.installConverged(states, now: moment.now)
+    }
+
+    /// Installs every member's capacity record as if gossip had spread them, this node's own as
+    /// made at `ownMadeAt` (a random phase, so refreshes do not all fall due at once). For
+    /// simulations that start from a converged mesh.
+    @_spi(Simulation) public mutating func installConvergedCapacity(_ records: [CapacityRecord], ownMadeAt: Instant,
+                                                                    at moment: Moment) {
+        membership.capacity.installConverged(records, now: moment.now, ownMadeAt: ownMadeAt)
     }
 }

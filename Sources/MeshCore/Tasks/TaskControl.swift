@@ -184,14 +184,3 @@ public struct TaskListing: Equatable, Sendable {
                  ("membersAnswered", .integer(Int64(membersAnswered))), ("truncated", .bool(isTruncated))])
     }
 }
-
-extension TaskRecord {
-    /// `{"id", "state", "attempt", "owner", "epoch", "copies", "profile", "history": [...]}` as
-    /// `GET /v1/tasks/{id}` and `mesh task ID --json` print it.
-    public var json: JSONValue {
-        .object([("id", .string(id.description)), ("state", .string(state.rawValue)),
-                 ("attempt", .integer(Int64(progress.attempt))), ("owner", .string(progress.owner)),
-                 ("epoch", .unsigned(progress.ownerEpoch)), ("copies", .integer(Int64(progress.copies))),
-                 ("profile", .string(spec.profile)), ("history", .array(history.map(\.json)))])
-    }
-}

@@ -66,6 +66,8 @@ public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
 }
 
 /// Makes the ids of tasks submitted without an idempotency key on one node in one life (see `TaskID`).
+/// Make it after `start`, with the incarnation `start` chose: membership persists that one before
+/// any other directive, and every later life starts above it, so no two lives share one.
 public struct TaskIDGenerator: Sendable {
     /// The node's name.
     public let node: String

@@ -36,6 +36,7 @@ extension TaskMachine {
         takeOverDeadOwners(peers: peers)
         releaseRetries()
         verifyRecovered(peers: peers)
+        releaseFormerReplicas(peers: peers)
         for id in owned.keys.sorted() { replicate(id, peers: peers) }
         expireDeadlines()
         startReady(peers: peers)

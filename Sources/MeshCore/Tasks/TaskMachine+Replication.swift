@@ -78,6 +78,10 @@ extension TaskMachine {
     /// Records the owner's choice of replica for `id` (in the log too, for a restart).
     mutating func setReplica(_ id: TaskID, _ replica: String?) {
         guard owned[id] != nil else { return }
+        if let old = owned[id]!.replica, old != replica, !owned[id]!.formerReplicas.contains(old),
+           owned[id]!.formerReplicas.count < Self.formerReplicasMax {
+            owned[id]!.formerReplicas.append(old)
+        }
         owned[id]!.replica = replica
         if let replica { append(TaskRoleEntry(id: id, role: .replica(replica)).logRecord) }
     }
@@ -191,5 +195,40 @@ extension TaskMachine {
             owned[id] = nil
             answer(origin, .refused(failure == .full ? .diskFull : .unavailable("the owner's disk failed")))
         }
+    }
+}
+
+extension TaskMachine {
+    /// Former replicas remembered per task (each gets a `release`); past it the oldest is kept.
+    static let formerReplicasMax = 8
+
+    /// Tells one former replica of each task that is up to drop its copy.
+    mutating func releaseFormerReplicas(peers: TaskPeers) {
+        for id in owned.keys.sorted() {
+            guard let local = owned[id], !local.releaseInFlight, let record = records[id],
+                  let former = local.formerReplicas.first(where: { peers.isUp($0) && $0 != local.replica }) else { continue }
+            if openExchange(.release(id, replica: former), to: former, in: peers,
+                            payload: .release(id, epoch: record.progress.ownerEpoch)) {
+                owned[id]!.releaseInFlight = true
+            }
+        }
+    }
+
+    /// A former replica's answer to `release` (nil: failed; tried again on a later tick).
+    mutating func releaseAnswered(_ id: TaskID, replica: String, _ message: TaskMessage?) {
+        owned[id]?.releaseInFlight = false
+        guard case .storeAnswer(.stored)? = message else { return }
+        owned[id]?.formerReplicas.removeAll { $0 == replica }
+    }
+
+    /// An inbound `release` from the owner: drop the copy unless it is ours or newer.
+    mutating func releaseArrived(_ id: TaskID, epoch: UInt64, from owner: String, stream: StreamID) {
+        if let mine = records[id], mine.progress.owner != name, mine.progress.ownerEpoch <= epoch {
+            verifications[id] = nil
+            drop(id)
+        }
+        let answer = TaskMessage.storeAnswer(.stored(eventCount: 0)).encoded()
+        if synced >= appended { return emit(.answer(stream, answer)) }
+        deferredAnswers.append((appended, stream, answer))
     }
 }

@@ -52,6 +52,10 @@ public struct TaskMachine: Sendable {
         /// False for a task recovered from the log until every member that is up answered a
         /// query without a newer copy (a takeover may have happened while this node was down).
         var isVerified = true
+        /// Replicas this task had before: each is told to drop its copy (`release`), so a stale
+        /// copy never takes a task over.
+        var formerReplicas: [String] = []
+        var releaseInFlight = false
     }
 
     /// A check with every member that is up before acting on a copy: no newer one anywhere.
@@ -87,6 +91,7 @@ public struct TaskMachine: Sendable {
         case renew(replica: String, sentAt: Instant)
         case query(UInt64)
         case verify(TaskID, peer: String)
+        case release(TaskID, replica: String)
     }
 
     /// A fan-out query under way.

@@ -1,83 +1,121 @@
-/// What fences one attempt (issue 9 §6): the owner epoch it ran under and its attempt number. A
-/// result counts only if its fence is the task's current one.
-public struct TaskFence: Equatable, Comparable, Sendable {
-    /// The owner epoch (raised by every takeover).
-    public var epoch: UInt64
-    /// The attempt number (raised by every new run).
-    public var attempt: UInt32
+/// One task as its owner and replicas hold it: the spec, where it is, and its history.
+public struct TaskRecord: Equatable, Sendable {
+    /// The task's id.
+    public var id: TaskID
+    /// What was asked.
+    public var spec: TaskSpec
+    /// The fields that change.
+    public var progress: TaskProgress
+    /// Every event, oldest first (at most `TaskLimits.historyEventsMax`).
+    public var history: [TaskEvent]
 
-    /// A fence.
-    public init(epoch: UInt64, attempt: UInt32) { self.epoch = epoch; self.attempt = attempt }
-
-    public static func < (lhs: TaskFence, rhs: TaskFence) -> Bool { (lhs.epoch, lhs.attempt) < (rhs.epoch, rhs.attempt) }
-}
-
-/// The fields of a task that change (everything but its id, spec and history): what a log entry
-/// sets when it replays a transition.
-public struct TaskProgress: Equatable, Sendable {
-    /// The current state.
-    public var state: TaskState = .accepted
-    /// The current attempt number: 0 before the first run, then raised by each new run.
-    public var attempt: UInt32 = 0
-    /// Attempts that failed (count towards `TaskSpec.attemptsMax`).
-    public var failures: UInt32 = 0
-    /// Attempts lost with their executor or owner (count towards `TaskLimits.lostAttemptsMax`).
-    public var lostAttempts: UInt32 = 0
-    /// The node that owns the task (fixed at acceptance, changed only by takeover).
-    public var owner: String
-    /// The owner's epoch: raised by every takeover, fences older attempts.
-    public var ownerEpoch: UInt64
-    /// How many nodes hold the task synced (the owner's count; 1 for a node alone).
-    public var copies: UInt8
-    /// Stale events not kept because the history already held `staleEventsMax` of them.
-    public var staleDropped: UInt32 = 0
-
-    /// The progress of a task just accepted by `owner` at `ownerEpoch`.
-    public init(owner: String, ownerEpoch: UInt64, copies: UInt8) {
-        self.owner = owner; self.ownerEpoch = ownerEpoch; self.copies = copies
+    /// A task just accepted by `owner`: state `accepted`, one `accepted` event at `at`.
+    public init(id: TaskID, spec: TaskSpec, owner: String, ownerEpoch: UInt64, copies: UInt8, at: Int64) {
+        self.id = id
+        self.spec = spec
+        progress = TaskProgress(owner: owner, ownerEpoch: ownerEpoch, copies: copies)
+        history = [TaskEvent(state: .task(.accepted), attempt: 0, node: owner, at: at)]
     }
 
-    /// The fence of the current attempt.
-    public var fence: TaskFence { TaskFence(epoch: ownerEpoch, attempt: attempt) }
-}
+    /// A record from decoded parts (the codec checks them).
+    init(id: TaskID, spec: TaskSpec, progress: TaskProgress, history: [TaskEvent]) {
+        self.id = id; self.spec = spec; self.progress = progress; self.history = history
+    }
 
-/// How an attempt ended, as its executor reports it.
-public enum TaskOutcome: Equatable, Sendable {
-    /// Exit code 0.
-    case succeeded
-    /// Anything else; the reason says what (`exit 3`, `killed by signal 9`).
-    case failed(String)
-    /// It ran past the task's timeout.
-    case timedOut
-}
+    /// The current state.
+    public var state: TaskState { progress.state }
 
-/// A change asked of a task; `TaskRecord.apply` decides whether it is legal.
-public enum TaskChange: Equatable, Sendable {
-    /// accepted → queued (waiting for a free slot).
-    case queue
-    /// queued | retrying → running: a new attempt starts (from queued, the attempt number rises).
-    case start
-    /// An attempt's result, fenced: counts only if the fence is the current one and the task runs.
-    case finish(TaskFence, TaskOutcome)
-    /// The running attempt was lost with its executor (a crash): re-run at once, not a failure.
-    case lose(reason: String)
-    /// Any non-terminal state → cancelled.
-    case cancel(reason: String)
-    /// A replica takes over as owner with a higher epoch; a running attempt is lost.
-    case takeOver(owner: String, epoch: UInt64)
-    /// The number of synced copies changed (no event).
-    case setCopies(UInt8)
-}
+    /// Applies `change`, reported by `node` at wall time `at` (ms); a pure function of the record and
+    /// its arguments. An illegal change leaves the record as it was.
+    public mutating func apply(_ change: TaskChange, by node: String, at: Int64) -> TaskTransition {
+        switch change {
+        case .queue:
+            guard state == .accepted else { return refuse(change) }
+            return enter(.queued, attempt: progress.attempt, node: node, at: at)
+        case .start:
+            guard state == .queued || state == .retrying else { return refuse(change) }
+            let attempt = state == .queued ? progress.attempt &+ 1 : progress.attempt
+            return enter(.running, attempt: attempt, node: node, at: at)
+        case .finish(let fence, let outcome):
+            return finish(fence, outcome, node: node, at: at)
+        case .lose(let reason):
+            guard state == .running else { return refuse(change) }
+            return loseAttempt(reason: reason, node: node, at: at)
+        case .cancel(let reason):
+            guard !state.isTerminal else { return refuse(change) }
+            return enter(.cancelled, attempt: progress.attempt, node: node, at: at, reason: reason)
+        case .takeOver(let owner, let epoch):
+            guard epoch > progress.ownerEpoch, epoch <= TaskLimits.epochMax else { return refuse(change) }
+            progress.owner = owner
+            progress.ownerEpoch = epoch
+            guard state == .running else { return .applied([]) }
+            return loseAttempt(reason: "owner changed to \(owner) (epoch \(epoch))", node: node, at: at)
+        case .setCopies(let copies):
+            guard copies >= 1, copies <= TaskLimits.copiesMax else { return refuse(change) }
+            progress.copies = copies
+            return .applied([])
+        }
+    }
 
-/// What `TaskRecord.apply` did.
-public enum TaskTransition: Equatable, Sendable {
-    /// The change happened; these events were added to the history (possibly none: copies, owner).
-    case applied([TaskEvent])
-    /// A result from an older fence: recorded as a `stale` event (nil when the history already holds
-    /// `staleEventsMax` of them and it was only counted); nothing else changed.
-    case stale(TaskEvent?)
-    /// The same result again for an attempt already decided: nothing changed, nothing recorded.
-    case duplicate
-    /// Not a legal transition (terminal states are final; a fence from the future); nothing changed.
-    case refused(String)
+    /// A fenced result: the current running attempt's decides; an older fence's is stale.
+    private mutating func finish(_ fence: TaskFence, _ outcome: TaskOutcome, node: String, at: Int64) -> TaskTransition {
+        if fence < progress.fence { return recordStale(fence, outcome, node: node, at: at) }
+        if fence > progress.fence { return .refused("result for \(fence.epoch)/\(fence.attempt) is newer than the task's \(progress.ownerEpoch)/\(progress.attempt)") }
+        guard state == .running else { return .duplicate }
+        switch outcome {
+        case .succeeded:
+            return enter(.succeeded, attempt: fence.attempt, node: node, at: at, reason: "exit 0")
+        case .timedOut:
+            return enter(.timedOut, attempt: fence.attempt, node: node, at: at, reason: "ran past its timeout")
+        case .failed(let reason):
+            progress.failures &+= 1
+            guard progress.failures < spec.attemptsMax else {
+                return enter(.failed, attempt: fence.attempt, node: node, at: at, reason: reason)
+            }
+            return enter(.retrying, attempt: fence.attempt &+ 1, node: node, at: at,
+                         reason: "attempt \(fence.attempt) failed: \(reason)")
+        }
+    }
+
+    private mutating func loseAttempt(reason: String, node: String, at: Int64) -> TaskTransition {
+        progress.lostAttempts &+= 1
+        guard progress.lostAttempts <= TaskLimits.lostAttemptsMax else {
+            return enter(.failed, attempt: progress.attempt, node: node, at: at,
+                         reason: "\(TaskLimits.lostAttemptsMax) attempts lost: \(reason)")
+        }
+        return enter(.retrying, attempt: progress.attempt &+ 1, node: node, at: at,
+                     reason: "attempt \(progress.attempt) lost: \(reason)")
+    }
+
+    private mutating func recordStale(_ fence: TaskFence, _ outcome: TaskOutcome, node: String, at: Int64) -> TaskTransition {
+        let staleCount = history.count(where: { $0.state == .stale })
+        guard staleCount < TaskLimits.staleEventsMax, history.count < TaskLimits.historyEventsMax else {
+            progress.staleDropped &+= 1
+            return .stale(nil)
+        }
+        let what = switch outcome {
+        case .succeeded: "succeeded"
+        case .failed(let reason): "failed: \(reason)"
+        case .timedOut: "timed out"
+        }
+        let event = TaskEvent(state: .stale, attempt: fence.attempt, node: node, at: at,
+                              reason: "epoch \(fence.epoch) attempt \(fence.attempt) \(what)")
+        history.append(event)
+        return .stale(event)
+    }
+
+    private mutating func enter(_ next: TaskState, attempt: UInt32, node: String, at: Int64, reason: String = "") -> TaskTransition {
+        progress.state = next
+        progress.attempt = attempt
+        let event = TaskEvent(state: .task(next), attempt: attempt, node: node, at: at, reason: reason)
+        // Transitions are bounded by the attempt limits, so this only drops the oldest non-first
+        // events of a history that hostile stale input could not fill (stale events stop earlier).
+        if history.count >= TaskLimits.historyEventsMax { history.remove(at: 1) }
+        history.append(event)
+        return .applied([event])
+    }
+
+    private func refuse(_ change: TaskChange) -> TaskTransition {
+        .refused("\(change) is not allowed in state \(state.rawValue)")
+    }
 }

@@ -20,11 +20,14 @@ public enum TaskMessage: Equatable, Sendable {
     /// The answer to `query`: full records (one id) or summaries (a listing).
     case records([TaskRecord])
     case summaries([TaskSummary], isTruncated: Bool)
+    /// Owner → a former replica: drop your copy of `id` (the owner keeps it with another replica),
+    /// unless your copy has a higher epoch than `epoch`. Answered with `storeAnswer`.
+    case release(TaskID, epoch: UInt64)
 
     /// Kind bytes (append-only).
     enum Kind: UInt8 {
         case submit = 0x40, submitted = 0x41, store = 0x42, storeAnswer = 0x43, renew = 0x44, granted = 0x45
-        case query = 0x46, records = 0x47, summaries = 0x48
+        case query = 0x46, records = 0x47, summaries = 0x48, release = 0x49
     }
 
     /// The range of kinds the task layer owns: an inbound stream request starting with one of
@@ -84,6 +87,8 @@ extension TaskMessage {
             w.u8(Kind.query.rawValue); w.u8(0); w.raw(id.bytes)
         case .query(.list(let filter)):
             w.u8(Kind.query.rawValue); w.u8(1); w.u8(filter.state?.code ?? 0); w.varint(UInt64(filter.limit))
+        case .release(let id, let epoch):
+            w.u8(Kind.release.rawValue); w.raw(id.bytes); w.varint(epoch)
         case .records(let records):
             w.u8(Kind.records.rawValue); w.varint(UInt64(records.count))
             for record in records { w.blob(TaskCodec.encode(record)) }
@@ -125,6 +130,11 @@ extension TaskMessage {
             message = .granted(Nanoseconds(duration))
         case .query:
             message = .query(try TaskWire.readQuery(&r))
+        case .release:
+            let id = try TaskCodec.readID(&r)
+            let epoch = try r.varint()
+            guard epoch <= TaskLimits.epochMax else { throw .counterOutOfRange }
+            message = .release(id, epoch: epoch)
         case .records:
             let count = try r.varint()
             guard count <= UInt64(TaskMessage.recordsMax) else { throw .oversized }

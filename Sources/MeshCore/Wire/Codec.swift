@@ -35,6 +35,11 @@ public enum MessageCodec {
             w.varint(s.incarnation); w.shortString(s.name); w.shortString(s.from)
         case .leave(let l):
             w.varint(l.incarnation); w.shortString(l.name)
+        case .roundTripQuery(let q):
+            w.shortString(q.target)
+        case .roundTripAnswer(let a):
+            w.shortString(a.target)
+            w.u32(RoundTripAnswer.encode(a.smoothedMicroseconds)); w.u32(RoundTripAnswer.encode(a.lastMicroseconds))
         case .pushPull(let p):
             w.u8(p.versions.minimum); w.u8(p.versions.current)
             w.u8(p.join ? 1 : 0)
@@ -134,6 +139,13 @@ public enum MessageCodec {
             return .pushPull(try decodePushPull(from: &r))
         case .capacity:
             return .capacity(try CapacityCodec.decodeBody(from: &r))
+        case .roundTripQuery:
+            return .roundTripQuery(RoundTripQuery(target: try name(&r)))
+        case .roundTripAnswer:
+            let target = try name(&r)
+            let smoothed = RoundTripAnswer.decode(try r.u32())
+            return .roundTripAnswer(RoundTripAnswer(target: target, smoothedMicroseconds: smoothed,
+                                                    lastMicroseconds: RoundTripAnswer.decode(try r.u32())))
         }
     }
 

@@ -118,6 +118,8 @@ public enum Message: Equatable, Sendable {
     case pushPull(PushPull)
     /// A member's capacity record (protocol 3; older builds skip and count it).
     case capacity(CapacityRecord)
+    case roundTripQuery(RoundTripQuery)
+    case roundTripAnswer(RoundTripAnswer)
 
     /// Wire tags. Append only: a number once used keeps its meaning forever. A reader skips (and
     /// counts) a tag it does not know, so a newer build may add kinds without a new minimum version.
@@ -133,6 +135,10 @@ public enum Message: Equatable, Sendable {
         case leave = 9
         case pushPull = 10
         case capacity = 11
+        // 12…39 are left for the kinds other work in progress adds (tasks use streams, 0x40…0x4F).
+        /// Stream only: `mesh rtt A B` asks member A for its round trip to B.
+        case roundTripQuery = 40
+        case roundTripAnswer = 41
     }
 
     public var kind: Kind {
@@ -148,6 +154,8 @@ public enum Message: Equatable, Sendable {
         case .leave: .leave
         case .pushPull: .pushPull
         case .capacity: .capacity
+        case .roundTripQuery: .roundTripQuery
+        case .roundTripAnswer: .roundTripAnswer
         }
     }
 }

@@ -23,7 +23,8 @@ public struct PacketCodec: Sendable {
     public static let headerBytes = 7
     static let authenticatedFlag: UInt8 = 0x01
 
-    public let keyring: Keyring?
+    /// The keys tags are made and checked under; the node replaces it when an operator changes keys.
+    public internal(set) var keyring: Keyring?
     public let labelHash: UInt32
     /// The range written into every sealed datagram and required to overlap in every opened one.
     public let versions: ProtocolRange

@@ -17,6 +17,8 @@ public struct MemberReport: Equatable, Sendable {
     public var isSelf: Bool
     /// The member's capacity record as this node holds it; null when it has none.
     public var capacity: CapacityReport?
+    /// Fingerprint of the primary key the member advertises (hex), or null.
+    public var keyFingerprint: String?
 
     public init(name: String, address: String, state: String, incarnation: UInt64, lastHeardSecondsAgo: Double?,
                 rttMilliseconds: Double?, stateChangedSecondsAgo: Double?, isSelf: Bool) {
@@ -32,6 +34,7 @@ public struct MemberReport: Equatable, Sendable {
             ("incarnation", .unsigned(incarnation)), ("lastHeardSecondsAgo", .optional(lastHeardSecondsAgo)),
             ("rttMilliseconds", .optional(rttMilliseconds)), ("stateChangedSecondsAgo", .optional(stateChangedSecondsAgo)),
             ("isSelf", .bool(isSelf)), ("capacity", capacity?.json ?? .null),
+            ("keyFingerprint", keyFingerprint.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -44,6 +47,7 @@ public struct MemberReport: Equatable, Sendable {
                   lastHeardSecondsAgo: json["lastHeardSecondsAgo"]?.double, rttMilliseconds: json["rttMilliseconds"]?.double,
                   stateChangedSecondsAgo: json["stateChangedSecondsAgo"]?.double, isSelf: json["isSelf"]?.bool ?? false)
         if let record = json["capacity"], !record.isNull { capacity = try CapacityReport(json: record) }
+        keyFingerprint = json["keyFingerprint"]?.string
     }
 }
 

@@ -13,6 +13,8 @@ public struct NodeOptions: Sendable {
     public var seeds: [Address]
     /// Cluster keys; nil runs unauthenticated.
     public var keyring: Keyring?
+    /// The key file the keyring came from; `mesh keys install/use/remove` rewrite it.
+    public var keyFile: String?
     /// Cluster label: meshes with different labels never merge.
     public var cluster: String
     /// Membership timing.
@@ -49,13 +51,15 @@ public struct NodeOptions: Sendable {
                 cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
-                streamConnectionsPerSourceMax: Int = 4, profiles: [AgentProfile] = [], tags: [String] = []) {
+                streamConnectionsPerSourceMax: Int = 4, profiles: [AgentProfile] = [], tags: [String] = [],
+                keyFile: String? = nil) {
         self.profiles = profiles; self.tags = tags
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName
         self.http = http; self.httpToken = httpToken; self.dataDirectory = dataDirectory; self.logger = logger
         self.exitsWithParent = exitsWithParent; self.streamConnectionsMax = streamConnectionsMax
         self.streamConnectionsPerSourceMax = streamConnectionsPerSourceMax
+        self.keyFile = keyFile
     }
 
     /// How long a leaving node keeps running so its `left` gets out: about three gossip periods,

@@ -21,6 +21,7 @@ extension NodeShell {
             return
         }
         if handleTaskRoute(request, respond: respond) { return }
+        if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
 
@@ -45,12 +46,14 @@ extension NodeShell {
             return .json(statusReport().json)
         case ("GET", "/v1/health"):
             return .json(healthReport().json)
-        case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"):
+        case ("GET", "/v1/place"):
+            return PlaceRoute.answer(query: request.query, membership: core.membership)
+        case (_, "/v1/status"), (_, "/v1/health"), (_, "/v1/leave"), (_, "/v1/place"):
             var response = HTTPResponse.error(405, "\(request.method) is not allowed on \(request.path)")
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/leave, /v1/tasks)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys, /v1/place, /v1/leave, /v1/tasks)")
         }
     }
 
@@ -63,6 +66,7 @@ extension NodeShell {
                                     lastHeardSecondsAgo: 0, rttMilliseconds: 0,
                                     stateChangedSecondsAgo: seconds(since: startedAt), isSelf: true)]
         reports[0].capacity = core.capacity.entry(core.name).map { CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt)) }
+        reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
             let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
@@ -74,6 +78,7 @@ extension NodeShell {
             reports[reports.count - 1].capacity = core.capacity.entry(member.name).map {
                 CapacityReport($0, ageSeconds: seconds(since: $0.receivedAt))
             }
+            reports[reports.count - 1].keyFingerprint = MemberMeta.keyFingerprint(in: member.meta)
         }
         let drops = allDrops.filter { $0.value > 0 }
         return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)

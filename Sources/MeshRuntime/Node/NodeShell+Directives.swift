@@ -90,6 +90,7 @@ extension NodeShell {
     // MARK: Events
 
     private func handle(_ event: MeshEvent) {
+        recordForMonitor(event)
         switch event {
         case .memberChanged(let name, let status, let incarnation, let address):
             logger.info("member \(status)", ["name": name, "incarnation": String(incarnation), "address": address.description])

@@ -52,6 +52,8 @@ public final class NodeShell: @unchecked Sendable {
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
+    /// Events for `mesh monitor` and its waiting long polls.
+    var operatorState = OperatorState()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -75,7 +77,7 @@ public final class NodeShell: @unchecked Sendable {
         var config = NodeConfig(name: options.name, address: options.advertise, seeds: options.seeds,
                                 settings: options.settings, keyring: options.keyring, label: options.cluster,
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
-                                recoveredLog: recovered)
+                                meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)

@@ -25,6 +25,7 @@ public final class AgentRunner: @unchecked Sendable {
     public let supervisor: [String]
     private let deliver: @Sendable (Input) -> Void
     private let launcher = AgentLauncher()
+    private let preparing = DispatchQueue(label: "mesh.agent-start")
     private let lock = NSLock()
     private var running: [RunID: pid_t] = [:]
 
@@ -40,9 +41,14 @@ public final class AgentRunner: @unchecked Sendable {
     /// The workspace of task `task`.
     public func workspace(_ task: String) -> String { dataPath + "/tasks/" + task }
 
-    /// The `startAgent` directive. A refusal (unknown profile, bad task id, spawn failure) is
-    /// reported as `agentExited(.refused(reason))`.
+    /// The `startAgent` directive: prepares the workspace and spawns on a queue of the runner's
+    /// own, so the node's queue never waits for the file system or a fork. A refusal (unknown
+    /// profile, bad task id, spawn failure) is reported as `agentExited(.refused(reason))`.
     public func start(_ run: AgentRun) {
+        preparing.async { [self] in startNow(run) }
+    }
+
+    private func startNow(_ run: AgentRun) {
         guard let argv = profiles[run.profile], !argv.isEmpty else { return refuse(run, "unknown profile '\(run.profile)'") }
         guard TaskID(run.task) != nil else { return refuse(run, "bad task id") }
         guard lock.withLock({ running.count < Self.runsMax && running[run.run] == nil }) else {
@@ -55,7 +61,7 @@ public final class AgentRunner: @unchecked Sendable {
                                         stderrFile: workspace + "/logs/stderr-\(run.attempt).log", argv: argv)
         do {
             for part in ["inbox", "artifacts", "logs"] { try Files.makeDirectory(workspace + "/" + part) }
-            try Files.writeAtomically(plan.stdinFile, Array(run.prompt.utf8))
+            try ProcessFiles.write(plan.stdinFile, Array(run.prompt.utf8))
             var environment = ChildProcess.environment()
             environment[Self.markerVariable] = "\(run.task)/\(run.attempt)/\(getpid())"
             environment["MESH_TASK_ID"] = run.task
@@ -69,8 +75,13 @@ public final class AgentRunner: @unchecked Sendable {
         }
     }
 
-    /// The `stopAgent` directive: SIGTERM to the agent's group, or SIGKILL.
+    /// The `stopAgent` directive: SIGTERM to the agent's group, or SIGKILL. Runs after every
+    /// earlier `start` has spawned (so a stop right after its start is not lost).
     public func stop(_ run: RunID, _ signal: StopSignal) {
+        preparing.async { [self] in stopNow(run, signal) }
+    }
+
+    private func stopNow(_ run: RunID, _ signal: StopSignal) {
         guard let pid = lock.withLock({ running[run] }) else { return }
         kill(pid, signal == .terminate ? SIGTERM : AgentSupervisor.killSignal)
     }

@@ -78,7 +78,7 @@ public enum AgentSupervisor {
             exit(126)
         }
         let marker = ProcessInfo.processInfo.environment[AgentRunner.markerVariable] ?? ""
-        try? Files.writeAtomically(plan.pgidFile, Array("\(leader) \(marker)\n".utf8))
+        try? ProcessFiles.write(plan.pgidFile, Array("\(leader) \(marker)\n".utf8))
         exitLikeAgent(waitForAgent(leader, signals: signals, parent: plan.parent))
     }
 

@@ -10,7 +10,6 @@ import MeshCore
 final class TasksCompleteOnce: SafetyChecker {
     /// Per node, task records appended and not yet synced, with their positions.
     private var unsynced: [Int: [(position: LogPosition, entry: TaskLogEntry)]] = [:]
-    /// Per node, the last position appended (to number records).
     /// The terminal event of every task that has one.
     private(set) var terminal: [TaskID: TaskEvent] = [:]
     /// Per node, the tasks its synced log holds (created or stored there).
@@ -39,13 +38,6 @@ final class TasksCompleteOnce: SafetyChecker {
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) { unsynced[node] = [] }
 
     private func synced(_ entry: TaskLogEntry, node: Int, world: Simulation) {
-        if DEBUGTASK != nil {
-            switch entry {
-            case .created(let r) where r.id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) created owner=\(r.progress.owner) e\(r.progress.ownerEpoch) \(r.history.map { "\($0.state)/\($0.attempt)/\($0.node)" })")
-            case .progressed(let id, let p, let e) where id.description.hasPrefix(DEBUGTASK!): print("\(world.timestamp) \(world.nodes[node].name) progressed owner=\(p.owner) e\(p.ownerEpoch) \(p.state) \(e.map { "\($0.state)/\($0.attempt)/\($0.node) \($0.reason)" } ?? "-")")
-            default: break
-            }
-        }
         switch entry {
         case .created(let record):
             syncedIDs[node, default: []].insert(record.id)
@@ -75,4 +67,3 @@ final class TasksCompleteOnce: SafetyChecker {
     }
 }
 
-let DEBUGTASK: String? = "a5637be0b6"

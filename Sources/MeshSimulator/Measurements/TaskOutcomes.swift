@@ -46,10 +46,6 @@ final class TaskOutcomes: Measurement, LivenessChecker {
     func holds(in world: Simulation) -> Bool {
         guard let workload = world.taskWorkload else { return true }
         let open = workload.accepted.filter { safety.terminal[$0] == nil }
-        if DEBUGTASK != nil, let id = open.first, now(world) {
-            for i in world.nodes.indices { if let t = world.nodes[i].instance?.tasks { print("  n\(i) \(t.describe(id)) now=\(world.now)") } }
-        }
-        if DEBUGTASK == "" { print("\(world.timestamp) open \(open.count) refused \(workload.refused) \(open.prefix(2).map { "\($0) \(Self.newest($0, in: world).map { "\($0.state) \($0.progress.owner) e\($0.progress.ownerEpoch)" } ?? "none")" })") }
         return open.isEmpty
     }
 
@@ -87,5 +83,3 @@ final class TaskOutcomes: Measurement, LivenessChecker {
     }
 }
 
-nonisolated(unsafe) private var printedOnce = false
-private func now(_ world: Simulation) -> Bool { if printedOnce { return false }; printedOnce = world.now > 60_000_000_000; return printedOnce }
