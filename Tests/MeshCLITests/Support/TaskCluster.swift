@@ -24,7 +24,7 @@ extension TestCluster {
     func startTaskNodes(_ count: Int, profiles: String = TestCluster.taskProfiles()) throws {
         let config = directory + "/profiles.json"
         try profiles.write(toFile: config, atomically: true, encoding: .utf8)
-        for index in 1...count { try startTaskNode(index) }
+        for index in 1...count { try startTaskNode(index, alone: count == 1) }
         waitUntil("every node is alive, advertises its profiles and has joined", timeout: 20) {
             guard let status = status("t1") else { return false }
             return status.members.count == count
@@ -33,9 +33,10 @@ extension TestCluster {
         }
     }
 
-    /// Starts (or restarts, with the same data) node `t<index>`.
-    func startTaskNode(_ index: Int) throws {
-        try start("t\(index)", index: index, join: index == 1 ? [2] : [1], preset: "local",
+    /// Starts (or restarts, with the same data) node `t<index>`: node 1 joins through node 2 (so
+    /// that a restarted node 1 finds the mesh again), the others through node 1.
+    func startTaskNode(_ index: Int, alone: Bool = false) throws {
+        try start("t\(index)", index: index, join: alone ? [] : index == 1 ? [2] : [1], preset: "local",
                   extra: ["--config", directory + "/profiles.json"])
     }
 
