@@ -9,11 +9,11 @@ enum TaskTable {
         let state = json["state"]?.string ?? "?"
         let attempt = json["attempt"]?.integer ?? 0
         let owner = json["owner"]?.string ?? "?"
-        let epoch = json["epoch"]?.unsigned ?? 0
+        let epoch = json["epoch"]?.unsigned.map { " (epoch \($0))" } ?? ""
         let copies = json["copies"]?.integer ?? 0
         let profile = json["profile"]?.string ?? "?"
         var lines = ["task \(id): \(state), attempt \(attempt)",
-                     "profile \(profile), owner \(owner) (epoch \(epoch)), \(copies) \(copies == 1 ? "copy" : "copies")", ""]
+                     "profile \(profile), owner \(owner)\(epoch), \(copies) \(copies == 1 ? "copy" : "copies")", ""]
         let rows = (json["history"]?.array ?? []).map { event in
             [event["at"]?.string ?? "", event["state"]?.string ?? "", String(event["attempt"]?.integer ?? 0),
              event["node"]?.string ?? "", event["reason"]?.string ?? ""]
