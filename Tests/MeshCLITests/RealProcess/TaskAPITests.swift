@@ -9,10 +9,10 @@ import Testing
 @Suite("Real nodes: the task API and its commands", .serialized, .timeLimit(.minutes(2)))
 struct TaskAPITests {
     @Test("tasks submitted through each node are read with the same state, owner and history from every node")
-    func submitThroughEveryNode() throws {
+    func submitThroughEveryNode() async throws {
         let cluster = try TestCluster(subnet: 69)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(3)
+        try await cluster.startTaskNodes(3)
         var ids: [TaskID] = []
         for index in 1...3 {
             let (status, output) = cluster.runCapturing(["submit", "--profile", "ok", "--prompt", "task \(index)",
@@ -23,7 +23,7 @@ struct TaskAPITests {
             ids.append(try #require(answer["id"]?.string.flatMap(TaskID.init), "\(output)"))
         }
         for id in ids {
-            cluster.waitUntil("task \(id) succeeded", timeout: 30) { cluster.task(id, from: 1)?.taskState == "succeeded" }
+            await cluster.eventually("task \(id) succeeded", timeout: 30) { cluster.task(id, from: 1)?.taskState == "succeeded" }
             let views = (1...3).compactMap { cluster.task(id, from: $0) }
             #expect(views.count == 3, "every node answers for \(id)")
             #expect(Set(views.map { $0.serialized() }).count == 1, "every node gives the same record: \(views)")
@@ -41,10 +41,10 @@ struct TaskAPITests {
     }
 
     @Test("a bad field is a 400 naming it, an unknown profile a clear error; nothing is created")
-    func refusals() throws {
+    func refusals() async throws {
         let cluster = try TestCluster(subnet: 69)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(3)
+        try await cluster.startTaskNodes(3)
         let client = cluster.client(2)
         for (body, field) in [(#"{"profile":"ok","prompt":"x","colour":"red"}"#, "colour"),
                               (#"{"profile":"ok","prompt":"x","attempts":0}"#, "attempts"),
@@ -69,10 +69,10 @@ struct TaskAPITests {
     }
 
     @Test("submit --wait prints one JSON object and exits 0 only on succeeded; an idempotency key lands on the same task")
-    func waitAndIdempotency() throws {
+    func waitAndIdempotency() async throws {
         let cluster = try TestCluster(subnet: 69)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(3)
+        try await cluster.startTaskNodes(3)
         let good = cluster.runCapturing(["submit", "--profile", "ok", "--prompt", "x", "--wait", "--http", cluster.httpAddress(1)],
                                         timeout: 30)
         #expect(good.status == 0, "\(good.output)")
@@ -89,10 +89,10 @@ struct TaskAPITests {
     }
 
     @Test("a kept-alive connection carries many requests, one answer each, in order")
-    func keepAlive() throws {
+    func keepAlive() async throws {
         let cluster = try TestCluster(subnet: 69)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(1)
+        try await cluster.startTaskNodes(1)
         let connection = try KeepAliveConnection(endpoint: SocketEndpoint(parsing: cluster.httpAddress(1))!)
         defer { connection.close() }
         for round in 0..<20 {

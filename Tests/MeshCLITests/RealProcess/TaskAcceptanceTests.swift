@@ -34,14 +34,14 @@ struct TaskAcceptanceTests {
     }
 
     @Test("200 tasks through different nodes, two nodes SIGKILLed mid-way (one running tasks), one restarted: every accepted task succeeds exactly once")
-    func killTwoRestartOne() throws {
+    func killTwoRestartOne() async throws {
         let cluster = try TestCluster(subnet: 70)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(5, profiles: TestCluster.taskProfiles(slots: 4, slowSeconds: 1))
+        try await cluster.startTaskNodes(5, profiles: TestCluster.taskProfiles(slots: 4, slowSeconds: 1))
         let specs = (0..<200).map { TaskSpec(profile: "slow", prompt: "task \($0)", affinity: "key-\($0)") }
         var accepted = Self.submitAll(cluster, Array(specs[0..<100]), through: [1, 2, 3, 4, 5])
         #expect(accepted.count == 100, "every submission before the kills is accepted")
-        cluster.waitUntil("t5 runs agents", timeout: 30) { !Self.runningGroups(cluster, "t5").isEmpty }
+        await cluster.eventually("t5 runs agents", timeout: 30) { !Self.runningGroups(cluster, "t5").isEmpty }
         cluster.kill("t5")
         cluster.kill("t4")
         let groups = Self.runningGroups(cluster, "t5") + Self.runningGroups(cluster, "t4")
@@ -54,7 +54,7 @@ struct TaskAcceptanceTests {
         #expect(!later.isEmpty, "submissions after the kills are accepted too")
         print("accepted \(accepted.count) of 200 (\(later.count) of 100 after the kills); t5 ran \(rerun.count) at its death")
 
-        cluster.waitUntil("every accepted task is terminal", timeout: 150, interval: 0.5) {
+        await cluster.eventually("every accepted task is terminal", timeout: 90, interval: 0.5) {
             guard let done = cluster.tasks(.succeeded, from: 1) else { return false }
             let ids = Set(done.compactMap { $0["id"]?.string })
             return accepted.allSatisfy { ids.contains($0.description) }
@@ -78,17 +78,17 @@ struct TaskAcceptanceTests {
     }
 
     @Test("a node SIGKILLed again and again during a burst of submissions: every task it acknowledged is there after each restart")
-    func crashDurability() throws {
+    func crashDurability() async throws {
         let cluster = try TestCluster(subnet: 70)
         defer { cluster.shutdown() }
-        try cluster.startTaskNodes(3)
+        try await cluster.startTaskNodes(3)
         var acknowledged: [TaskID] = []
         for round in 0..<3 {
             let roundIDs = Collected<TaskID>()
-            let finished = DispatchSemaphore(value: 0)
+            let finished = Collected<Bool>()
             let endpoint = SocketEndpoint(parsing: cluster.httpAddress(1))!
             Thread.detachNewThread {
-                defer { finished.signal() }
+                defer { finished.append(true) }
                 guard let connection = try? KeepAliveConnection(endpoint: endpoint) else { return }
                 for index in 0..<10_000 {
                     let body = TaskSubmission.json(TaskSpec(profile: "ok", prompt: "round \(round) task \(index)")).serialized()
@@ -98,15 +98,15 @@ struct TaskAcceptanceTests {
                     roundIDs.append(id)
                 }
             }
-            cluster.waitUntil("t1 acknowledged 30 tasks in round \(round)", timeout: 60) { roundIDs.count >= 30 }
+            await cluster.eventually("t1 acknowledged 30 tasks in round \(round)", timeout: 60) { roundIDs.count >= 30 }
             cluster.kill("t1")
-            finished.wait()
+            await cluster.eventually("the submitting thread saw t1 go", timeout: 30) { finished.count == 1 }
             acknowledged += roundIDs.all
             try cluster.startTaskNode(1)
-            cluster.waitUntil("t1 answers again", timeout: 20) { cluster.status("t1") != nil }
+            await cluster.eventually("t1 answers again", timeout: 20) { cluster.status("t1") != nil }
         }
         for id in acknowledged {
-            cluster.waitUntil("task \(id) is found after the restarts", timeout: 20) { cluster.task(id, from: 1) != nil }
+            await cluster.eventually("task \(id) is found after the restarts", timeout: 20) { cluster.task(id, from: 1) != nil }
             #expect(cluster.task(id, from: 2) != nil, "t2 finds \(id) too")
         }
         print("acknowledged \(acknowledged.count) tasks over 3 crashes; all present")

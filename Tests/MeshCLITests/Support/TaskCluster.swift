@@ -21,15 +21,31 @@ extension TestCluster {
 
     /// Writes the profiles config and starts nodes `1...count` (`t1`, `t2`, …), every one joining
     /// node 1, then waits until node 1 sees them all alive with their profiles advertised.
-    func startTaskNodes(_ count: Int, profiles: String = TestCluster.taskProfiles()) throws {
+    func startTaskNodes(_ count: Int, profiles: String = TestCluster.taskProfiles()) async throws {
         let config = directory + "/profiles.json"
         try profiles.write(toFile: config, atomically: true, encoding: .utf8)
         for index in 1...count { try startTaskNode(index, alone: count == 1) }
-        waitUntil("every node is alive, advertises its profiles and has joined", timeout: 20) {
+        await eventually("every node is alive, advertises its profiles and has joined", timeout: 20) {
             guard let status = status("t1") else { return false }
             return status.members.count == count
                 && status.members.allSatisfy { $0.state == "alive" && $0.capacity?.profiles.isEmpty == false }
                 && (1...count).allSatisfy { health("t\($0)")?.hasJoined == true }
+        }
+    }
+
+    /// Like `waitUntil`, but suspends between polls instead of blocking its thread: a long wait
+    /// (a takeover, a whole workload) must not hold one of the few threads every test shares.
+    @discardableResult
+    func eventually(_ what: String, timeout: TimeInterval, interval: TimeInterval = 0.1,
+                    sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) async -> Bool {
+        let start = Date()
+        while true {
+            if condition() { return true }
+            if Date().timeIntervalSince(start) > timeout {
+                Issue.record("timed out after \(timeout)s waiting until \(what)\n\(logTails())", sourceLocation: sourceLocation)
+                return false
+            }
+            try? await Task.sleep(nanoseconds: UInt64(interval * 1e9))   // the polling interval
         }
     }
 
