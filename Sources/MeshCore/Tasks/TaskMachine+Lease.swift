@@ -124,7 +124,7 @@ extension TaskMachine {
     /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
         guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
-        for id in records.keys.sorted() where verifications[id] == nil {
+        for id in records.keys.sorted() where verifications[id] == nil && liveCopies.contains(id) {
             let record = records[id]!
             let owner = record.progress.owner
             guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),

@@ -127,6 +127,10 @@ public struct TaskMachine: Sendable {
     var nextExchange: UInt64 = 0
     var queries: [UInt64: Query] = [:]
     var verifications: [TaskID: Verification] = [:]
+    /// Replica copies an owner stored here in this life: only these may be taken over. A copy
+    /// recovered from the log may be stale (its owner moved the task while this node was down)
+    /// and waits until its owner stores it again.
+    var liveCopies: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.
