@@ -100,7 +100,9 @@ extension TaskMachine {
         guard peers.hasJoined else { return }
         for id in owned.keys.sorted() where verifications[id] == nil {
             guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
-            if let replica = local.replica, peers.isUp(replica) { continue }
+            // Only a replica membership knows is gone is replaced (an unknown one may be a member a
+            // restarted node has not heard of again yet).
+            if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { continue }
             if local.replica == nil && peers.aliveNames.isEmpty { continue }
             verify(id, purpose: .replaceReplica, peers: peers)
         }
@@ -108,7 +110,7 @@ extension TaskMachine {
 
     mutating func replaceReplica(_ id: TaskID, peers: TaskPeers) {
         guard let local = owned[id], let record = records[id] else { return }
-        if let replica = local.replica, peers.isUp(replica) { return }
+        if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { return }
         guard let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { return }
         if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
         setReplica(id, next)

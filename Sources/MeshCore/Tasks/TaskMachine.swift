@@ -67,6 +67,9 @@ public struct TaskMachine: Sendable {
         /// Members that answered, this node included; the action needs a majority of `known`.
         var answered = 1
         var known = 1
+        /// A member whose answer is required (a recovered owner's replica: it may have taken over).
+        var required: String?
+        var heardRequired = false
     }
 
     /// A new task waiting for its two copies.

@@ -1,4 +1,6 @@
+import Foundation
 import MeshCore
+let debugTask = ProcessInfo.processInfo.environment["MESH_DEBUG_TASK"]
 
 /// Safety of tasks, checked as each node's log records become durable (a record counts once its
 /// sync completed; an unsynced record lost in a crash never happened):
@@ -38,6 +40,13 @@ final class TasksCompleteOnce: SafetyChecker {
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) { unsynced[node] = [] }
 
     private func synced(_ entry: TaskLogEntry, node: Int, world: Simulation) {
+        if let d = debugTask {
+            switch entry {
+            case .created(let r) where r.id.description.hasPrefix(d): print("\(world.timestamp) \(world.nodes[node].name) created owner=\(r.progress.owner) e\(r.progress.ownerEpoch) \(r.history.map { "\($0.state)/\($0.attempt)/\($0.node)" })")
+            case .progressed(let id, let p, let e) where id.description.hasPrefix(d): print("\(world.timestamp) \(world.nodes[node].name) progressed owner=\(p.owner) e\(p.ownerEpoch) \(p.state) \(e.map { "\($0.state)/\($0.attempt)/\($0.node) \($0.reason)" } ?? "-")")
+            default: break
+            }
+        }
         switch entry {
         case .created(let record):
             syncedIDs[node, default: []].insert(record.id)
