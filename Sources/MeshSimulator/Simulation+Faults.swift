@@ -7,7 +7,6 @@ extension Simulation {
         guard let instance = nodes[victim].instance else { return }
         let incarnation = instance.incarnation
         taskOutcomes?.retire(instance.tasks.stats)
-        if debugTask != nil { print("\(timestamp) crash \(nodes[victim].name)") }
         nodes[victim].instance = nil
         nodes[victim].life += 1
         resetStreams(of: victim)

@@ -29,7 +29,11 @@ extension TaskMachine {
             guard let status = peers.status(of: replica) else { return }
             if !status.isDown { verification.required = replica }
         }
-        for peer in peers.aliveNames where openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
+        var asked = peers.aliveNames
+        if purpose == .takeover, let owner = records[id]?.progress.owner { verification.presumedDead = owner }
+        if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
+        if let dead = verification.presumedDead, !asked.contains(dead) { asked.append(dead) }
+        for peer in asked where openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
             verification.waiting += 1
         }
         verifications[id] = verification
@@ -39,6 +43,10 @@ extension TaskMachine {
     mutating func verifyAnswered(_ id: TaskID, from peer: String?, _ message: TaskMessage?, peers: TaskPeers) {
         guard var verification = verifications[id] else { return }
         verification.waiting -= 1
+        if message != nil, let peer, peer == verification.presumedDead {
+            // It answered: it is not dead (a healed partition, a stale view). Wait.
+            verification.isBlocked = true
+        }
         if case .records(let copies)? = message, let mine = records[id] {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }

@@ -70,6 +70,9 @@ public struct TaskMachine: Sendable {
         /// A member whose answer is required (a recovered owner's replica: it may have taken over).
         var required: String?
         var heardRequired = false
+        /// A member held dead that is asked anyway (the owner of a takeover, the replica being
+        /// replaced): if it answers, it is not dead, and the action waits.
+        var presumedDead: String?
     }
 
     /// A new task waiting for its two copies.
