@@ -12,7 +12,6 @@ extension TaskMachine {
     /// Starts the tick.
     mutating func start(peers: TaskPeers) {
         if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
-        emit(.setTimer(.tick, at: now + settings.leaseRenewInterval))
         for id in owned.keys.sorted() { recovered(id, peers: peers) }
     }
 
@@ -28,7 +27,7 @@ extension TaskMachine {
     }
 
     mutating func tick(peers: TaskPeers) {
-        emit(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+        isTickArmed = false
         renewLeases(peers: peers)
         stopUnleasedRuns(peers: peers)
         loseRecoveredRuns(peers: peers)

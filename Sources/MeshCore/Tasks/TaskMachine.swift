@@ -153,6 +153,9 @@ public struct TaskMachine: Sendable {
     var quietUntil: Instant = .zero
     let isRestart: Bool
     var effects: [Effect] = []
+    /// True while the tick timer is armed. It runs only while there is task work (a node that
+    /// never saw a task arms no timer, so it costs a membership-only mesh nothing).
+    var isTickArmed = false
     public internal(set) var stats = TaskStats()
 
     /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
@@ -168,6 +171,7 @@ public struct TaskMachine: Sendable {
     }
 
     mutating func take() -> [Effect] {
+        armTickIfNeeded()
         if needsSync {
             needsSync = false
             effects.append(.sync)
@@ -177,6 +181,17 @@ public struct TaskMachine: Sendable {
     }
 
     mutating func emit(_ effect: Effect) { effects.append(effect) }
+
+    /// True when something needs the tick: tasks held, requests waiting, runs, leases granted.
+    var hasWork: Bool {
+        !records.isEmpty || !accepting.isEmpty || !queries.isEmpty || !runs.isEmpty || !exchanges.isEmpty
+    }
+
+    mutating func armTickIfNeeded() {
+        guard !isTickArmed, hasWork else { return }
+        isTickArmed = true
+        effects.append(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+    }
 
     /// Appends a record; the next `take` asks for one sync covering every append before it.
     mutating func append(_ record: LogRecord) {
