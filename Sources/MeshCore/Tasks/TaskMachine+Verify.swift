@@ -29,7 +29,9 @@ extension TaskMachine {
             guard let status = peers.status(of: replica) else { return }
             if !status.isDown { verification.required = replica }
         }
-        var asked = peers.aliveNames
+        // Every member known, dead ones too: a view can be stale (a healed partition, a node that
+        // restarted), and a member held dead that answers may hold the newest copy.
+        var asked = Array(peers.knownNames.prefix(settings.queryMembersMax))
         if purpose == .takeover, let owner = records[id]?.progress.owner { verification.presumedDead = owner }
         if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
         if let dead = verification.presumedDead, !asked.contains(dead) { asked.append(dead) }
