@@ -1,3 +1,5 @@
+import Foundation
+
 /// A user's mistake on the command line: printed as one line, exit status 2.
 public struct UsageError: Error, CustomStringConvertible {
     public var description: String
@@ -99,9 +101,18 @@ public struct Command: Sendable {
         self.name = name; self.summary = summary; self.usage = usage; self.options = options; self.run = run
     }
 
+    /// The usage line: `usage` as written, then every option it does not mention (in place of a
+    /// `[options]` placeholder, or at the end), so the line lists every option the command accepts.
+    public var usageLine: String {
+        let mentioned = Set(usage.split(whereSeparator: { " []|.".contains($0) }).map(String.init))
+        let missing = options.filter { !mentioned.contains("--" + $0.name) }.map { "[\(optionLabel($0))]" }
+        let written = usage.replacingOccurrences(of: " [options]", with: "")
+        return (["mesh " + written] + missing).joined(separator: " ")
+    }
+
     /// The `--help` text.
     public var helpText: String {
-        var lines = ["usage: mesh \(usage)", "", summary]
+        var lines = ["usage: \(usageLine)", "", summary]
         if !options.isEmpty {
             lines.append("")
             lines.append("options:")
@@ -115,7 +126,7 @@ public struct Command: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    private func optionLabel(_ option: OptionSpec) -> String {
+    func optionLabel(_ option: OptionSpec) -> String {
         option.kind == .flag ? "--\(option.name)" : "--\(option.name) \(option.placeholder)"
     }
 }

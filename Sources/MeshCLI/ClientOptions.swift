@@ -13,9 +13,11 @@ extension MeshCommandLine {
     /// `MESH_HTTP_TOKEN`.
     static func controlClient(_ arguments: ParsedArguments,
                               environment: [String: String] = Text.environment()) throws(UsageError) -> ControlClient {
-        let text = arguments.value("http") ?? environment["MESH_HTTP"].flatMap { $0.isEmpty ? nil : $0 } ?? StartPlan.defaultHTTP
+        let variable = environment["MESH_HTTP"].flatMap { $0.isEmpty ? nil : $0 }
+        let text = arguments.value("http") ?? variable ?? StartPlan.defaultHTTP
         guard let endpoint = SocketEndpoint(parsing: text), endpoint.port != 0 else {
-            throw UsageError("--http must be IPV4:PORT or [IPV6]:PORT (got '\(text)')")
+            let origin = arguments.value("http") == nil && variable != nil ? "MESH_HTTP" : "--http"
+            throw UsageError("\(origin) must be IPV4:PORT or [IPV6]:PORT (got '\(text)')")
         }
         var token = environment["MESH_HTTP_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
         if let path = arguments.value("token-file") {

@@ -19,7 +19,9 @@ extension MeshCommandLine {
         }
         let port = try arguments.integer("port", default: 7946, in: 1...65534)
         let preset = arguments.value("preset") ?? "local"
-        guard MembershipSettings.Preset(rawValue: preset) != nil else { throw UsageError("--preset must be lan, wan or local") }
+        guard MembershipSettings.Preset(rawValue: preset) != nil else {
+            throw UsageError("--preset must be one of \(MembershipSettings.Preset.names) (got '\(preset)')")
+        }
         let cluster = try LocalCluster(names: ["alpha", "beta", "gamma"], firstIP: first, port: UInt16(port),
                                        preset: preset, authenticated: true, purpose: "demo")
         let interrupt = LocalCluster.onInterrupt { cluster.abort() }

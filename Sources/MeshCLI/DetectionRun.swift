@@ -3,32 +3,43 @@ import Glibc
 import MeshCore
 import MeshRuntime
 
-/// One kill-9 detection run of `mesh bench detect`, measured as shared/bench/serf/serf-detect.sh
-/// measures Serf: SIGKILL the victim, poll every other node in parallel every 100 ms, and take for
-/// each observer the time from the kill until it first reports the victim dead. `DetectionSummary`
+/// One kill-9 detection run of `mesh bench detect`, measured the same way for the mesh and for
+/// Serf: SIGKILL the victim, poll every other node in parallel every 100 ms, and take for each
+/// observer the time from the kill until it first reports the victim dead. `DetectionSummary`
 /// turns those times into the run's figures.
 enum DetectionRun {
-    /// How long a run waits for each observer to report the victim dead (Serf's scripts wait as long).
+    /// How long a run waits for each observer to report the victim dead.
     static let deadlineSeconds: Double = 120
 
-    /// Seconds per observer (nil for one that never saw it within `timeout`).
+    /// Seconds per observer of `cluster` (nil for one that never saw it within `timeout`).
     static func measure(cluster: LocalCluster, victim: Int, pollInterval: Double = 0.1,
                         timeout: Double = deadlineSeconds) -> [Double?] {
-        let observers = (0..<cluster.count).filter { $0 != victim }
+        let victimName = cluster.names[victim]
+        let times = measure(observers: (0..<cluster.count).filter { $0 != victim }, pollInterval: pollInterval,
+                            timeout: timeout, kill: { cluster.process(victim)?.signal(SIGKILL) }) { observer in
+            cluster.status(observer, timeout: .milliseconds(500))?.member(victimName)?.state == "dead"
+        }
+        _ = cluster.process(victim)?.waitForExit(timeout: 5)
+        return times
+    }
+
+    /// Seconds per observer from `kill()` until `isDead(observer)` first held (nil for one where
+    /// it never did within `timeout`); every observer is polled on a thread of its own.
+    static func measure(observers: [Int], pollInterval: Double = 0.1, timeout: Double = deadlineSeconds,
+                        kill: () -> Void, isDead: @escaping @Sendable (Int) -> Bool) -> [Double?] {
         let lock = NSLock()
         nonisolated(unsafe) var results = [Double?](repeating: nil, count: observers.count)
         let group = DispatchGroup()
         let start = SystemClock.monotonicNanoseconds()
-        cluster.process(victim)?.signal(SIGKILL)
+        kill()
         for (slot, observer) in observers.enumerated() {
             group.enter()
             let thread = Thread {
                 defer { group.leave() }
-                let victimName = cluster.names[victim]
                 while true {
-                    let state = cluster.status(observer, timeout: .milliseconds(500))?.member(victimName)?.state
+                    let dead = isDead(observer)
                     let elapsed = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
-                    if state == "dead" {
+                    if dead {
                         lock.lock()
                         results[slot] = elapsed
                         lock.unlock()
@@ -41,7 +52,6 @@ enum DetectionRun {
             thread.start()
         }
         group.wait()
-        _ = cluster.process(victim)?.waitForExit(timeout: 5)
         lock.lock()
         defer { lock.unlock() }
         return results
@@ -55,6 +65,14 @@ enum DetectionRun {
         guard !sorted.isEmpty else { return .nan }
         let middle = sorted.count / 2
         return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+    }
+
+    /// The q-quantile of `values` by nearest rank (as `mesh sim` computes its quantiles); NaN for none.
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        let rank = max(0, min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.up)) - 1))
+        return sorted[rank]
     }
 
     /// Seconds with three decimals, or `inf` for a death some observer never saw.
@@ -82,7 +100,7 @@ struct DetectionSummary: Equatable {
         missed = times.filter { $0 == nil }.count
     }
 
-    /// A summary from figures measured elsewhere (Serf's scripts print the median and the slowest).
+    /// A summary from figures already known.
     init(median: Double, all: Double, missed: Int) {
         self.median = median
         self.all = all

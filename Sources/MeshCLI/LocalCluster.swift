@@ -13,6 +13,8 @@ import MeshRuntime
 final class LocalCluster: @unchecked Sendable {
     let executable: String
     let directory: String
+    /// Leave the directory (logs, data) in place at the end, for `mesh bench detect --keep-logs`.
+    var keepsDirectory = false
     let names: [String]
     let firstIP: UInt32
     let port: UInt16
@@ -108,6 +110,11 @@ final class LocalCluster: @unchecked Sendable {
         try? ControlClient(endpoint: httpEndpoint(index), timeout: timeout).status()
     }
 
+    /// Node `index`'s `/v1/health`, or nil when it does not answer within `timeout`.
+    func health(_ index: Int, timeout: Nanoseconds = .seconds(1)) -> HealthReport? {
+        try? ControlClient(endpoint: httpEndpoint(index), timeout: timeout).health()
+    }
+
     /// The state node `observer` reports for node `member`.
     func state(of member: Int, seenBy observer: Int) -> String? {
         status(observer)?.member(names[member])?.state
@@ -151,6 +158,7 @@ final class LocalCluster: @unchecked Sendable {
     }
 
     private func removeDirectory() {
+        guard !keepsDirectory else { return }
         try? FileManager.default.removeItem(atPath: directory)
     }
 

@@ -2,16 +2,18 @@ import Foundation
 import MeshCore
 
 extension PlacementBench {
-    static func printText(lookup: [Lookup], rebuild: (ringMs: Double, replicaMs: Double, points: Int),
+    func printText(lookup: [Lookup], rebuild: Rebuild,
                           balance: [Balance], movement: [Movement]) {
-        print("mesh bench place: skewed slots 1-16 unless marked equal; fastest of \(repeats) runs")
+        print("mesh bench place: skewed slots 1-16 unless marked equal; fastest of \(PlacementBench.repeats) runs; "
+              + "points_per_slot=\(settings.pointsPerSlot)")
         print("lookup (key hash + binary search + bounded walk; bare = no bounds):")
         for row in lookup {
             print(String(format: "  members=%-5d points=%-6d lookup_ns=%.0f bare_lookup_ns=%.0f",
                          row.members, row.points, row.boundedNs, row.bareNs))
         }
-        print(String(format: "rebuild at %d members after one left: ring_ms=%.2f (%d points) replica_ring_ms=%.2f",
-                     rebuildSize - 1, rebuild.ringMs, rebuild.points, rebuild.replicaMs))
+        print(String(format: "ring of %d members (%d points): build_ms=%.2f rebuild_after_leave_ms=%.2f "
+                     + "rebuild_after_join_ms=%.2f replica_ring_build_ms=%.2f", PlacementBench.rebuildSize,
+                     rebuild.points, rebuild.buildMs, rebuild.leaveMs, rebuild.joinMs, rebuild.replicaMs))
         print("balance (max over members of assigned / fair share; allowance = 1.25 + rounding):")
         for row in balance {
             print(String(format: "  members=%-4d ", row.members) + (row.skewed ? "skewed" : "equal ")
@@ -25,15 +27,17 @@ extension PlacementBench {
         }
     }
 
-    static func json(lookup: [Lookup], rebuild: (ringMs: Double, replicaMs: Double, points: Int),
+    func json(lookup: [Lookup], rebuild: Rebuild,
                      balance: [Balance], movement: [Movement]) -> JSONValue {
         .object([
+            ("points_per_slot", .integer(Int64(settings.pointsPerSlot))),
             ("lookup", .array(lookup.map { row in
                 .object([("members", .integer(Int64(row.members))), ("points", .integer(Int64(row.points))),
                          ("lookup_ns", .number(row.boundedNs)), ("bare_lookup_ns", .number(row.bareNs))])
             })),
-            ("rebuild", .object([("members", .integer(Int64(rebuildSize - 1))), ("points", .integer(Int64(rebuild.points))),
-                                 ("ring_ms", .number(rebuild.ringMs)), ("replica_ring_ms", .number(rebuild.replicaMs))])),
+            ("rebuild", .object([("members", .integer(Int64(PlacementBench.rebuildSize))), ("points", .integer(Int64(rebuild.points))),
+                                 ("build_ms", .number(rebuild.buildMs)), ("rebuild_after_leave_ms", .number(rebuild.leaveMs)),
+                                 ("rebuild_after_join_ms", .number(rebuild.joinMs)), ("replica_ring_build_ms", .number(rebuild.replicaMs))])),
             ("balance", .array(balance.map { row in
                 .object([("members", .integer(Int64(row.members))), ("slots", .string(row.skewed ? "skewed" : "equal")),
                          ("keys", .integer(Int64(row.keys))), ("bounded", .number(row.bounded)),

@@ -7,6 +7,8 @@ import MeshRuntime
 struct PlacementBench {
     /// Lookups timed per ring size (per repeat).
     let lookups: Int
+    /// The ring settings measured (the protocol defaults unless `--points-per-slot` is given).
+    let settings: PlacementSettings
     /// Repeats of each timing; the fastest counts (the machine is shared).
     static let repeats = 5
     /// Ring sizes for lookup timing.
@@ -16,6 +18,8 @@ struct PlacementBench {
     /// Members in the rebuild timing.
     static let rebuildSize = 1_000
 
+    /// Ring build and rebuild cost at 1,000 members.
+    struct Rebuild { var points: Int; var buildMs: Double; var leaveMs: Double; var joinMs: Double; var replicaMs: Double }
     /// One ring size's lookup cost.
     struct Lookup { var members: Int; var points: Int; var boundedNs: Double; var bareNs: Double }
     /// Balance of one member set: max over members of assigned ÷ fair share.
@@ -30,20 +34,19 @@ struct PlacementBench {
         var movedBare: Double; var movedBounded: Double
     }
 
-    func run(json: Bool) -> Int32 {
+    func run(json asJSON: Bool) -> Int32 {
         let lookup = PlacementBench.lookupSizes.map(measureLookup)
         let rebuild = measureRebuild()
-        var balance: [Balance] = []
+        var balances: [Balance] = []
         for size in PlacementBench.balanceSizes {
-            balance.append(PlacementBench.balance(PlacementStudy.equalMembers(size), skewed: false))
-            balance.append(PlacementBench.balance(PlacementStudy.skewedMembers(size), skewed: true))
+            balances.append(balance(PlacementStudy.equalMembers(size), skewed: false))
+            balances.append(balance(PlacementStudy.skewedMembers(size), skewed: true))
         }
-        let movement = [10, 100].flatMap { [PlacementBench.leave($0), PlacementBench.join($0)] }
-        if json {
-            print(PlacementBench.json(lookup: lookup, rebuild: rebuild, balance: balance, movement: movement)
-                .serialized(pretty: true))
+        let moves = [10, 100].flatMap { [leave($0), join($0)] }
+        if asJSON {
+            print(json(lookup: lookup, rebuild: rebuild, balance: balances, movement: moves).serialized(pretty: true))
         } else {
-            PlacementBench.printText(lookup: lookup, rebuild: rebuild, balance: balance, movement: movement)
+            printText(lookup: lookup, rebuild: rebuild, balance: balances, movement: moves)
         }
         return 0
     }
@@ -51,7 +54,7 @@ struct PlacementBench {
     /// Nanoseconds per bounded lookup (key hash + binary search + walk, with loads of 100 tasks per
     /// member placed) and per bare-ring lookup, on skewed members.
     func measureLookup(_ size: Int) -> Lookup {
-        let ring = PlacementRing(candidates: PlacementStudy.skewedMembers(size), profile: PlacementStudy.profile)
+        let ring = PlacementRing(candidates: PlacementStudy.skewedMembers(size), profile: PlacementStudy.profile, settings: settings)
         var loads = ring.emptyLoads()
         for key in PlacementStudy.keys(100 * size) {
             if let owner = ring.ownerIndex(forKeyHash: PlacementHash.keyHash(key), loads: loads) { loads.add(member: owner) }
@@ -66,18 +69,24 @@ struct PlacementBench {
         return Lookup(members: size, points: ring.pointCount, boundedNs: bounded, bareNs: bare)
     }
 
-    /// Milliseconds to rebuild the profile ring and the replica ring at 1,000 members after one left.
-    func measureRebuild() -> (ringMs: Double, replicaMs: Double, points: Int) {
+    /// Milliseconds to build the profile ring of 1,000 skewed members from scratch, to rebuild it
+    /// from the previous ring after one member left and after one joined, and to build the replica ring.
+    func measureRebuild() -> Rebuild {
         let members = PlacementStudy.skewedMembers(PlacementBench.rebuildSize)
-        let after = members.enumerated().filter { $0.offset != PlacementBench.rebuildSize / 2 }.map(\.element)
-        var points = 0
-        let ring = PlacementBench.fastest { sink in
-            let built = PlacementRing(candidates: after, profile: PlacementStudy.profile)
-            points = built.pointCount
-            sink &+= built.memberCount
+        let left = members.enumerated().filter { $0.offset != PlacementBench.rebuildSize / 2 }.map(\.element)
+        let joined = members + [PlacementCandidate(name: "node-joined", slots: [PlacementStudy.profile: 8])]
+        let full = PlacementRing(candidates: members, profile: PlacementStudy.profile, settings: settings)
+        let build = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: members, profile: PlacementStudy.profile, settings: settings).pointCount
         } / 1e6
-        let replica = PlacementBench.fastest { sink in sink &+= ReplicaRing(candidates: after).names.count } / 1e6
-        return (ring, replica, points)
+        let leave = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: left, profile: PlacementStudy.profile, settings: settings, reusing: full).pointCount
+        } / 1e6
+        let join = PlacementBench.fastest { sink in
+            sink &+= PlacementRing(candidates: joined, profile: PlacementStudy.profile, settings: settings, reusing: full).pointCount
+        } / 1e6
+        let replica = PlacementBench.fastest { sink in sink &+= ReplicaRing(candidates: left, settings: settings).names.count } / 1e6
+        return Rebuild(points: full.pointCount, buildMs: build, leaveMs: leave, joinMs: join, replicaMs: replica)
     }
 
     /// Nanoseconds of the fastest of `repeats` runs of `body` (which adds to a sink so the work is kept).
@@ -94,8 +103,8 @@ struct PlacementBench {
     }
 
     /// Balance with 100 keys for the smallest member (so every member expects at least 100).
-    static func balance(_ members: [PlacementCandidate], skewed: Bool) -> Balance {
-        let ring = PlacementRing(candidates: members, profile: PlacementStudy.profile)
+    func balance(_ members: [PlacementCandidate], skewed: Bool) -> Balance {
+        let ring = PlacementRing(candidates: members, profile: PlacementStudy.profile, settings: settings)
         let keys = PlacementStudy.keys(PlacementStudy.keyCount(ring: ring, perMember: 100))
         let bounded = PlacementStudy.counts(PlacementStudy.owners(ring: ring, keys: keys, bounded: true), memberCount: ring.memberCount)
         let bare = PlacementStudy.counts(PlacementStudy.owners(ring: ring, keys: keys, bounded: false), memberCount: ring.memberCount)
@@ -106,33 +115,33 @@ struct PlacementBench {
     }
 
     /// The largest member of `size` skewed members leaves.
-    static func leave(_ size: Int) -> Movement {
+    func leave(_ size: Int) -> Movement {
         let before = PlacementStudy.skewedMembers(size)
         let leaver = before.max { $0.slotCount(PlacementStudy.profile) < $1.slotCount(PlacementStudy.profile) }!
         return movement(before: before, after: before.filter { $0.name != leaver.name }, subject: leaver, change: "leave")
     }
 
     /// A member with 8 slots joins `size` skewed members.
-    static func join(_ size: Int) -> Movement {
+    func join(_ size: Int) -> Movement {
         let before = PlacementStudy.skewedMembers(size)
         let joiner = PlacementCandidate(name: "node-joined", slots: [PlacementStudy.profile: 8])
         return movement(before: before, after: before + [joiner], subject: joiner, change: "join")
     }
 
-    static func movement(before: [PlacementCandidate], after: [PlacementCandidate], subject: PlacementCandidate,
+    func movement(before: [PlacementCandidate], after: [PlacementCandidate], subject: PlacementCandidate,
                          change: String) -> Movement {
         let bigger = after.count > before.count ? after : before
-        let ring = PlacementRing(candidates: bigger, profile: PlacementStudy.profile)
+        let ring = PlacementRing(candidates: bigger, profile: PlacementStudy.profile, settings: settings)
         let keys = PlacementStudy.keys(100 * bigger.count)
-        let bareBefore = PlacementStudy.ownerNames(members: before, keys: keys, bounded: false)
-        let bareAfter = PlacementStudy.ownerNames(members: after, keys: keys, bounded: false)
+        let bareBefore = PlacementStudy.ownerNames(members: before, keys: keys, bounded: false, settings: settings)
+        let bareAfter = PlacementStudy.ownerNames(members: after, keys: keys, bounded: false, settings: settings)
         let owned = (change == "leave" ? bareBefore : bareAfter).filter { $0 == subject.name }.count
         return Movement(
             members: before.count, change: change, keys: keys.count,
             weightShare: Double(subject.slotCount(PlacementStudy.profile)) / Double(ring.totalWeight),
             ownedShare: Double(owned) / Double(keys.count),
             movedBare: PlacementStudy.movedFraction(bareBefore, bareAfter),
-            movedBounded: PlacementStudy.movedFraction(PlacementStudy.ownerNames(members: before, keys: keys, bounded: true),
-                                                       PlacementStudy.ownerNames(members: after, keys: keys, bounded: true)))
+            movedBounded: PlacementStudy.movedFraction(PlacementStudy.ownerNames(members: before, keys: keys, bounded: true, settings: settings),
+                                                       PlacementStudy.ownerNames(members: after, keys: keys, bounded: true, settings: settings)))
     }
 }

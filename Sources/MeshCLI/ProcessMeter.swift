@@ -1,21 +1,11 @@
 import Foundation
 import Glibc
+import MeshRuntime
 
-/// What `mesh bench` reads from /proc, exactly as shared/bench/serf/serf-idle.sh does for Serf:
-/// bytes sent on the loopback interface (IP headers included), CPU ticks and resident memory per process.
+/// What `mesh bench` reads from /proc for the mesh and for Serf alike: CPU ticks and resident
+/// memory per process. Traffic comes from each system's own counters (`IdleTraffic`), never from
+/// the loopback interface, which every other process on the machine shares.
 enum ProcessMeter {
-    /// Bytes transmitted on `lo` so far (/proc/net/dev, the first transmit column).
-    static func loopbackTransmitBytes() -> UInt64? {
-        guard let text = try? String(contentsOfFile: "/proc/net/dev", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingCharacters(in: .whitespaces) == "lo" else { continue }
-            let fields = parts[1].split(separator: " ")
-            return fields.count > 8 ? UInt64(fields[8]) : nil
-        }
-        return nil
-    }
-
     /// User plus system CPU ticks of `pid` (/proc/PID/stat fields 14 and 15).
     static func cpuTicks(_ pid: pid_t) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
@@ -38,24 +28,28 @@ enum ProcessMeter {
     /// Clock ticks per second (CLK_TCK).
     static var ticksPerSecond: Double { Double(sysconf(Int32(_SC_CLK_TCK))) }
 
-    /// The idle cost of `pids` over `seconds`: loopback bytes per node per second, mean RSS (kB, at
-    /// the end) and mean CPU percent per node.
+    /// The idle cost of `pids` over `seconds`: bytes per node per second from `traffic` (the
+    /// system's own counters, read at both ends of the window), mean RSS (kB, at the end) and mean
+    /// CPU percent per node.
     struct IdleCost {
         var bytesPerNodePerSecond: Double
         var residentKilobytes: Double
         var cpuPercent: Double
     }
 
-    static func idleCost(of pids: [pid_t], seconds: Double) -> IdleCost {
-        let bytesBefore = loopbackTransmitBytes() ?? 0
+    static func idleCost(of pids: [pid_t], seconds: Double, traffic: () -> IdleTraffic?) -> IdleCost {
+        let trafficBefore = traffic()
         let ticksBefore = pids.reduce(0) { $0 + (cpuTicks($1) ?? 0) }
+        let start = SystemClock.monotonicNanoseconds()
         usleep(useconds_t(seconds * 1_000_000))
-        let bytesAfter = loopbackTransmitBytes() ?? 0
+        let trafficAfter = traffic()
+        let elapsed = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         let ticksAfter = pids.reduce(0) { $0 + (cpuTicks($1) ?? 0) }
         let count = Double(max(1, pids.count))
         let rss = pids.reduce(0) { $0 + (residentKilobytes($1) ?? 0) }
-        return IdleCost(bytesPerNodePerSecond: Double(bytesAfter &- bytesBefore) / seconds / count,
-                        residentKilobytes: Double(rss) / count,
-                        cpuPercent: Double(ticksAfter &- ticksBefore) / ticksPerSecond / seconds / count * 100)
+        var bytes = Double.nan
+        if let trafficBefore, let trafficAfter { bytes = Double(trafficAfter.bytes &- trafficBefore.bytes) / elapsed / count }
+        return IdleCost(bytesPerNodePerSecond: bytes, residentKilobytes: Double(rss) / count,
+                        cpuPercent: Double(ticksAfter &- ticksBefore) / ticksPerSecond / elapsed / count * 100)
     }
 }

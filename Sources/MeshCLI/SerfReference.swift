@@ -1,13 +1,16 @@
 import Foundation
 import Glibc
+import MeshCore
 import MeshRuntime
 
-/// Runs the Serf reference scripts (shared/bench/serf) for the same measurement in the same run.
+/// The same measurement as the mesh's, on Serf, in the same run (`mesh bench detect --serf`):
+/// N agents joined through the first, `runs` kill-9 detections (each restarting the victim), the
+/// idle window. Needs only the `serf` binary; everything else (config, state) is made at run time.
 struct SerfReference {
-    let scripts: String
-    let state: String
+    let serf: String
     let nodes: Int
     let profile: String
+    let firstIP: UInt32
 
     /// `serf` on PATH, or nil.
     static func serfBinary() -> String? {
@@ -15,80 +18,61 @@ struct SerfReference {
         return path.split(separator: ":").map { "\($0)/serf" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    /// The scripts directory: `given`, else `shared/bench/serf` beside the checkout this binary or
-    /// the working directory is in.
-    static func findScripts(_ given: String?) -> String? {
-        if let given { return given }
-        var starts = [FileManager.default.currentDirectoryPath, (ChildProcess.currentExecutable() as NSString).deletingLastPathComponent]
-        starts = starts.filter { !$0.isEmpty }
-        for start in starts {
-            var directory = start
-            for _ in 0..<8 {
-                for candidate in ["\(directory)/shared/bench/serf", "\(directory)/../shared/bench/serf"]
-                    where FileManager.default.fileExists(atPath: candidate + "/serf-detect.sh") {
-                    return (candidate as NSString).standardizingPath
-                }
-                directory = (directory as NSString).deletingLastPathComponent
-            }
-        }
-        return nil
-    }
-
-    /// Runs one script; its standard output and whether it exited 0.
-    func script(_ name: String, _ arguments: [String], timeout: Double = 600) -> (ok: Bool, output: String) {
-        let output = "\(state)/\(name).out"
-        unlink(output)
-        var environment = ProcessInfo.processInfo.environment
-        environment["SERF_STATE"] = state
-        guard let process = try? ChildProcess.spawn("/bin/bash", ["\(scripts)/\(name)"] + arguments,
-                                                    environment: environment, output: .file(output)) else {
-            return (false, "cannot run \(name)")
-        }
-        let status = process.waitForExit(timeout: timeout)
-        if status == nil { process.kill() }
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        return (status == 0, text)
-    }
-
-    /// `key=value` from a script's output.
-    static func value(_ key: String, in text: String) -> Double? {
-        for line in text.split(separator: "\n") {
-            for part in line.split(separator: " ") where part.hasPrefix(key + "=") {
-                return Double(part.dropFirst(key.count + 1))
-            }
-        }
-        return nil
-    }
-
-    /// Starts the Serf cluster, runs `runs` kill-9 detections (each restarting the victim), then
-    /// the idle window, then stops it. Prints each step's result as it comes.
-    /// The figures are the mesh's own kind, read from what the scripts print (NaN where one is missing).
+    /// Runs everything, printing each step's result through `log`; nil when Serf could not be measured.
     func run(runs: Int, idleSeconds: Int, log: (String) -> Void) -> Bench.Figures? {
-        try? FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        defer { _ = script("serf-stop.sh", [], timeout: 60) }
-        let cluster = script("serf-cluster.sh", [String(nodes), profile], timeout: 300)
-        guard cluster.ok else {
-            log("serf: cluster did not start: \(cluster.output.split(separator: "\n").last ?? "")")
+        let cluster: SerfCluster
+        do {
+            cluster = try SerfCluster(serf: serf, count: nodes, profile: profile, firstIP: firstIP)
+        } catch {
+            log("serf: \(error)")
             return nil
         }
+        let interrupt = LocalCluster.onInterrupt { cluster.stop(grace: 1) }
+        defer { withExtendedLifetime(interrupt) {} }
+        defer { cluster.stop() }
+        guard start(cluster, log: log) else { return nil }
         var figures = Bench.Figures()
+        let victim = nodes - 1
         for run in 1...runs {
-            // The script fails when an agent never saw the death within its deadline (SERF_TIMEOUT).
-            let detect = script("serf-detect.sh", ["-r"], timeout: 300)
-            guard detect.ok, let median = Self.value("detect_s", in: detect.output),
-                  let max = Self.value("max_s", in: detect.output) else {
-                log("serf: detection run \(run) failed: \(detect.output.split(separator: "\n").last ?? "")")
+            let victimName = cluster.name(victim)
+            let summary = DetectionSummary(DetectionRun.measure(observers: Array(0..<victim), kill: { cluster.kill(victim) }) {
+                cluster.members(seenBy: $0)?[victimName] == "failed"
+            })
+            figures.add(summary)
+            let restarted = SystemClock.monotonicNanoseconds()
+            let rejoined = (try? cluster.start(victim, seed: 0)) != nil && cluster.waitUntil(seconds: 60) {
+                (0..<victim).allSatisfy { cluster.members(seenBy: $0)?[victimName] == "alive" }
+            }
+            guard rejoined else {
+                log("serf: run \(run): the restarted victim was not alive everywhere within 60 s (logs in \(cluster.directory))")
                 return nil
             }
-            // The script's max_s is its slowest observer: the time until every observer saw the death.
-            let summary = DetectionSummary(median: median, all: max, missed: 0)
-            figures.add(summary)
-            log("serf run=\(run) \(summary.line)")
+            let rejoin = Double(SystemClock.monotonicNanoseconds() - restarted) / 1e9
+            log("serf run=\(run) \(summary.line) rejoin_s=\(DetectionRun.seconds(rejoin))")
         }
-        let idle = script("serf-idle.sh", [String(idleSeconds)], timeout: Double(idleSeconds) + 120)
-        figures.idle = ProcessMeter.IdleCost(bytesPerNodePerSecond: Self.value("bytes_per_node_per_s", in: idle.output) ?? .nan,
-                                             residentKilobytes: Self.value("rss_kb", in: idle.output) ?? .nan,
-                                             cpuPercent: Self.value("cpu_pct", in: idle.output) ?? .nan)
+        figures.idle = ProcessMeter.idleCost(of: cluster.pids, seconds: Double(idleSeconds)) { cluster.metrics.traffic }
         return figures
+    }
+
+    /// Starts every agent, each joined through the first, and waits until all see all alive.
+    private func start(_ cluster: SerfCluster, log: (String) -> Void) -> Bool {
+        do {
+            try cluster.start(0, seed: nil)
+            guard cluster.waitUntil(seconds: 10, { cluster.members(seenBy: 0) != nil }) else {
+                log("serf: the first agent did not answer within 10 s (\(cluster.logPath(0)))")
+                return false
+            }
+            for index in 1..<nodes { try cluster.start(index, seed: 0) }
+        } catch {
+            log("serf: cannot start the agents: \(error)")
+            return false
+        }
+        let joined = cluster.waitUntil(seconds: 60) {
+            (0..<nodes).allSatisfy { observer in
+                cluster.members(seenBy: observer).map { $0.values.filter { $0 == "alive" }.count == nodes } ?? false
+            }
+        }
+        if !joined { log("serf: the \(nodes) agents did not all see each other within 60 s (logs in \(cluster.directory))") }
+        return joined
     }
 }

@@ -6,7 +6,7 @@ extension MeshCommandLine {
         name: "sim", summary: "run a simulation scenario, print its report, and fail when it breaks a promise",
         usage: "sim FILE [--seed N] [--seeds N] [--preset P] [--no-lifeguard] [--json]",
         options: [.value("seed", "N", "random seed (default: the scenario's)"),
-                  .value("preset", "P", "membership preset: lan, wan, local, memberlist (default: the scenario's)"),
+                  .value("preset", "P", "membership preset: adaptive, lan, wan, local, memberlist, memberlist-wan (default: the scenario's)"),
                   .flag("no-lifeguard", "turn Lifeguard off (plain SWIM suspicion), for comparison"),
                   .value("seeds", "N", "run N consecutive seeds from --seed and print one line each"),
                   .flag("json", "print the report as one JSON object")]) { arguments in
@@ -46,7 +46,7 @@ extension MeshCommandLine {
         }
         if let name = arguments.value("preset") {
             guard let preset = MembershipSettings.Preset(rawValue: name) else {
-                throw UsageError("--preset must be one of lan, wan, local, memberlist (got '\(name)')")
+                throw UsageError("--preset must be one of \(MembershipSettings.Preset.names) (got '\(name)')")
             }
             scenario.apply(preset: preset)
         }

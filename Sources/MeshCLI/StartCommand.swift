@@ -15,7 +15,7 @@ extension MeshCommandLine {
             .value("data", "DIR", "data directory: keeps the name and last incarnation across restarts"),
             .value("key-file", "FILE", "cluster key file (mesh keygen); without one the mesh is unauthenticated"),
             .value("cluster", "LABEL", "cluster label: meshes with different labels never merge"),
-            .value("preset", "P", "membership timing: lan (default), wan or local"),
+            .value("preset", "P", "membership timing: adaptive (default: measures its links), lan, wan, local, memberlist, memberlist-wan"),
             .value("http", "ADDR:PORT", "control API address, or off (default \(StartPlan.defaultHTTP))"),
             .value("http-token-file", "FILE", "token the control API requires (needed off loopback)"),
             .flag("insecure", "allow a non-loopback --bind without a key"),
@@ -42,11 +42,14 @@ extension MeshCommandLine {
     }
 
     /// Reads the key and token files, opens the data directory, settles the name and resolves seeds.
-    static func prepareNode(_ plan: StartPlan, exitsWithParent: Bool) throws(UsageError) -> NodeOptions {
+    /// A mistake in flags, config or files throws `UsageError` (exit 2: restarting will not fix it);
+    /// a data directory that cannot be used now (locked by a running node, unwritable) throws
+    /// `RuntimeFailure` (exit 1, like a taken port: systemd may try again).
+    static func prepareNode(_ plan: StartPlan, exitsWithParent: Bool) throws -> NodeOptions {
         let logger = Logger(level: plan.logLevel, format: plan.logFormat)
         var keyring: Keyring?
         if let path = plan.keyFile {
-            keyring = try readKeyring(path)
+            keyring = try readKeyring(path, origin: plan.origin("keyFile"))
         } else {
             printError("warning: no --key-file: this mesh is unauthenticated (anyone who reaches \(plan.bind) can join); see mesh keygen")
         }
@@ -59,11 +62,11 @@ extension MeshCommandLine {
             do {
                 text = try Files.readText(path, bytesMax: 4096)
             } catch {
-                throw UsageError("cannot read --http-token-file \(path): \(error.reason)")
+                throw UsageError("cannot read \(plan.origin("httpTokenFile")) \(path): \(error.reason)")
             }
             let trimmed = Text.trimmed(text)
             guard !trimmed.isEmpty, !trimmed.contains(where: { $0.isWhitespace }) else {
-                throw UsageError("--http-token-file \(path) must hold one token on one line")
+                throw UsageError("\(plan.origin("httpTokenFile")) \(path) must hold one token on one line")
             }
             token = trimmed
         }
@@ -72,7 +75,7 @@ extension MeshCommandLine {
             do {
                 directory = try DataDirectory(path: path)
             } catch {
-                throw UsageError(error.description)
+                throw RuntimeFailure(description: error.description)
             }
         }
         let stored = directory?.stored?.name
@@ -91,14 +94,19 @@ extension MeshCommandLine {
                            profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
     }
 
+    /// The node cannot run now, though nothing the operator typed is wrong: one line, exit status 1.
+    struct RuntimeFailure: Error, CustomStringConvertible {
+        var description: String
+    }
+
     /// The keyring in `path`, or a one-line error. A key file that group or others may read (or
     /// write) is refused: whoever reads the key can join the mesh and forge any member's messages.
-    static func readKeyring(_ path: String) throws(UsageError) -> Keyring {
+    static func readKeyring(_ path: String, origin: String = "--key-file") throws(UsageError) -> Keyring {
         let text: String
         do {
             text = try Files.readText(path, bytesMax: 64 * 1024)
         } catch {
-            throw UsageError("cannot read --key-file \(path): \(error.reason)")
+            throw UsageError("cannot read \(origin) \(path): \(error.reason)")
         }
         let keys: [MeshKey]
         do {

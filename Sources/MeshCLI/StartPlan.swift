@@ -23,6 +23,11 @@ struct StartPlan: Equatable {
     var logLevel: LogLevel
     /// Members this node keeps at most (new ones past it are dropped and counted).
     var membersMax: Int
+    /// Where each value came from (`StartSettings.origins`), for errors found after validation.
+    var origins: [String: String] = [:]
+
+    /// How an error names the source of `key`'s value (`--key-file`, `MESH_KEY_FILE`, a config line).
+    func origin(_ key: String) -> String { origins[key] ?? StartSettings.flag(key) }
     /// The range `--members-max` accepts: enough for a few nodes, and a bound on memory.
     static let membersMaxRange = 16...1_000_000
     /// Agent profiles (with their local commands) and node tags from the config file.
@@ -40,7 +45,8 @@ struct StartPlan: Equatable {
             do {
                 text = try readFile(path)
             } catch {
-                throw UsageError("cannot read config \(path): \((error as? SystemError)?.reason ?? "\(error)")")
+                let origin = arguments.value("config") == nil ? " (MESH_CONFIG)" : ""
+                throw UsageError("cannot read config \(path)\(origin): \((error as? SystemError)?.reason ?? "\(error)")")
             }
             file = try StartSettings.fromConfigFile(text, path: path)
         }
@@ -48,74 +54,77 @@ struct StartPlan: Equatable {
     }
 
     /// Checks every value and applies the defaults.
+    /// Every error names where the value came from: the flag, the `MESH_*` variable, or the
+    /// config file's key with its line and column.
     static func validate(_ settings: StartSettings) throws(UsageError) -> StartPlan {
+        let origin = settings.origin
         let bindText = settings.bind ?? defaultBind
         guard let bind = Address(parsing: bindText), bind.port != 0 else {
-            throw UsageError("--bind must be IPV4:PORT with a port from 1 to 65535 (got '\(bindText)')")
+            throw UsageError("\(origin("bind")) must be IPV4:PORT with a port from 1 to 65535 (got '\(bindText)')")
         }
         var advertise: Address?
         if let text = settings.advertise {
             guard let address = Address(parsing: text), address.port != 0, address.ipv4 != 0 else {
-                throw UsageError("--advertise must be IPV4:PORT, the address other nodes reach this one at (got '\(text)')")
+                throw UsageError("\(origin("advertise")) must be IPV4:PORT, the address other nodes reach this one at (got '\(text)')")
             }
             advertise = address
         }
         if bind.ipv4 == 0 && advertise == nil {
-            throw UsageError("--bind \(bindText) listens everywhere: also give --advertise IPV4:PORT (the address other nodes reach this one at)")
+            throw UsageError("\(origin("bind")) \(bindText) listens everywhere: also give --advertise IPV4:PORT (the address other nodes reach this one at)")
         }
         let join = settings.join ?? []
         for entry in join {
             do {
                 _ = try Resolver.split(entry)
             } catch {
-                throw UsageError("--join must be HOST:PORT (got '\(entry)')")
+                throw UsageError("\(origin("join")) must be HOST:PORT (got '\(entry)')")
             }
         }
-        let presetText = settings.preset ?? "lan"
+        let presetText = settings.preset ?? MembershipSettings.Preset.standard.rawValue
         guard let preset = MembershipSettings.Preset(rawValue: presetText) else {
-            throw UsageError("--preset must be lan, wan or local (got '\(presetText)')")
+            throw UsageError("\(origin("preset")) must be one of \(MembershipSettings.Preset.names) (got '\(presetText)')")
         }
         var http: SocketEndpoint?
         let httpText = settings.http ?? defaultHTTP
         if httpText != "off" {
             guard let endpoint = SocketEndpoint(parsing: httpText), endpoint.port != 0 || httpText.hasSuffix(":0") else {
-                throw UsageError("--http must be IPV4:PORT, [IPV6]:PORT or off (got '\(httpText)')")
+                throw UsageError("\(origin("http")) must be IPV4:PORT, [IPV6]:PORT or off (got '\(httpText)')")
             }
             http = endpoint
         }
         let formatText = settings.logFormat ?? "text"
         guard let logFormat = LogFormat(rawValue: formatText) else {
-            throw UsageError("--log-format must be text or json (got '\(formatText)')")
+            throw UsageError("\(origin("logFormat")) must be text or json (got '\(formatText)')")
         }
         let levelText = settings.logLevel ?? "info"
         guard let logLevel = LogLevel(rawValue: levelText) else {
-            throw UsageError("--log-level must be debug, info, warn or error (got '\(levelText)')")
+            throw UsageError("\(origin("logLevel")) must be debug, info, warn or error (got '\(levelText)')")
         }
         let membersMax: Int
         if let text = settings.membersMax {
             guard let count = Int(text), membersMaxRange.contains(count) else {
-                throw UsageError("--members-max must be a whole number from \(membersMaxRange.lowerBound) to \(membersMaxRange.upperBound) (got '\(text)')")
+                throw UsageError("\(origin("membersMax")) must be a whole number from \(membersMaxRange.lowerBound) to \(membersMaxRange.upperBound) (got '\(text)')")
             }
             membersMax = count
         } else {
             membersMax = MembershipSettings.lan.membersMax
         }
-        if let name = settings.name, let problem = nameProblem(name) { throw UsageError("--name: \(problem)") }
+        if let name = settings.name, let problem = nameProblem(name) { throw UsageError("\(origin("name")): \(problem)") }
         let cluster = settings.cluster ?? ""
         guard cluster.utf8.count <= WireLimits.labelBytesMax else {
-            throw UsageError("--cluster must be at most \(WireLimits.labelBytesMax) bytes")
+            throw UsageError("\(origin("cluster")) must be at most \(WireLimits.labelBytesMax) bytes")
         }
         let isInsecure = settings.insecure ?? false
         if settings.keyFile == nil && !bind.isLoopback && !isInsecure {
-            throw UsageError("refusing to bind \(bindText) without a key: anyone who reaches it could join; give --key-file (see mesh keygen) or --insecure")
+            throw UsageError("refusing to bind \(bindText) (\(origin("bind"))) without a key: anyone who reaches it could join; give --key-file (see mesh keygen) or --insecure")
         }
         if let http, !http.isLoopback, settings.httpTokenFile == nil {
-            throw UsageError("--http \(http) is not a loopback address: give --http-token-file so the control API requires a token")
+            throw UsageError("\(origin("http")) \(http) is not a loopback address: give --http-token-file so the control API requires a token")
         }
         return StartPlan(name: settings.name, bind: bind, advertise: advertise, join: join, data: settings.data,
                          keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
-                         logLevel: logLevel, membersMax: membersMax,
+                         logLevel: logLevel, membersMax: membersMax, origins: settings.origins,
                          profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [])
     }
 

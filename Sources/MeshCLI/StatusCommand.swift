@@ -21,19 +21,41 @@ extension MeshCommandLine {
             return arguments.has("json") ? jsonText(shown)
                 : arguments.has("detailed") ? StatusDetail.render(shown) : StatusTable.render(shown)
         }
-        guard arguments.has("watch") else { return try printStatus(client, render: render) }
+        guard arguments.has("watch") else {
+            if arguments.value("interval") != nil { throw UsageError("--interval needs --watch (seconds between redraws)") }
+            return try printStatus(client, render: render)
+        }
+        let isTerminal = isatty(STDOUT_FILENO) == 1
+        let line: ((StatusReport) -> String)? = arguments.has("json") && !isTerminal
+            ? { filter.apply($0).json.serialized() } : nil
         while true {
-            var screen = "\u{1B}[H\u{1B}[J"   // cursor home, clear to end: redraw in place
-            do throws(ControlClient.Failure) {
-                let report = try client.status()
-                screen += render(report)
-            } catch {
-                screen += "mesh: \(error.description)"
-            }
-            screen += "\n\n" + Logger.timestamp() + "  (every \(intervalSeconds)s; Ctrl-C to stop)\n"
+            let screen = watchScreen(client, render: render, line: line, isTerminal: isTerminal, intervalSeconds: intervalSeconds)
             FileHandle.standardOutput.write(Data(screen.utf8))
             Glibc.sleep(UInt32(intervalSeconds))
         }
+    }
+
+    /// One redraw of `--watch`. On a terminal: clear the screen, the status, a footer. Into a pipe
+    /// or file: no control codes; with `line` (`--json`) one compact JSON object per line (errors
+    /// too, as `{"error": …}`), else the status and a timestamp, separated by a blank line.
+    static func watchScreen(_ client: ControlClient, render: (StatusReport) -> String, line: ((StatusReport) -> String)?,
+                            isTerminal: Bool, intervalSeconds: Int) -> String {
+        let answer: Result<StatusReport, ControlClient.Failure>
+        do throws(ControlClient.Failure) { answer = .success(try client.status()) } catch { answer = .failure(error) }
+        if let line {
+            switch answer {
+            case .success(let report): return line(report) + "\n"
+            case .failure(let error): return JSONValue.object([("error", .string(error.description))]).serialized() + "\n"
+            }
+        }
+        var screen = isTerminal ? "\u{1B}[H\u{1B}[J" : ""   // cursor home, clear to end: redraw in place
+        switch answer {
+        case .success(let report): screen += render(report)
+        case .failure(let error): screen += "mesh: \(error.description)"
+        }
+        screen += isTerminal ? "\n\n" + Logger.timestamp() + "  (every \(intervalSeconds)s; Ctrl-C to stop)\n"
+            : "\n" + Logger.timestamp() + "\n\n"
+        return screen
     }
 
     /// Prints the status once; 0 when the node answered, 1 otherwise.

@@ -20,6 +20,9 @@ enum StatusTable {
         }
         lines.append("")
         lines.append(summary(report))
+        if !report.hasJoined {
+            lines.append("not joined yet: " + (report.lastJoinFailure ?? "the first attempt is under way"))
+        }
         let drops = report.drops.filter { $0.value > 0 }.sorted { $0.key < $1.key }
         if !drops.isEmpty {
             lines.append("dropped input: " + drops.map { "\($0.key)=\($0.value)" }.joined(separator: " "))

@@ -33,8 +33,14 @@ public struct SimulationReport: Sendable {
     public var firstSuspectMeanSeconds: Double?
     /// Median time from a crash until every observer marked the victim dead; `+infinity` when it lands on an undetected crash.
     public var deadEverywhereMedianSeconds: Double?
-    /// The 99th percentile of the same.
+    /// The 90th and 99th percentiles of the same.
+    public var deadEverywhereP90Seconds: Double?
     public var deadEverywhereP99Seconds: Double?
+    /// Per crash, the time until the median observer marked the victim dead (the mean of the middle
+    /// two for an even count; what `mesh bench detect` reports as `detect_s` per run): its median
+    /// and 90th percentile over crashes, to set beside real nodes.
+    public var deadMedianObserverMedianSeconds: Double?
+    public var deadMedianObserverP90Seconds: Double?
     /// The largest of the same (infinite when any crash went undetected).
     public var deadEverywhereMaxSeconds: Double?
     /// Distinct (member, incarnation) suspicions raised by a failed probe of a member that was up,

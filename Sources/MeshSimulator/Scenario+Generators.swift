@@ -5,9 +5,15 @@ extension Scenario {
     /// `{"count": 300, "firstSeconds": 10, "gapSeconds": [8, 12], "downSeconds": [20, 25]}`: one node at
     /// a time crashes and restarts later, so every crash can be measured on its own. With
     /// `"overlap": true` the next crash comes after the gap alone, so several nodes can be down at
-    /// once (churn); `"maxDown"` bounds how many.
+    /// once (churn); `"maxDown"` bounds how many. `"victims"` (a node list or "a-b") limits who
+    /// crashes, as `mesh bench detect` always kills the same node.
     mutating func generateCrashes(_ c: JSONReader, using generator: inout SeededGenerator) throws {
-        try c.rejectUnknown(["count", "firstSeconds", "gapSeconds", "downSeconds", "overlap", "maxDown"])
+        try c.rejectUnknown(["count", "firstSeconds", "gapSeconds", "downSeconds", "overlap", "maxDown", "victims"])
+        var victims = Array(0..<nodes)
+        if let value = c.value("victims") {
+            victims = try Scenario.parseNodeSet(value, nodes: nodes, path: "\(c.path).victims")
+            guard !victims.isEmpty else { throw ScenarioError(description: "\(c.path).victims: names no node") }
+        }
         let count = try c.int("count", range: 0...100_000)
         var t = Nanoseconds.seconds(fraction: try c.double("firstSeconds", default: 10, range: 0...1_000_000))
         let gap = try c.range("gapSeconds")
@@ -17,11 +23,11 @@ extension Scenario {
         var downUntil = Array(repeating: Int64.min, count: nodes)
         var end = t
         for _ in 0..<count {
-            var up = (0..<nodes).filter { downUntil[$0] < t }
-            if overlap {
-                while nodes - up.count >= maxDown {
+            var up = victims.filter { downUntil[$0] < t }
+            if overlap || up.isEmpty {
+                while nodes - (0..<nodes).filter({ downUntil[$0] < t }).count >= maxDown || up.isEmpty {
                     t = downUntil.filter { $0 >= t }.min()! + 1
-                    up = (0..<nodes).filter { downUntil[$0] < t }
+                    up = victims.filter { downUntil[$0] < t }
                 }
             }
             let victim = up[generator.below(up.count)]

@@ -5,7 +5,7 @@ extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
                                "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion",
-                               "loadChanges", "capacity", "previousVersion", "tasks"]
+                               "loadChanges", "capacity", "previousVersion", "tasks", "sites", "siteLinks"]
 
     /// The scenario in the file at `path`, named after the file; `seed` replaces the file's seed
     /// (the generated faults follow it too).
@@ -26,12 +26,21 @@ extension Scenario {
     }
 
     /// The scenario written in `text`. The JSON must be strict (RFC 8259): a trailing comma, a
-    /// repeated key or a comment is an error with its line and column.
+    /// repeated key or a comment is an error with its line and column. So is every other mistake:
+    /// each message starts with the key path it is about, which names the place in the text.
     public static func parse(_ text: String, name: String, seed: UInt64? = nil) throws -> Scenario {
-        let root: JSONValue
-        do { root = try JSONValue.parse(text) } catch {
+        let document: JSONDocument
+        do { document = try JSONDocument(parsing: text) } catch {
             throw ScenarioError(description: "\(name): not valid JSON (\(error.description))")
         }
+        do {
+            return try parse(document.root, name: name, seed: seed)
+        } catch let error as ScenarioError {
+            throw error.located(in: document, name: name)
+        }
+    }
+
+    private static func parse(_ root: JSONValue, name: String, seed: UInt64?) throws -> Scenario {
         guard let members = root.object else {
             throw ScenarioError(description: "\(name): the top level must be an object")
         }
@@ -44,6 +53,7 @@ extension Scenario {
         scenario.tasks = try parseTaskWorkload(reader.object("tasks"), layers: scenario.layers, nodes: scenario.nodes, name: name)
         scenario.nextVersion = try parseNextVersion(reader.object("nextVersion"), nodes: scenario.nodes)
         scenario.capacity = try parseCapacity(reader, nodes: scenario.nodes)
+        try scenario.parseSites(reader)
         try scenario.parseTimeline(reader)
         if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
         return scenario
@@ -52,9 +62,9 @@ extension Scenario {
     /// Everything but the timeline.
     static func parseBasics(_ reader: JSONReader, name: String, seed override: UInt64?) throws -> Scenario {
         let nodes = try reader.int("nodes", range: 1...20_000)
-        let presetName = try reader.string("preset", default: "lan")
+        let presetName = try reader.string("preset", default: MembershipSettings.Preset.standard.rawValue)
         guard let preset = MembershipSettings.Preset(rawValue: presetName) else {
-            throw ScenarioError(description: "\(name): preset '\(presetName)' is not one of lan, wan, local, memberlist")
+            throw ScenarioError(description: "\(name): preset '\(presetName)' is not one of \(MembershipSettings.Preset.names)")
         }
         var settings = MembershipSettings.preset(preset)
         settings.lifeguard = try reader.bool("lifeguard", default: true)

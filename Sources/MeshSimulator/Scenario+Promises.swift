@@ -12,7 +12,7 @@ extension Scenario {
         return try expect.keys.map { key in
             let value = try expect.double(key, range: -1e15...1e15)
             guard let promise = Promise.parse(key: key, value: value, figures: figures) else {
-                throw ScenarioError(description: "\(expect.path): unknown key '\(key)': not a figure, nor a figure followed by Max or Min (see simulations/README.md)")
+                throw ScenarioError(description: "\(expect.path).\(key): unknown key '\(key)': not a figure, nor a figure followed by Max or Min (figures: \(figures.joined(separator: ", ")))")
             }
             return promise
         }

@@ -104,6 +104,12 @@ public struct Scenario: Sendable {
     public var tasks = TaskWorkloadSettings()
     /// Capacity gossip: load changes, timings, nodes on the previous build.
     public var capacity = CapacityScenarioSettings()
+    /// Named groups of nodes with their own links (`"sites"`, `"siteLinks"`); none by default.
+    public var sites: [Site] = []
+    /// Each node's site index, -1 for none (empty without sites).
+    var siteOf: [Int] = []
+    /// The link between site a and site b at `a * sites.count + b` (the diagonal: inside a site).
+    var siteLinkTable: [Link] = []
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {
@@ -116,6 +122,14 @@ public struct Scenario: Sendable {
 
 /// A scenario file that cannot be run: the message names the key and what is wrong.
 public struct ScenarioError: Error, CustomStringConvertible {
-    /// The one-line message: `file.key.path: what is wrong`.
+    /// The one-line message: `file.key.path: what is wrong (line L, column C)`.
     public var description: String
+
+    /// This error with the line and column of the value its key path (`name.events[3].node: …`)
+    /// names, or of the nearest enclosing value that exists (the object lacking a required key).
+    func located(in document: JSONDocument, name: String) -> ScenarioError {
+        guard description.hasPrefix(name), let colon = description.range(of: ": ") else { return self }
+        let pointer = String(description[description.index(description.startIndex, offsetBy: name.count)..<colon.lowerBound])
+        return ScenarioError(description: description + " (\(document.location(of: pointer)))")
+    }
 }

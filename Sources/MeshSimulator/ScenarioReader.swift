@@ -16,10 +16,10 @@ struct JSONReader {
     /// The object's keys, in the order written.
     var keys: [String] { members.map(\.0) }
 
-    /// Fails on the first key, in the order written, that is not in `known`.
+    /// Fails on the first key, in the order written, that is not in `known`, listing the known ones.
     func rejectUnknown(_ known: [String]) throws {
         for key in keys where !known.contains(key) {
-            throw ScenarioError(description: "\(path): unknown key '\(key)'")
+            throw ScenarioError(description: "\(path).\(key): unknown key '\(key)' (known keys: \(known.joined(separator: ", ")))")
         }
     }
 

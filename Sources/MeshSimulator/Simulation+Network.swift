@@ -3,9 +3,10 @@
 /// The network: one link model for every pair of nodes (delay with uniform jitter, loss,
 /// duplication) and partitions between groups of nodes.
 extension Simulation {
-    /// One-way delay of one datagram or stream step: `delay ± jitter`, uniform.
-    func linkDelay() -> Int64 {
-        let link = scenario.link
+    /// One-way delay of one datagram or stream step from node `a` to node `b` (the top-level link
+    /// when either is -1 or outside every site): `delay ± jitter`, uniform.
+    func linkDelay(_ a: Int = -1, _ b: Int = -1) -> Int64 {
+        let link = scenario.link(from: a, to: b)
         return link.delay - link.jitter + random.nanoseconds(0, 2 * link.jitter)
     }
 
@@ -20,10 +21,13 @@ extension Simulation {
         let bytes = onTheWire(datagram, from: node)
         notify { $0.datagramSent(bytes, node: node, world: self) }
         guard let destination = indexByAddress[to], !isBlocked(node, destination) else { return }
-        if loss > 0 && random.unit() < loss { return }
-        queue.push(now + linkDelay(), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))
-        if scenario.link.duplicate > 0 && random.unit() < scenario.link.duplicate {
-            queue.push(now + linkDelay(), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))
+        let link = scenario.link(from: node, to: destination)
+        // A `loss` event sets one rate for every link; until then each link keeps its own.
+        let lossRate = isLossOverridden || scenario.sites.isEmpty ? loss : link.loss
+        if lossRate > 0 && random.unit() < lossRate { return }
+        queue.push(now + linkDelay(node, destination), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))
+        if link.duplicate > 0 && random.unit() < link.duplicate {
+            queue.push(now + linkDelay(node, destination), .datagram(to: destination, from: nodes[node].address, bytes: bytes, lagged: false))
         }
     }
 

@@ -21,7 +21,7 @@ extension Simulation {
             trace.mix(incarnation)
         case .joined(let seed):
             trace.mix(UInt64(seed.ipv4))
-        case .duplicateName:
+        case .duplicateName, .joinFailed:
             break
         case .capacityVersionMade(let incarnation, let version):
             trace.mix(incarnation); trace.mix(version)

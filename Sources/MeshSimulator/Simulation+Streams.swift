@@ -55,7 +55,7 @@ extension Simulation {
             return
         }
         if isBlocked(node, destination) { return }   // the connect is lost; the core's deadline ends it
-        queue.push(now + 2 * linkDelay() + scenario.link.streamConnectOverhead, .streamConnect(connection: id, server: destination))
+        queue.push(now + 2 * linkDelay(node, destination) + scenario.link(from: node, to: destination).streamConnectOverhead, .streamConnect(connection: id, server: destination))
     }
 
     func writeStream(_ stream: StreamID, from node: Int, _ bytes: Bytes) {
@@ -81,7 +81,8 @@ extension Simulation {
         }
         if reapIfDone(id) { return }
         let freeAt = toServer ? c.freeToServerAt : c.freeToClientAt
-        let at = c.arrival(max(now, freeAt) + linkDelay(), toServer: toServer)
+        let peer = toServer ? c.server?.node ?? -1 : c.client.node
+        let at = c.arrival(max(now, freeAt) + linkDelay(node, peer), toServer: toServer)
         connections[id] = c
         queue.push(at, .streamEnd(connection: id, toServer: toServer, failed: false))
     }
@@ -90,10 +91,10 @@ extension Simulation {
         guard var c = connections[id], let server = c.server else { return }
         let (from, to) = toServer ? (c.client.node, server.node) : (server.node, c.client.node)
         if isBlocked(from, to) { return }   // lost: the stream stalls until a deadline ends it
-        let serialization = Int64(bytes.count) * 1_000_000_000 / max(1, scenario.link.streamBytesPerSecond)
+        let serialization = Int64(bytes.count) * 1_000_000_000 / max(1, scenario.link(from: from, to: to).streamBytesPerSecond)
         let start = max(now, toServer ? c.freeToServerAt : c.freeToClientAt)
         if toServer { c.freeToServerAt = start + serialization } else { c.freeToClientAt = start + serialization }
-        let at = c.arrival(start + serialization + linkDelay(), toServer: toServer)
+        let at = c.arrival(start + serialization + linkDelay(from, to), toServer: toServer)
         connections[id] = c
         queue.push(at, .streamBytes(connection: id, toServer: toServer, bytes: bytes))
     }
@@ -104,7 +105,7 @@ extension Simulation {
         guard var c = connections[id] else { return }
         guard nodes[node].instance != nil else {
             // Nobody listens: a reset comes back.
-            queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: false, failed: true))
+            queue.push(now + linkDelay(node, c.client.node), .streamEnd(connection: id, toServer: false, failed: true))
             return
         }
         if deferIfPaused(node, .streamConnect(connection: id, server: node)) { return }
@@ -119,7 +120,7 @@ extension Simulation {
         apply(node, nodes[node].instance!.handle(.streamAccepted(stream, from: nodes[c.client.node].address), at: moment))
         for bytes in pending { transmit(bytes, on: id, toServer: true) }
         if c.isClientClosed, var current = connections[id] {
-            let at = current.arrival(max(now, current.freeToServerAt) + linkDelay(), toServer: true)
+            let at = current.arrival(max(now, current.freeToServerAt) + linkDelay(c.client.node, node), toServer: true)
             connections[id] = current
             queue.push(at, .streamEnd(connection: id, toServer: true, failed: false))
         }
@@ -163,9 +164,9 @@ extension Simulation {
         for id in connections.keys.sorted() {
             guard let c = connections[id] else { continue }
             if c.client.node == victim, let server = c.server, !c.isServerClosed, !isBlocked(victim, server.node) {
-                queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: true, failed: true))
+                queue.push(now + linkDelay(victim, server.node), .streamEnd(connection: id, toServer: true, failed: true))
             } else if c.server?.node == victim, !c.isClientClosed, !isBlocked(victim, c.client.node) {
-                queue.push(now + linkDelay(), .streamEnd(connection: id, toServer: false, failed: true))
+                queue.push(now + linkDelay(victim, c.client.node), .streamEnd(connection: id, toServer: false, failed: true))
             }
             reapIfDone(id)
         }

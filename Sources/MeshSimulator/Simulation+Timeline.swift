@@ -11,7 +11,7 @@ extension Simulation {
         case .pause(let node, let duration): pause(node, for: duration)
         case .partition(let groups, let oneWay): partition(groups, oneWay: oneWay)
         case .heal: heal()
-        case .setLoss(let p): loss = p
+        case .setLoss(let p): loss = p; isLossOverridden = true
         case .update(let node): announceUpdate(node)
         case .leave(let node): leave(node)
         case .starve(let node, let duration, let lagMin, let lagMax):

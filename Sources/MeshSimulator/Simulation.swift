@@ -46,6 +46,8 @@ public final class Simulation {
     /// (from group << 32 | to group) pairs that cannot reach each other.
     var blockedGroups: Set<UInt64> = []
     var loss: Double
+    /// A `loss` event happened: its rate now applies to every link, sites included.
+    var isLossOverridden = false
     /// Checkers and measurements, in the order registered: each sees every hook.
     var observers: [WorldObserver] = []
     var livenessCheckers: [LivenessChecker] = []

@@ -32,7 +32,8 @@ extension SimulationReport {
         if crashes > 0 {
             lines.append("  crashes \(crashes): detected everywhere \(crashesDetected), not before restart \(crashesUndetected)")
             let late = crashesUndetected > 0 ? " (\(crashesUndetected) undetected count as infinitely late)" : ""
-            lines.append("  first suspicion mean \(seconds(firstSuspectMeanSeconds)) s; dead everywhere median \(seconds(deadEverywhereMedianSeconds)) s, p99 \(seconds(deadEverywhereP99Seconds)) s, max \(seconds(deadEverywhereMaxSeconds)) s\(late)")
+            lines.append("  first suspicion mean \(seconds(firstSuspectMeanSeconds)) s; dead everywhere median \(seconds(deadEverywhereMedianSeconds)) s, p90 \(seconds(deadEverywhereP90Seconds)) s, p99 \(seconds(deadEverywhereP99Seconds)) s, max \(seconds(deadEverywhereMaxSeconds)) s\(late)")
+            lines.append("  dead at the median observer: median \(seconds(deadMedianObserverMedianSeconds)) s, p90 \(seconds(deadMedianObserverP90Seconds)) s")
         }
         lines.append("  false suspicions \(falseSuspectCount) (observed \(falseSuspectObservations), raised by healthy nodes \(falseSuspicionsRaised), of which of impaired nodes \(falseSuspicionsRaisedAboutImpaired); raised by impaired nodes \(falseSuspicionsRaisedByImpaired)); false deaths \(falseDeadCount)")
         for note in falseDeathNotes { lines.append("    false death: \(note)") }

@@ -68,3 +68,16 @@ struct JSONTests {
         #expect(throws: Never.self) { try JSONValue.parse(fine) }
     }
 }
+
+@Suite struct JSONDocumentTests {
+    @Test func everyValueHasALineAndColumnAndAMissingOneFallsBackToItsObject() throws {
+        let document = try JSONDocument(parsing: "{\"a\": 1,\n  \"list\": [true, {\"b\": null}]}")
+        #expect(document.location(of: "") == "line 1, column 1")
+        #expect(document.location(of: ".a") == "line 1, column 7")
+        #expect(document.location(of: ".list") == "line 2, column 11")
+        #expect(document.location(of: ".list[1].b") == "line 2, column 24")
+        #expect(document.location(of: ".list[1].missing") == "line 2, column 18")
+        #expect(document.root == (try JSONValue.parse("{\"a\": 1, \"list\": [true, {\"b\": null}]}")))
+        #expect(throws: JSONError.self) { try JSONDocument(parsing: "{\"a\": 1, \"a\": 2}") }
+    }
+}

@@ -58,7 +58,7 @@ import Testing
         let failed = a.handle(.streamFailed(stream[0]), at: Self.t0)
         #expect(Self.reply(failed, 1) == .joinOutcome([
             JoinAttempt(seed: Self.address(1), failure: "that is this node's own address"),
-            JoinAttempt(seed: Self.address(3), failure: "connection refused or broken"),
+            JoinAttempt(seed: Self.address(3), failure: ExchangeFailure.noConnection.description),
         ]))
     }
 

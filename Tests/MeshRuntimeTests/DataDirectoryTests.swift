@@ -33,7 +33,11 @@ struct DataDirectoryTests {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try "{\"name\": ".write(toFile: path + "/node.json", atomically: true, encoding: .utf8)
         #expect { _ = try DataDirectory(path: path) } throws: { error in
-            "\(error)".contains("node.json is not valid")
+            "\(error)".contains("node.json is not valid JSON: unexpected end of text at line 1, column 10")
+        }
+        try "{\"name\": \"a\"}".write(toFile: path + "/node.json", atomically: true, encoding: .utf8)
+        #expect { _ = try DataDirectory(path: path) } throws: { error in
+            "\(error)".contains("node.json needs \"name\" and \"incarnation\" at line 1, column 1")
         }
     }
 

@@ -19,4 +19,22 @@ struct StatusReportJSONTests {
         #expect(text.hasPrefix(#"{"self":"a","#))
         #expect(try StatusReport(json: JSONValue.parse(text)) == report)
     }
+
+    @Test("a health report carries the detector's timeouts in force through JSON; an older report without them reads as none")
+    func healthReportTimeouts() throws {
+        let timeouts = DetectorTimeouts(isAdaptive: true, healthMultiplier: 2, probeInterval: 1_600_000_000,
+                                        probeTimeoutMin: 400_000_000, probeTimeoutMax: 1_000_000_000,
+                                        slowestRoundTrip: 240_500_000, suspicionTimeoutMin: 1_681_000_000,
+                                        suspicionTimeoutMax: 10_086_000_000)
+        let report = HealthReport(selfName: "a", incarnation: 1, uptimeSeconds: 2, healthScore: 1, hasJoined: true,
+                                  isLeaving: false, members: ["alive": 1], drops: [:], datagramDrops: [:],
+                                  streamDrops: [:], counters: [:], timeouts: HealthReport.timeouts(timeouts))
+        #expect(report.timeouts["probeTimeoutMax"] == 1_000 && report.timeouts["slowestRoundTrip"] == 240.5)
+        #expect(report.timeouts["adaptive"] == 1 && report.timeouts["healthMultiplier"] == 2)
+        let text = report.json.serialized()
+        #expect(text.contains(#""timeoutsMilliseconds":{"#))
+        #expect(try HealthReport(json: JSONValue.parse(text)) == report)
+        let older = text.replacingOccurrences(of: #","timeoutsMilliseconds""#, with: #","ignoredByOlderReaders""#)
+        #expect(try HealthReport(json: JSONValue.parse(older)).timeouts.isEmpty)
+    }
 }

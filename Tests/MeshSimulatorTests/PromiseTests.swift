@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ("{\"crashesUndetectd\": 0}", "expect: unknown key 'crashesUndetectd'"),
+        ("{\"crashesUndetectd\": 0}", "expect.crashesUndetectd: unknown key 'crashesUndetectd'"),
         ("{\"falseDeadCountMaximum\": 0}", "unknown key 'falseDeadCountMaximum'"),
         ("{\"falseDeadCount\": \"none\"}", "expect.falseDeadCount: must be a number"),
         ("[1]", "expect: must be an object"),

@@ -24,6 +24,28 @@ import Testing
         }
     }
 
+    /// Not only syntax: a value that parses but is wrong for the scenario names its line and column
+    /// too (columns count bytes from 1), and an unknown key lists the known ones.
+    @Test(arguments: [
+        ("{\"nodes\": 3,\n \"durationSeconds\": \"ten\"}", "test.durationSeconds: must be a number from 1.0 to 1000000.0 (line 2, column 21)"),
+        ("{\"nodes\": 3, \"durationSeconds\": 10,\n \"events\": [{\"at\": 1, \"action\": \"heal\"},\n  {\"at\": 2, \"action\": \"crash\", \"node\": 7}]}",
+         "test.events[1].node: must be a whole number from 0 to 2 (line 3, column 40)"),
+        ("{\"nodes\": 3, \"durationSeconds\": 10,\n \"link\": {\"delay\": 1}}",
+         "test.link.delay: unknown key 'delay' (known keys: delayMs, jitterMs, loss, duplicate, bandwidthMbps, connectMs) (line 2, column 20)"),
+        ("{\"durationSeconds\": 10}", "test.nodes: is required (line 1, column 1)"),
+        ("{\"nodes\": 3, \"durationSeconds\": 10, \"expect\": {\"crashez\": 0}}", "test.expect.crashez: unknown key 'crashez'"),
+        ("{\"nodes\": 3, \"durationSeconds\": 10, \"expect\": {\"crashez\": 0}}", "(line 1, column 59)"),
+        ("{\"nodes\": 3, \"durationSeconds\": 10, \"events\": [{\"at\": 11, \"action\": \"heal\"}]}", "after durationSeconds (line 1, column 1)"),
+    ])
+    func everyMistakeNamesItsLineAndColumn(_ text: String, _ message: String) {
+        do {
+            _ = try Self.parse(text)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect("\(error)".contains(message), "\(error)")
+        }
+    }
+
     @Test func bytesThatAreNotUTF8AreRefused() {
         #expect(throws: ScenarioError.self) { try Scenario.parse(Data([0x7B, 0xFF, 0x7D]), name: "test") }
     }

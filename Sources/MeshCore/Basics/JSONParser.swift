@@ -12,41 +12,54 @@ extension JSONValue {
     /// a key repeated within one object.
     public static func parse(_ text: String) throws(JSONError) -> JSONValue {
         var parser = JSONParser(Array(text.utf8))
-        let value = try parser.value(depth: 0)
-        parser.skipWhitespace()
-        guard parser.isAtEnd else { throw parser.error("unexpected text after the JSON value") }
-        return value
+        return try parser.document()
     }
 }
 
-private struct JSONParser {
+struct JSONParser {
     let bytes: [UInt8]
     var offset = 0
+    /// Where each value starts, by path; nil when the caller does not need them.
+    var offsets: [String: Int]?
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     var isAtEnd: Bool { offset >= bytes.count }
 
-    func error(_ message: String) -> JSONError {
+    /// One whole document: a value and nothing after it but whitespace.
+    mutating func document() throws(JSONError) -> JSONValue {
+        let value = try self.value(depth: 0, path: "")
+        skipWhitespace()
+        guard isAtEnd else { throw error("unexpected text after the JSON value") }
+        return value
+    }
+
+    /// `line L, column C` of byte `offset`.
+    static func location(of offset: Int, in bytes: [UInt8]) -> String {
         var line = 1
         var column = 1
         for byte in bytes[0..<min(offset, bytes.count)] {
             if byte == 10 { line += 1; column = 1 } else { column += 1 }
         }
-        return JSONError("\(message) at line \(line), column \(column)")
+        return "line \(line), column \(column)"
+    }
+
+    func error(_ message: String) -> JSONError {
+        JSONError("\(message) at \(JSONParser.location(of: offset, in: bytes))")
     }
 
     mutating func skipWhitespace() {
         while offset < bytes.count, [32, 9, 10, 13].contains(bytes[offset]) { offset += 1 }
     }
 
-    mutating func value(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func value(depth: Int, path: String) throws(JSONError) -> JSONValue {
         guard depth < JSONValue.depthMax else { throw error("nested too deeply") }
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of text") }
+        offsets?[path] = offset
         switch bytes[offset] {
-        case UInt8(ascii: "{"): return try object(depth: depth)
-        case UInt8(ascii: "["): return try array(depth: depth)
+        case UInt8(ascii: "{"): return try object(depth: depth, path: path)
+        case UInt8(ascii: "["): return try array(depth: depth, path: path)
         case UInt8(ascii: "\""): return .string(try string())
         case UInt8(ascii: "t"): try literal("true"); return .bool(true)
         case UInt8(ascii: "f"): try literal("false"); return .bool(false)
@@ -64,7 +77,7 @@ private struct JSONParser {
         offset += expected.count
     }
 
-    mutating func object(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func object(depth: Int, path: String) throws(JSONError) -> JSONValue {
         offset += 1
         var members: [(String, JSONValue)] = []
         skipWhitespace()
@@ -77,7 +90,7 @@ private struct JSONParser {
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected ':'") }
             offset += 1
-            members.append((key, try value(depth: depth + 1)))
+            members.append((key, try value(depth: depth + 1, path: offsets == nil ? "" : path + "." + key)))
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of text") }
             if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }
@@ -86,13 +99,13 @@ private struct JSONParser {
         }
     }
 
-    mutating func array(depth: Int) throws(JSONError) -> JSONValue {
+    mutating func array(depth: Int, path: String) throws(JSONError) -> JSONValue {
         offset += 1
         var items: [JSONValue] = []
         skipWhitespace()
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") { offset += 1; return .array(items) }
         while true {
-            items.append(try value(depth: depth + 1))
+            items.append(try value(depth: depth + 1, path: offsets == nil ? "" : path + "[\(items.count)]"))
             skipWhitespace()
             guard offset < bytes.count else { throw error("unexpected end of text") }
             if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }

@@ -54,12 +54,16 @@ extension Membership {
     }
 
     /// The reply to one of this node's exchanges arrived. Returns why it was not merged (for an
-    /// operator's join), or nil when it was.
+    /// operator's join), or nil when it was; a join that failed so is also reported (`joinFailed`).
     @discardableResult
     mutating func exchangeReplied(_ exchange: UInt64, reply: Bytes, senderName: String? = nil) -> String? {
         guard let purpose = streams.removeValue(forKey: exchange) else { return "the exchange was already over" }
-        guard let state = decodePushPull(reply, sender: senderName) else { return "its answer could not be read (counted as a drop)" }
+        guard let state = decodePushPull(reply, sender: senderName) else {
+            if case .join(let seed) = purpose { joinFailed(through: seed, .badAnswer) }
+            return "its answer could not be read (counted as a drop)"
+        }
         guard isCompatible(state) else {
+            if case .join(let seed) = purpose { joinFailed(through: seed, .badAnswer) }
             return "it speaks protocol \(state.versions), this node \(codec.versions)"
         }
         let peer: Address
@@ -92,8 +96,16 @@ extension Membership {
     }
 
     /// One of this node's exchanges failed (refused, timed out, cut or refused by the peer).
-    mutating func exchangeFailed(_ exchange: UInt64) {
-        streams.removeValue(forKey: exchange)
+    mutating func exchangeFailed(_ exchange: UInt64, _ failure: ExchangeFailure) {
+        guard let purpose = streams.removeValue(forKey: exchange) else { return }
+        if case .join(let seed) = purpose { joinFailed(through: seed, failure) }
+    }
+
+    /// Reports a failed join attempt while this node has not joined: the shell logs it (join
+    /// attempts back off, so the reports do too) and shows the last one until the node joins.
+    mutating func joinFailed(through seed: Address, _ failure: ExchangeFailure) {
+        guard !hasJoined, !isLeaving else { return }
+        emit(.event(.joinFailed(seed: seed, reason: failure)))
     }
 
     /// A timer this machine asked for fired (only its latest arming reaches here).

@@ -1,5 +1,7 @@
 /// Failure detection: randomized round-robin probing (SWIM §4.3), indirect probes through k
-/// members with nacks (Lifeguard §IV-A), and the local health multiplier.
+/// members with nacks (Lifeguard §IV-A), and the local health multiplier. Timeouts come from
+/// `Membership+Timeouts.swift`: the preset's, or (adaptive, the default) from each member's
+/// measured round trip (`AdaptiveTiming` has the formulas); acks of single pings feed the estimates.
 extension Membership {
     mutating func probeTick(now: Instant) {
         guard !isLeaving else { return }
@@ -68,13 +70,14 @@ extension Membership {
                                                 from: suspicion.accusers[0])))
         }
         sendPacket(messages, to: target.address)
-        emit(.setTimer(.probeTimeout(sequence), at: now + health.scale(settings.probeTimeout)))
-        emit(.setTimer(.probeDeadline(sequence), at: now + health.scale(settings.probeDeadline)))
+        emit(.setTimer(.probeTimeout(sequence), at: now + health.scale(probeTimeoutBase(for: target.name))))
+        emit(.setTimer(.probeDeadline(sequence), at: initialProbeDeadline(for: target.name, sentAt: now)))
     }
 
     mutating func probeTimedOut(_ sequence: UInt32, now: Instant) {
         guard var probe = probes[sequence], !probe.isAcked else { return }
         if settings.retryDirectPing {
+            probe.isRetried = true
             sendPacket([.ping(Ping(sequence: sequence, target: probe.target, source: name))], to: probe.targetAddress)
         }
         let helpers = randomMembers(count: settings.indirectChecks, now: now) {
@@ -89,6 +92,12 @@ extension Membership {
         }
         if settings.lifeguard { probe.nacksExpected = helpers.count }
         probes[sequence] = probe
+        if settings.adaptive != nil {
+            let helperNames = helpers.map { members[index: $0].name }
+            let deadline = indirectProbeDeadline(for: probe.target, helpers: helperNames, sentAt: probe.sentAt, now: now,
+                                                 current: initialProbeDeadline(for: probe.target, sentAt: probe.sentAt))
+            emit(.setTimer(.probeDeadline(sequence), at: deadline))
+        }
     }
 
     mutating func probeDeadlinePassed(_ sequence: UInt32, now: Instant) {
@@ -128,7 +137,9 @@ extension Membership {
                 members[index: index].roundTripMicroseconds = roundTrip
                 members[index: index].smoothRoundTrip(roundTrip)
             }
-            if settings.lifeguard && now - probe.sentAt < health.scale(settings.probeTimeout) {
+            // Karn's rule: after a second ping this ack may answer either, so it is not a sample.
+            if !probe.isRetried { recordRoundTrip(now - probe.sentAt, for: probe.target) }
+            if settings.lifeguard && now - probe.sentAt < health.scale(probeTimeoutBase(for: probe.target)) {
                 health.apply(-1)
             }
         } else if let relay = relays[sequence] {
@@ -170,8 +181,7 @@ extension Membership {
         let sequence = nextSequenceNumber()
         relays[sequence] = Relay(origin: origin, originSequence: request.sequence, targetAddress: request.targetAddress)
         sendPacket([.ping(Ping(sequence: sequence, target: request.target, source: name))], to: request.targetAddress)
-        let wait = Nanoseconds(Double(settings.probeTimeout) * settings.indirectTimeoutFraction)
-        emit(.setTimer(.relayTimeout(sequence), at: now + wait))
+        emit(.setTimer(.relayTimeout(sequence), at: now + relayWait(for: request.target)))
     }
 
     mutating func relayTimedOut(_ sequence: UInt32) {

@@ -135,8 +135,7 @@ extension Membership {
     mutating func startSuspicion(_ index: Int, incarnation suspectIncarnation: UInt64, accuser: String, now: Instant) {
         let member = members[index: index]
         let n = upCount + 1
-        let timeoutMin = Suspicion.timeoutMin(multiplier: settings.suspicionMultiplier, members: n,
-                                              probeInterval: settings.probeInterval)
+        let timeoutMin = suspicionTimeoutMin(members: n)
         let expected = settings.lifeguard && n - 2 >= settings.suspicionConfirmationsExpected
             ? settings.suspicionConfirmationsExpected : 0
         let timeoutMax = settings.lifeguard
@@ -229,6 +228,7 @@ extension Membership {
             downLogStart += 1
             if let member = members[entry.name], member.status.isDown, member.statusChangedAt == entry.at {
                 members.remove(entry.name)
+                forgetRoundTrip(entry.name)
                 broadcasts.removeAll(about: entry.name)
                 capacity.forget(entry.name)
                 emit(.event(.memberForgotten(name: entry.name)))

@@ -59,6 +59,10 @@ public struct Membership: Sendable {
     var recentlyFailedProbes: [(sequence: UInt32, answerers: [Address])] = []
     static let recentlyFailedProbesMax = 16
 
+    // Round-trip estimates by member (the adaptive detector's input) and the largest SRTT.
+    var roundTrips = RoundTripTable()
+    var slowestSmoothedCache: Nanoseconds?
+
     // Suspicion timers by member name.
     var suspicions: [String: Suspicion] = [:]
 
@@ -87,6 +91,8 @@ public struct Membership: Sendable {
         var targetIncarnation: UInt64
         var sentAt: Instant
         var isAcked = false
+        /// A second direct ping went out: an ack can no longer be timed (Karn's rule).
+        var isRetried = false
         var nacksExpected = 0
         var nacksReceived = 0
         /// The relays asked to probe the target: only they may send its nacks and indirect acks.

@@ -3,10 +3,12 @@
 public struct MembershipSettings: Sendable, Equatable {
     /// How often a probe starts (one member per period, randomized round-robin).
     public var probeInterval: Nanoseconds
-    /// How long a direct ping waits before indirect probes (ping-req) start.
+    /// How long a direct ping waits before indirect probes (ping-req) start (with `adaptive`, the
+    /// timeout comes from the member's measured round trip and `AdaptiveTiming.probeTimeoutMin` is
+    /// its floor).
     public var probeTimeout: Nanoseconds
     /// How long after the ping a probe may still succeed; no ack by then raises a suspicion.
-    /// memberlist uses the probe interval here.
+    /// memberlist uses the probe interval here. With `adaptive`, the floor of the deadline.
     public var probeDeadline: Nanoseconds
     /// Members asked to ping the target on our behalf (k in SWIM).
     public var indirectChecks: Int
@@ -59,20 +61,57 @@ public struct MembershipSettings: Sendable, Equatable {
     /// 16,384 holds a 10,000-node mesh with its recently dead, and a full table's push-pull state
     /// (16,385 entries of at most 596 bytes, about 9.8 MB) still fits one stream frame (16 MiB).
     public var membersMax: Int = 16_384
+    /// The adaptive detector's bounds and factors (see `AdaptiveTiming`): when set, probe and
+    /// indirect-probe timeouts come from measured round trips, and the minimum suspicion timeout
+    /// grows with the slowest link; `probeTimeout` and `probeDeadline` are then only floors. Nil
+    /// gives fixed timeouts (every named preset but `adaptive`).
+    public var adaptive: AdaptiveTiming? = nil
 
-    /// The named presets.
+    /// The named presets; `adaptive` is the default everywhere (no preset flag).
     public enum Preset: String, CaseIterable, Sendable {
-        case lan, wan, local, memberlist
+        case adaptive, lan, wan, local, memberlist
+        case memberlistWan = "memberlist-wan"
+
+        /// The default preset: the detector that measures its network.
+        public static let standard = Preset.adaptive
+        /// Every preset name, for messages: "adaptive, lan, wan, …".
+        public static var names: String { allCases.map(\.rawValue).joined(separator: ", ") }
     }
 
+    /// The settings of a named preset.
     public static func preset(_ preset: Preset) -> MembershipSettings {
         switch preset {
+        case .adaptive: .adaptive
         case .lan: .lan
         case .wan: .wan
         case .local: .local
         case .memberlist: .memberlist
+        case .memberlistWan: .memberlistWan
         }
     }
+
+    /// The default: `lan`'s periods and floors, with timeouts set from measured round trips
+    /// (`AdaptiveTiming`), so one configuration serves a rack and four continents.
+    public static let adaptive: MembershipSettings = {
+        var s = MembershipSettings.lan
+        s.adaptive = AdaptiveTiming()
+        return s
+    }()
+
+    /// memberlist's WAN defaults (`DefaultWANConfig`: probe 5 s, timeout 3 s, suspicion ×6, gossip
+    /// 500 ms to 4, gossip to the dead 60 s, push-pull 60 s), the second baseline.
+    public static let memberlistWan: MembershipSettings = {
+        var s = MembershipSettings.memberlist
+        s.probeInterval = .seconds(5)
+        s.probeTimeout = .seconds(3)
+        s.probeDeadline = .seconds(5)
+        s.suspicionMultiplier = 6
+        s.gossipInterval = .milliseconds(500)
+        s.gossipFanout = 4
+        s.gossipToTheDead = .seconds(60)
+        s.pushPullInterval = .seconds(60)
+        return s
+    }()
 
     /// memberlist's LAN defaults (probe 1 s, timeout 500 ms, 3 indirect checks, suspicion ×4 and
     /// max ×6, gossip 200 ms to 3, push-pull 30 s), the baseline our presets are measured against.

@@ -12,6 +12,8 @@ public enum MeshEvent: Sendable, Equatable {
     case refuted(incarnation: UInt64)
     /// The first state exchange with a seed succeeded.
     case joined(seed: Address)
+    /// One join attempt through `seed` failed, while this node has not joined yet.
+    case joinFailed(seed: Address, reason: ExchangeFailure)
     /// Another live node already uses this node's name: the shell must refuse to run.
     case duplicateName(address: Address)
     /// The graceful leave has been announced.

@@ -78,7 +78,7 @@ extension NodeInstance {
         switch result {
         case .failure(let reason):
             streamDrops.count(reason)
-            finish(stream, outcome: .failed, reason: "its frames were refused (\(reason.rawValue): a different key or cluster label?)")
+            finish(stream, outcome: .failed(.refused(reason)))
         case .success(let events):
             for event in events {
                 guard let state = streams[stream] else { return }
@@ -120,7 +120,7 @@ extension NodeInstance {
             // What merging decided (a persisted incarnation first of all) goes before the reply.
             gatherMembership()
             guard let reply, var encoder = state.encoder else {
-                finish(stream, outcome: .failed)
+                finish(stream, outcome: .failed(.badAnswer))
                 return
             }
             emit(.writeStream(stream, encoder.message(reply)))
@@ -133,22 +133,25 @@ extension NodeInstance {
     mutating func streamEnded(_ stream: StreamID, failed: Bool) {
         guard let state = streams[stream] else { return }
         if !failed && !state.decoder.isBetweenMessages { streamDrops.count(.truncated) }
-        finish(stream, outcome: .failed, reason: failed ? "connection refused or broken"
-               : "it closed the connection without answering (a different key or cluster label?)")
+        // After the peer's hello, a close and a reset mean the same: it would not answer us.
+        let failure: ExchangeFailure = state.encoder != nil ? .closedBeforeAnswer
+            : failed ? .noConnection : .closedBeforeHello
+        finish(stream, outcome: .failed(failure))
     }
 
     mutating func streamDeadlinePassed(_ stream: StreamID) {
-        guard streams[stream] != nil else { return }
+        guard let state = streams[stream] else { return }
         streamStats.timedOut += 1
-        finish(stream, outcome: .timedOut, reason: "no answer within the stream timeout")
+        finish(stream, outcome: .timedOut(helloReceived: state.encoder != nil))
     }
 
-    enum StreamOutcome { case done, failed, timedOut }
+    /// How a stream ended; a failure says why, for an outbound exchange's owner.
+    enum StreamOutcome { case done, failed(ExchangeFailure), timedOut(helloReceived: Bool) }
 
     /// Answers a task request that waited (nil: closes the stream unanswered).
     mutating func answerTaskRequest(_ stream: StreamID, _ reply: Bytes?) {
         guard let state = streams[stream], var encoder = state.encoder else { return }
-        guard let reply else { return finish(stream, outcome: .failed) }
+        guard let reply else { return finish(stream, outcome: .failed(.badAnswer)) }
         emit(.writeStream(stream, encoder.message(reply)))
         streams[stream]!.encoder = encoder
         streamStats.completed += 1
@@ -156,18 +159,23 @@ extension NodeInstance {
     }
 
     /// Forgets a stream, closes it, and tells its exchange when it did not complete.
-    mutating func finish(_ stream: StreamID, outcome: StreamOutcome, reason: String = "the exchange failed") {
+    private mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
         guard let state = streams.removeValue(forKey: stream) else { return }
         timers.disarm(.streamDeadline(stream))
         if stream.isInbound { inboundStreamCount -= 1 }
-        if outcome == .failed { streamStats.failed += 1 }
+        let failure: ExchangeFailure?
+        switch outcome {
+        case .done: failure = nil
+        case .failed(let why): streamStats.failed += 1; failure = why
+        case .timedOut(let helloReceived): failure = .timedOut(helloReceived: helloReceived)
+        }
         emit(.closeStream(stream))
-        if outcome != .done, case .outbound(let exchange, _, let machine) = state.role {
+        if let failure, case .outbound(let exchange, _, let machine) = state.role {
             switch machine {
             case .membership:
-                if !roundTripFailed(exchange, reason: reason) {
-                    membership.exchangeFailed(exchange)
-                    joinExchangeEnded(exchange, failure: reason)
+                if !roundTripFailed(exchange, reason: failure.description) {
+                    membership.exchangeFailed(exchange, failure)
+                    joinExchangeEnded(exchange, failure: failure.description)
                 }
             case .tasks: taskExchangeFailed(exchange)
             }

@@ -84,8 +84,13 @@ extension NodeInstance {
         }
     }
 
-    /// Turns the task machine's effects into directives, in order.
+    /// Turns the task machine's effects into directives, in order; a changed task load becomes
+    /// the next capacity version (rate-limited by capacity gossip).
     mutating func gatherTasks() {
+        if membership.capacity.setTaskLoad(busy: tasks.busy, queueLength: tasks.localAssigned &- tasks.runs.count) {
+            membership.scheduleCapacityVersion()
+            gatherMembership()
+        }
         for effect in tasks.take() {
             switch effect {
             case .exchange(let exchange, let peer, let payload): openExchange(exchange, to: peer, request: payload, machine: .tasks)

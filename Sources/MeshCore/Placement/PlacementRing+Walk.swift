@@ -25,12 +25,17 @@ extension PlacementRing {
         return nil
     }
 
+    /// Points the walk checks one by one before it works out, once, which members can take a task
+    /// at all: a saturated mesh then costs O(N) + a cheap O(P) scan instead of P bound checks.
+    static let walkStepsBeforeScan = 64
+
     /// The owner's member index for a key hash (`PlacementHash.keyHash`).
     ///
     /// Walks clockwise from the key's point and takes the first member that has a free slot and
     /// holds fewer than its bound (`bound(member:loads:)`). With `loads` nil this is the bare ring
     /// (no bounds, free slots ignored): the member owning the first point clockwise. Nil when the
-    /// ring is empty or every member is full. O(log P) plus the walk (P in the worst case).
+    /// ring is empty or every member is full. O(log P) plus the walk, which is short unless most
+    /// members are full (then O(N + P)).
     public func ownerIndex(forKeyHash hash: UInt64, loads: PlacementLoads?) -> Int? {
         let count = points.count
         guard count > 0 else { return nil }
@@ -38,7 +43,7 @@ extension PlacementRing {
         guard let loads else { return Int(points.members[position]) }
         let taskCount = loads.total &+ 1
         let slack = settings.balanceSlackPermille
-        for _ in 0..<count {
+        for _ in 0..<min(count, PlacementRing.walkStepsBeforeScan) {
             let member = Int(points.members[position])
             if freeSlots[member] > 0, loads.assigned[member] < PlacementRing.bound(
                 weight: weights[member], totalWeight: totalWeight, taskCount: taskCount, slackPermille: slack) {
@@ -46,7 +51,12 @@ extension PlacementRing {
             }
             position = position &+ 1 == count ? 0 : position &+ 1
         }
-        return nil
+        let open = names.indices.map { fullness(member: $0, loads: loads) == nil }
+        guard open.contains(true) else { return nil }
+        while !open[Int(points.members[position])] {
+            position = position &+ 1 == count ? 0 : position &+ 1
+        }
+        return Int(points.members[position])
     }
 
     /// The owner's name for a placement key, bounded by `loads` (nil: the bare ring).

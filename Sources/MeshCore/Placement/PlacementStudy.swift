@@ -20,10 +20,11 @@ public enum PlacementStudy {
         (0..<max(count, 0)).map { "task-\($0)" }
     }
 
-    /// How many keys make the smallest member of `ring` expect `perMember` of them: perMember·W/w_min.
+    /// How many keys make the smallest member of `ring` expect at least `perMember` of them:
+    /// ⌈perMember·W/w_min⌉.
     public static func keyCount(ring: PlacementRing, perMember: Int) -> Int {
         guard let smallest = ring.weights.min(), smallest > 0 else { return 0 }
-        return perMember * ring.totalWeight / smallest
+        return (perMember * ring.totalWeight + smallest - 1) / smallest
     }
 
     /// The owner of each key, in key order. Bounded: keys are assigned one by one and each owner's

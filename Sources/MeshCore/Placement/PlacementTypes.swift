@@ -39,6 +39,12 @@ public struct PlacementCandidate: Equatable, Sendable {
         return max(slotCount(profile) - busy, 0)
     }
 
+    /// Name order for placement: by UTF-8 bytes, so it never depends on Unicode tables (member
+    /// names are ASCII anyway, `MemberName`).
+    public static func namePrecedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
     /// Whether the member carries `tag` for `profile` (node-level or profile tag).
     public func carries(_ tag: String, for profile: String) -> Bool {
         tags.contains(tag) || (profileTags[profile]?.contains(tag) ?? false)

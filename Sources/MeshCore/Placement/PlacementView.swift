@@ -33,7 +33,8 @@ public struct PlacementView: Sendable {
     }
 
     /// Owner, replicas and skipped members for `query` on a ring the caller keeps (built for the
-    /// query's profile and tags from this view's candidates), with its loads.
+    /// query's profile and tags from this view's candidates), with its loads. With no owner (no
+    /// eligible member, or all full) the replicas are still chosen, so the task can be stored.
     public func place(_ query: PlacementQuery, on ring: PlacementRing, loads: PlacementLoads) -> Placement {
         let (owner, skipped) = ring.explain(key: query.key, loads: loads)
         let replicas = replicaRing.replicas(forKeyHash: PlacementHash.keyHash(query.key),

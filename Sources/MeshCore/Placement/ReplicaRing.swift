@@ -5,7 +5,7 @@
 /// skipping the owner. A second ring (rather than the owner's profile ring) because replicas may
 /// be members the profile ring leaves off, and equal weight because storing does not use slots.
 public struct ReplicaRing: Sendable {
-    /// Alive members, in name order.
+    /// Alive members, in name order (`PlacementCandidate.namePrecedes`).
     public let names: [String]
     let points: RingPoints
 
@@ -14,10 +14,10 @@ public struct ReplicaRing: Sendable {
     /// at most `ringPointsMax` (at least one each).
     public init(candidates: [PlacementCandidate], settings: PlacementSettings = PlacementSettings()) {
         var names = candidates.filter(\.isAlive).map(\.name)
-        names.sort()
+        names.sort(by: PlacementCandidate.namePrecedes)
         var unique: [String] = []
         unique.reserveCapacity(names.count)
-        for name in names where unique.last != name { unique.append(name) }
+        for name in names where !(unique.last.map { $0.utf8.elementsEqual(name.utf8) } ?? false) { unique.append(name) }
         let perMember = RingPoints.pointsPerUnit(settings.replicaPointsPerMember, totalWeight: unique.count,
                                                  cap: settings.ringPointsMax)
         self.names = unique
@@ -25,10 +25,21 @@ public struct ReplicaRing: Sendable {
                                  counts: Array(repeating: perMember, count: unique.count))
     }
 
+    /// Whether `name` is on the ring. O(log n): a binary search in name order.
+    public func contains(_ name: String) -> Bool {
+        var low = 0
+        var high = names.count
+        while low < high {
+            let middle = low + (high - low) / 2
+            if PlacementCandidate.namePrecedes(names[middle], name) { low = middle + 1 } else { high = middle }
+        }
+        return low < names.count && names[low].utf8.elementsEqual(name.utf8)
+    }
+
     /// Up to `count` (clamped to `0...PlacementLimits.replicaCountMax`) distinct members clockwise
     /// from `hash`, never `owner`; fewer when the ring has too few members.
     public func replicas(forKeyHash hash: UInt64, count: Int, excluding owner: String?) -> [String] {
-        let wanted = min(max(count, 0), PlacementLimits.replicaCountMax, names.count - (owner.map { names.contains($0) } == true ? 1 : 0))
+        let wanted = min(max(count, 0), PlacementLimits.replicaCountMax, names.count - (owner.map(contains) == true ? 1 : 0))
         guard wanted > 0, points.count > 0 else { return [] }
         var chosen: [String] = []
         chosen.reserveCapacity(wanted)

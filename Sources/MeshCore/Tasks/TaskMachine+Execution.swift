@@ -41,7 +41,10 @@ extension TaskMachine {
     }
 
     private mutating func start(_ id: TaskID, peers: TaskPeers) {
-        guard var record = records[id], case .applied = record.apply(.start, by: name, at: at) else { return }
+        guard var record = records[id] else { return }
+        // A task recovered or taken over before it was queued is queued on its way to running.
+        if record.state == .accepted { _ = record.apply(.queue, by: name, at: at) }
+        guard case .applied = record.apply(.start, by: name, at: at) else { return }
         commitLocally(record)
         nextRun &+= 1
         let run = RunID(nextRun)

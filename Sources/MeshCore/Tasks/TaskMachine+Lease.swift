@@ -12,7 +12,6 @@ extension TaskMachine {
     /// Starts the tick.
     mutating func start(peers: TaskPeers) {
         if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
-        emit(.setTimer(.tick, at: now + settings.leaseRenewInterval))
         for id in owned.keys.sorted() { recovered(id, peers: peers) }
     }
 
@@ -28,7 +27,7 @@ extension TaskMachine {
     }
 
     mutating func tick(peers: TaskPeers) {
-        emit(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+        isTickArmed = false
         renewLeases(peers: peers)
         stopUnleasedRuns(peers: peers)
         loseRecoveredRuns(peers: peers)
@@ -100,7 +99,9 @@ extension TaskMachine {
         guard peers.hasJoined else { return }
         for id in owned.keys.sorted() where verifications[id] == nil {
             guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
-            if let replica = local.replica, peers.isUp(replica) { continue }
+            // Only a replica membership knows is gone is replaced (an unknown one may be a member a
+            // restarted node has not heard of again yet).
+            if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { continue }
             if local.replica == nil && peers.aliveNames.isEmpty { continue }
             verify(id, purpose: .replaceReplica, peers: peers)
         }
@@ -108,7 +109,7 @@ extension TaskMachine {
 
     mutating func replaceReplica(_ id: TaskID, peers: TaskPeers) {
         guard let local = owned[id], let record = records[id] else { return }
-        if let replica = local.replica, peers.isUp(replica) { return }
+        if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { return }
         guard let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { return }
         if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
         setReplica(id, next)
@@ -124,7 +125,7 @@ extension TaskMachine {
     /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
         guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
-        for id in records.keys.sorted() where verifications[id] == nil {
+        for id in records.keys.sorted() where verifications[id] == nil && liveCopies.contains(id) {
             let record = records[id]!
             let owner = record.progress.owner
             guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),

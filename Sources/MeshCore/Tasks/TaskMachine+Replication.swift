@@ -89,6 +89,7 @@ extension TaskMachine {
     /// Forgets a task this node no longer owns or keeps (persisted, so recovery forgets it too).
     mutating func drop(_ id: TaskID) {
         records[id] = nil
+        liveCopies.remove(id)
         owned[id] = nil
         accepting[id] = nil
         for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
@@ -132,6 +133,7 @@ extension TaskMachine {
         if records[record.id] == nil && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, role: .kept).logRecord) }
         owned[record.id] = nil
         commitLocally(record)
+        liveCopies.insert(record.id)
         grants[owner] = max(grants[owner] ?? .zero, now + settings.leaseDuration)
         var answer = TaskMessage.storeAnswer(.stored(eventCount: UInt32(clamping: record.history.count)))
         if handover { answer = takeOverFromHandover(record.id, peers: peers) ?? answer }

@@ -67,6 +67,12 @@ public struct TaskMachine: Sendable {
         /// Members that answered, this node included; the action needs a majority of `known`.
         var answered = 1
         var known = 1
+        /// A member whose answer is required (a recovered owner's replica: it may have taken over).
+        var required: String?
+        var heardRequired = false
+        /// A member held dead that is asked anyway (the owner of a takeover, the replica being
+        /// replaced): if it answers, it is not dead, and the action waits.
+        var presumedDead: String?
     }
 
     /// A new task waiting for its two copies.
@@ -127,6 +133,10 @@ public struct TaskMachine: Sendable {
     var nextExchange: UInt64 = 0
     var queries: [UInt64: Query] = [:]
     var verifications: [TaskID: Verification] = [:]
+    /// Replica copies an owner stored here in this life: only these may be taken over. A copy
+    /// recovered from the log may be stale (its owner moved the task while this node was down)
+    /// and waits until its owner stores it again.
+    var liveCopies: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.
@@ -143,6 +153,9 @@ public struct TaskMachine: Sendable {
     var quietUntil: Instant = .zero
     let isRestart: Bool
     var effects: [Effect] = []
+    /// True while the tick timer is armed. It runs only while there is task work (a node that
+    /// never saw a task arms no timer, so it costs a membership-only mesh nothing).
+    var isTickArmed = false
     public internal(set) var stats = TaskStats()
 
     /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
@@ -158,6 +171,7 @@ public struct TaskMachine: Sendable {
     }
 
     mutating func take() -> [Effect] {
+        armTickIfNeeded()
         if needsSync {
             needsSync = false
             effects.append(.sync)
@@ -167,6 +181,17 @@ public struct TaskMachine: Sendable {
     }
 
     mutating func emit(_ effect: Effect) { effects.append(effect) }
+
+    /// True when something needs the tick: tasks held, requests waiting, runs, leases granted.
+    var hasWork: Bool {
+        !records.isEmpty || !accepting.isEmpty || !queries.isEmpty || !runs.isEmpty || !exchanges.isEmpty
+    }
+
+    mutating func armTickIfNeeded() {
+        guard !isTickArmed, hasWork else { return }
+        isTickArmed = true
+        effects.append(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+    }
 
     /// Appends a record; the next `take` asks for one sync covering every append before it.
     mutating func append(_ record: LogRecord) {

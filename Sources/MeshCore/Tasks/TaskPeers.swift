@@ -16,6 +16,8 @@ struct TaskPeers: Sendable {
     var advertised: Set<String> = []
     /// Names of alive (or suspect) members other than this node, in name order.
     var aliveNames: [String] = []
+    /// Names of every member known and not left (dead ones too) other than this node, name order.
+    var knownNames: [String] = []
     /// Members known and not left, this node included; and of those, alive (suspect not counted).
     var knownCount = 1
     var upCount = 1
@@ -46,11 +48,12 @@ extension NodeInstance {
         var known = 1, up = 1
         for member in membership.members.members {
             peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status)
-            if member.status != .left { known += 1 }
+            if member.status != .left { known += 1; peers.knownNames.append(member.name) }
             if !member.status.isDown { peers.aliveNames.append(member.name) }
             if member.status == .alive { up += 1 }
         }
         peers.aliveNames.sort()
+        peers.knownNames.sort()
         peers.hasJoined = membership.hasJoined
         peers.knownCount = known
         peers.upCount = up

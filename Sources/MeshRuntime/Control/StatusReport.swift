@@ -9,7 +9,8 @@ public struct MemberReport: Equatable, Sendable {
     public var incarnation: UInt64
     /// Seconds since this node last had an ack from the member; null when never (0 for the node itself).
     public var lastHeardSecondsAgo: Double?
-    /// Round trip of the last direct probe in milliseconds; null when unknown (0 for the node itself).
+    /// Smoothed round trip (SRTT) of direct probes in milliseconds, as the failure detector uses it;
+    /// null when unknown (0 for the node itself).
     public var rttMilliseconds: Double?
     /// Seconds since this node saw the member's state change.
     public var stateChangedSecondsAgo: Double?
@@ -62,6 +63,10 @@ public struct StatusReport: Equatable, Sendable {
     public var members: [MemberReport]
     /// Dropped network input by reason (datagrams and streams together); only non-zero reasons.
     public var drops: [String: UInt64]
+    /// False until the node's first exchange with a seed succeeded (true for a node with no seeds).
+    public var hasJoined = true
+    /// While not joined: the last failed join attempt, with its reason.
+    public var lastJoinFailure: String?
 
     public init(selfName: String, incarnation: UInt64, members: [MemberReport], drops: [String: UInt64]) {
         self.selfName = selfName; self.incarnation = incarnation; self.members = members; self.drops = drops
@@ -77,6 +82,7 @@ public struct StatusReport: Equatable, Sendable {
         .object([
             ("self", .string(selfName)), ("incarnation", .unsigned(incarnation)),
             ("members", .array(members.map(\.json))), ("drops", countersJSON(drops)),
+            ("hasJoined", .bool(hasJoined)), ("lastJoinFailure", lastJoinFailure.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -88,6 +94,8 @@ public struct StatusReport: Equatable, Sendable {
         var reports: [MemberReport] = []
         for member in members { reports.append(try MemberReport(json: member)) }
         self.init(selfName: name, incarnation: incarnation, members: reports, drops: try readCounters(json["drops"]))
+        hasJoined = json["hasJoined"]?.bool ?? true
+        lastJoinFailure = json["lastJoinFailure"]?.string
     }
 }
 
@@ -109,13 +117,31 @@ public struct HealthReport: Equatable, Sendable {
     public var streamDrops: [String: UInt64]
     /// Traffic and failure counters of the shell.
     public var counters: [String: UInt64]
+    /// While not joined: the last failed join attempt, with its reason.
+    public var lastJoinFailure: String?
+    /// The failure detector's timeouts in force, in milliseconds (`probeInterval`, `probeTimeoutMin`,
+    /// `probeTimeoutMax`, `suspicionTimeoutMin`, `suspicionTimeoutMax`, `slowestRoundTrip` once
+    /// measured), plus `adaptive` (1 or 0) and `healthMultiplier`.
+    public var timeouts: [String: Double]
 
     public init(selfName: String, incarnation: UInt64, uptimeSeconds: Double, healthScore: Int, hasJoined: Bool,
                 isLeaving: Bool, members: [String: UInt64], drops: [String: UInt64], datagramDrops: [String: UInt64],
-                streamDrops: [String: UInt64], counters: [String: UInt64]) {
+                streamDrops: [String: UInt64], counters: [String: UInt64], timeouts: [String: Double] = [:]) {
         self.selfName = selfName; self.incarnation = incarnation; self.uptimeSeconds = uptimeSeconds
         self.healthScore = healthScore; self.hasJoined = hasJoined; self.isLeaving = isLeaving; self.members = members
         self.drops = drops; self.datagramDrops = datagramDrops; self.streamDrops = streamDrops; self.counters = counters
+        self.timeouts = timeouts
+    }
+
+    /// The `timeouts` object for `DetectorTimeouts`.
+    public static func timeouts(_ t: DetectorTimeouts) -> [String: Double] {
+        func ms(_ n: Nanoseconds) -> Double { Double(n / 1_000) / 1_000 }
+        var values = ["adaptive": t.isAdaptive ? 1 : 0, "healthMultiplier": Double(t.healthMultiplier),
+                      "probeInterval": ms(t.probeInterval), "probeTimeoutMin": ms(t.probeTimeoutMin),
+                      "probeTimeoutMax": ms(t.probeTimeoutMax), "suspicionTimeoutMin": ms(t.suspicionTimeoutMin),
+                      "suspicionTimeoutMax": ms(t.suspicionTimeoutMax)]
+        if let slowest = t.slowestRoundTrip { values["slowestRoundTrip"] = ms(slowest) }
+        return values
     }
 
     public var json: JSONValue {
@@ -125,6 +151,8 @@ public struct HealthReport: Equatable, Sendable {
             ("hasJoined", .bool(hasJoined)), ("isLeaving", .bool(isLeaving)), ("members", countersJSON(members)),
             ("drops", countersJSON(drops)), ("datagramDrops", countersJSON(datagramDrops)),
             ("streamDrops", countersJSON(streamDrops)), ("counters", countersJSON(self.counters)),
+            ("lastJoinFailure", lastJoinFailure.map(JSONValue.string) ?? .null),
+            ("timeoutsMilliseconds", .object(timeouts.sorted { $0.key < $1.key }.map { ($0.key, .number($0.value)) })),
         ])
     }
 
@@ -137,7 +165,9 @@ public struct HealthReport: Equatable, Sendable {
         self.init(selfName: name, incarnation: incarnation, uptimeSeconds: uptime, healthScore: Int(score),
                   hasJoined: joined, isLeaving: leaving, members: try readCounters(json["members"]),
                   drops: try readCounters(json["drops"]), datagramDrops: try readCounters(json["datagramDrops"]),
-                  streamDrops: try readCounters(json["streamDrops"]), counters: try readCounters(json["counters"]))
+                  streamDrops: try readCounters(json["streamDrops"]), counters: try readCounters(json["counters"]),
+                  timeouts: HealthReport.readTimeouts(json["timeoutsMilliseconds"]))
+        lastJoinFailure = json["lastJoinFailure"]?.string
     }
 }
 
@@ -171,5 +201,16 @@ extension DropCounters {
         var result: [String: UInt64] = [:]
         for reason in DropReason.allCases { result[reason.rawValue] = sets.reduce(0) { $0 + $1[reason] } }
         return result
+    }
+}
+
+extension HealthReport {
+    /// The `timeoutsMilliseconds` object; entries that are not numbers are skipped (an older node
+    /// sends none).
+    static func readTimeouts(_ value: JSONValue?) -> [String: Double] {
+        guard let members = value?.object else { return [:] }
+        var values: [String: Double] = [:]
+        for (key, entry) in members { if let number = entry.double { values[key] = number } }
+        return values
     }
 }

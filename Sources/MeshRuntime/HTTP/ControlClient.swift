@@ -25,6 +25,8 @@ public struct ControlClient: Sendable {
                 "the node at \(endpoint) closed the connection before answering (\(reason)); it may be overloaded, try again"
             case .timedOut(let endpoint): "the node at \(endpoint) did not answer in time"
             case .status(401, _): "the node refused the request: missing or wrong token (MESH_HTTP_TOKEN or --token-file)"
+            case .status(let code, let message) where message.isEmpty:
+                "the server answered \(code) with no explanation: is it a mesh node's control API? (--http ADDR:PORT or MESH_HTTP)"
             case .status(let code, let message): "the node answered \(code): \(message)"
             case .badResponse(let reason): "unexpected answer from the node: \(reason)"
             }
@@ -62,8 +64,9 @@ public struct ControlClient: Sendable {
         let (status, responseBody) = try exchange(method, path, body: body)
         guard (200..<300).contains(status) else {
             let text = String(decoding: responseBody, as: UTF8.self)
+            // A mesh node explains in `{"error": …}`; another server's page is cut to one printable line.
             let message = (try? JSONValue.parse(text))?["error"]?.string ?? String(text.prefix(200))
-            throw .status(status, message: message)
+            throw .status(status, message: Text.printableLine(message))
         }
         return responseBody
     }

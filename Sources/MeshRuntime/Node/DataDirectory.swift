@@ -53,10 +53,17 @@ public final class DataDirectory: @unchecked Sendable {
             closeDescriptor(fd)
             throw Failure(description: "data directory \(path): cannot read node.json: \(error.reason)")
         }
-        guard let json = try? JSONValue.parse(text), let name = json["name"]?.string,
-              let incarnation = json["incarnation"]?.unsigned else {
+        let json: JSONValue
+        do {
+            json = try JSONValue.parse(text)
+        } catch {
             closeDescriptor(fd)
-            throw Failure(description: "data directory \(path): node.json is not valid (move it away to start as a new node)")
+            throw Failure(description: "data directory \(path): node.json is not valid JSON: \(error) (move it away to start as a new node)")
+        }
+        guard let name = json["name"]?.string, let incarnation = json["incarnation"]?.unsigned else {
+            closeDescriptor(fd)
+            throw Failure(description: "data directory \(path): node.json needs \"name\" and \"incarnation\" at line 1, column 1 "
+                          + "(move it away to start as a new node)")
         }
         stored = Identity(name: name, incarnation: incarnation)
     }

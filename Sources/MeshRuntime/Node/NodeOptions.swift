@@ -48,7 +48,7 @@ public struct NodeOptions: Sendable {
     }
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
-                cluster: String = "", settings: MembershipSettings = .lan, presetName: String = "lan",
+                cluster: String = "", settings: MembershipSettings = .adaptive, presetName: String = "adaptive",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
                 streamConnectionsPerSourceMax: Int = 4, profiles: [AgentProfile] = [], tags: [String] = [],

@@ -69,7 +69,9 @@ extension NodeShell {
         reports[0].keyFingerprint = MemberMeta.keyFingerprint(in: core.meta)
         let others = core.members.members.sorted { $0.name < $1.name }
         for member in others {
-            let rtt = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
+            // The smoothed round trip the failure detector uses (SRTT), else the last one measured.
+            let last = member.roundTripMicroseconds >= 0 ? Double(member.roundTripMicroseconds) / 1_000 : nil
+            let rtt = core.membership.roundTrip(of: member.name).map { Double($0.smoothed / 1_000) / 1_000 } ?? last
             reports.append(MemberReport(
                 name: member.name, address: member.address.description, state: member.status.description,
                 incarnation: member.incarnation,
@@ -81,7 +83,10 @@ extension NodeShell {
             reports[reports.count - 1].keyFingerprint = MemberMeta.keyFingerprint(in: member.meta)
         }
         let drops = allDrops.filter { $0.value > 0 }
-        return StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)
+        var report = StatusReport(selfName: core.name, incarnation: core.incarnation, members: reports, drops: drops)
+        report.hasJoined = core.hasJoined
+        report.lastJoinFailure = core.hasJoined ? nil : lastJoinFailure
+        return report
     }
 
     /// Drop counters, uptime, health score and the shell's counters.
@@ -98,6 +103,7 @@ extension NodeShell {
             "streamsRefused": streams.counters.refusedTotal + streams.counters.refusedPerSource + core.streamStats.refused,
             "streamsRefusedPerSource": streams.counters.refusedPerSource, "streamsIncomplete": core.streamStats.timedOut,
             "controlRequestsRejected": control?.rejected ?? 0,
+            "streamBytesSent": streams.counters.bytesSent, "streamBytesReceived": streams.counters.bytesReceived,
         ]
         let tasks = core.tasks.stats
         for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded),
@@ -111,11 +117,14 @@ extension NodeShell {
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }
-        return HealthReport(selfName: core.name, incarnation: core.incarnation,
-                            uptimeSeconds: Double(SystemClock.now() - startedAt) / 1e9,
-                            healthScore: core.health.score, hasJoined: core.hasJoined, isLeaving: core.isLeaving,
-                            members: states, drops: allDrops, datagramDrops: core.drops.dictionary(includingZeros: true),
-                            streamDrops: streamDrops, counters: counterValues)
+        var report = HealthReport(selfName: core.name, incarnation: core.incarnation,
+                                  uptimeSeconds: Double(SystemClock.now() - startedAt) / 1e9,
+                                  healthScore: core.health.score, hasJoined: core.hasJoined, isLeaving: core.isLeaving,
+                                  members: states, drops: allDrops, datagramDrops: core.drops.dictionary(includingZeros: true),
+                                  streamDrops: streamDrops, counters: counterValues,
+                                  timeouts: HealthReport.timeouts(core.membership.timeoutsInForce))
+        report.lastJoinFailure = core.hasJoined ? nil : lastJoinFailure
+        return report
     }
 
     /// Stream frames rejected on either side of an exchange, by reason.

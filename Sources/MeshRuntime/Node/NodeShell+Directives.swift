@@ -103,7 +103,13 @@ extension NodeShell {
         case .refuted(let incarnation):
             logger.info("refuted a suspicion of this node", ["incarnation": String(incarnation)])
         case .joined(let seed):
+            lastJoinFailure = nil
             logger.info("joined the mesh", ["seed": seed.description])
+        case .joinFailed(let seed, let reason):
+            var why = reason.description
+            if reason == .noConnection, let system = streams.lastConnectFailure(to: seed) { why = "no connection (\(system))" }
+            lastJoinFailure = "through \(seed): \(why)"
+            logger.warn("join attempt failed: not joined yet", ["seed": seed.description, "reason": why])
         case .duplicateName(let address):
             fail("another live node is already named '\(options.name)' (at \(address)); start this one with a different --name (or its own --data)")
         case .leaveAnnounced(let incarnation):

@@ -147,7 +147,7 @@ extension NodeShell {
         case .leaveAnnounced(let incarnation):
             operatorState.events.append(kind: "left", member: options.name, incarnation: incarnation,
                                         address: options.advertise.description, time: time)
-        case .suspicionRaised, .deathDeclared, .joined, .duplicateName, .capacityVersionMade, .capacityTaken:
+        case .suspicionRaised, .deathDeclared, .joined, .joinFailed, .duplicateName, .capacityVersionMade, .capacityTaken:
             return
         }
         let waiters = operatorState.waiters

@@ -44,6 +44,8 @@ public final class NodeShell: @unchecked Sendable {
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
+    /// The last failed join attempt while the node has not joined (for `/v1/health` and `/v1/status`).
+    var lastJoinFailure: String?
     /// The write-ahead log in the data directory (`<data>/log`, none without a data directory),
     /// with group commit.
     let logCommitter: LogCommitter

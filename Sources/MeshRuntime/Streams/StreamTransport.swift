@@ -23,6 +23,9 @@ final class StreamTransport: @unchecked Sendable {
         var opened: UInt64 = 0
         /// Outbound connections that failed (refused, unreachable, reset).
         var failed: UInt64 = 0
+        /// Stream bytes handed to the kernel to send, and read from it (TCP payload only).
+        var bytesSent: UInt64 = 0
+        var bytesReceived: UInt64 = 0
     }
 
     private struct Open {
@@ -42,6 +45,11 @@ final class StreamTransport: @unchecked Sendable {
     private var perSource: [UInt32: Int] = [:]
     private var nextInbound: UInt64 = 0
     private(set) var counters = Counters()
+    /// Why the last outbound connection to each address failed, in the system's words (for the
+    /// join log: the core knows only that there was no connection).
+    private var connectFailures: [Address: String] = [:]
+    /// Addresses `connectFailures` remembers at most; past it, it starts again empty.
+    static let connectFailuresMax = 64
     /// Bytes one read event may hand to the core before it yields (the core frames and limits them).
     private static let inputBytesPerEventMax = 1 << 20
 
@@ -85,12 +93,23 @@ final class StreamTransport: @unchecked Sendable {
             connection.start(timeout: nil)
         } catch {
             counters.failed += 1
+            noteConnectFailure(to: destination, error.reason)
             later(.streamFailed(stream))
         }
     }
 
+    /// Why the last outbound connection to `destination` failed (`Connection refused`), if one did.
+    func lastConnectFailure(to destination: Address) -> String? { connectFailures[destination] }
+
+    private func noteConnectFailure(to destination: Address, _ reason: String) {
+        if connectFailures.count >= StreamTransport.connectFailuresMax { connectFailures.removeAll() }
+        connectFailures[destination] = reason
+    }
+
     func write(_ stream: StreamID, _ bytes: Bytes) {
-        open[stream]?.connection.send(bytes)
+        guard let connection = open[stream]?.connection else { return }
+        counters.bytesSent &+= UInt64(bytes.count)
+        connection.send(bytes)
     }
 
     /// Closes once everything queued is written; the core has already forgotten the stream.
@@ -137,14 +156,18 @@ final class StreamTransport: @unchecked Sendable {
         connection.onConnected = { [self] _ in open[stream]?.isConnected = true }
         connection.onInput = { [self] connection in
             let bytes = connection.takeInput()
+            counters.bytesReceived &+= UInt64(bytes.count)
             if !bytes.isEmpty { later(.streamData(stream, bytes)) }
         }
-        connection.onClose = { [self] _, ending in
+        connection.onClose = { [self] closed, ending in
             guard forget(stream) != nil else { return }
             switch ending {
             case .peerClosed, .finished: later(.streamClosed(stream))
-            case .failed:
-                if !stream.isInbound { counters.failed += 1 }
+            case .failed(let error):
+                if !stream.isInbound {
+                    counters.failed += 1
+                    if case .ipv4(let destination)? = closed.peer { noteConnectFailure(to: destination, error.reason) }
+                }
                 later(.streamFailed(stream))
             case .timedOut, .tooLarge: later(.streamFailed(stream))
             }

@@ -30,6 +30,20 @@ public enum Text {
         return result
     }
 
+    /// `text` as one printable line: every control character (C0, DEL, C1: line ends, escape
+    /// sequences) becomes a space, runs of spaces become one, and the ends are trimmed. For text
+    /// from elsewhere (another server's answer) that is about to reach a terminal.
+    public static func printableLine(_ text: some StringProtocol) -> String {
+        var result = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let isControl = scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            let next: Unicode.Scalar = isControl ? " " : scalar
+            if next == " ", result.last == " " { continue }
+            result.append(next)
+        }
+        return trimmed(String(result))
+    }
+
     /// `value` in decimal, left-padded with zeros to `width`.
     public static func padded(_ value: Int, width: Int) -> String {
         let digits = String(value)

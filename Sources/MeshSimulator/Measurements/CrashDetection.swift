@@ -76,7 +76,19 @@ final class CrashDetection: Measurement {
         report.firstSuspectMeanSeconds = firstSuspects.isEmpty ? nil
             : Double(firstSuspects.reduce(0, +)) / Double(firstSuspects.count) / 1e9
         report.deadEverywhereMedianSeconds = samples.median
+        report.deadEverywhereP90Seconds = samples.quantile(0.9)
         report.deadEverywhereP99Seconds = samples.quantile(0.99)
         report.deadEverywhereMaxSeconds = samples.max
+        // The median observer's time per crash, in nanoseconds; nil (infinitely late) when the
+        // median lands on an observer that never saw the death.
+        let medians: [Int64?] = crashes.filter { !$0.observers.isEmpty }.map { crash in
+            let times = crash.observers.map { crash.detectedBy[$0].map { $0 - crash.at } ?? .max }.sorted()
+            let low = times[(times.count - 1) / 2], high = times[times.count / 2]
+            guard high != .max else { return nil }
+            return low / 2 + high / 2
+        }
+        let observerSamples = LateSamples(delays: medians.compactMap { $0 }, missing: medians.filter { $0 == nil }.count)
+        report.deadMedianObserverMedianSeconds = observerSamples.median
+        report.deadMedianObserverP90Seconds = observerSamples.quantile(0.9)
     }
 }

@@ -14,6 +14,8 @@ final class TaskOutcomes: Measurement, LivenessChecker {
     let safety: TasksCompleteOnce
     /// Task counters of nodes' earlier lives (a crash ends a life's counters).
     private var retired = TaskStats()
+    /// What the last liveness check found still open, for the failure message.
+    private var lastOpen = ""
 
     init(safety: TasksCompleteOnce) { self.safety = safety }
 
@@ -46,11 +48,16 @@ final class TaskOutcomes: Measurement, LivenessChecker {
     func holds(in world: Simulation) -> Bool {
         guard let workload = world.taskWorkload else { return true }
         let open = workload.accepted.filter { safety.terminal[$0] == nil }
+        if let first = open.first {
+            lastOpen = "\(open.count) open, e.g. \(first): " + world.nodes.indices.compactMap { i in
+                world.nodes[i].instance.map { "\(world.nodes[i].name) \($0.tasks.describe(first))" }
+            }.joined(separator: " | ")
+        }
         return open.isEmpty
     }
 
     func failure(boundSeconds: String) -> String {
-        "not every accepted task reached a terminal state within \(boundSeconds) s after the faults stopped"
+        "not every accepted task reached a terminal state within \(boundSeconds) s after the faults stopped (\(lastOpen))"
     }
 
     func report(into report: inout SimulationReport, world: Simulation) {

@@ -81,7 +81,7 @@ struct DemoAndBenchTests {
         defer { cluster.shutdown() }
         let bench = try cluster.launch("bench", index: 1, arguments: [
             "bench", "detect", "--nodes", "3", "--runs", "1", "--idle-seconds", "1", "--preset", "local",
-            "--first-ip", cluster.ip(1), "--port", String(cluster.port)])
+            "--first-ip", cluster.ip(1), "--port", String(cluster.port), "--settle-seconds", "0"])
         Self.expectProbeSees(cluster.ip(1), in: cluster)
         let status = bench.waitForExit(timeout: 90)
         let output = cluster.log("bench")

@@ -35,7 +35,10 @@ struct SimDeterminismTests {
 
     /// The trace hash of `scenario`. Update it only in a commit that says why: a change to the
     /// core, the simulator or the scenario that changes what happens in the run (say which).
-    static let pinnedTraceHash = "03a5f749fce7694d"
+    /// 7a7e389105597b2b since the default preset became `adaptive` (issue 11) on top of the core's
+    /// joinFailed events: the scenario names no preset, so its probe deadlines and suspicion timeouts
+    /// follow measured round trips. With `--preset lan` the run gives b9af33bf4bef9868.
+    static let pinnedTraceHash = "7a7e389105597b2b"
 
     /// Runs `mesh sim FILE --json` as a child process and returns the report's trace hash.
     static func traceHashFromBinary(_ file: String) throws -> String {

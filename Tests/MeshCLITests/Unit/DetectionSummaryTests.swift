@@ -26,9 +26,9 @@ struct DetectionSummaryTests {
         figures.add(DetectionSummary([1.0, 2.0, 3.0]))
         figures.add(DetectionSummary([2.0, 3.0, 5.0]))
         figures.add(DetectionSummary([1.5, 2.5, 4.0]))
-        #expect(figures.line() == "detect_s=2.500 all_s=4.000 all_max_s=5.000 missed=0")
+        #expect(figures.line() == "detect_s=2.500 all_s=4.000 all_max_s=5.000 missed=0 detect_p90_s=3.000 all_p90_s=5.000")
         figures.add(DetectionSummary([1.0, nil, 2.0]))
         #expect(figures.line(prefix: "serf_")
-            == "serf_detect_s=2.250 serf_all_s=4.500 serf_all_max_s=inf serf_missed=1")
+            == "serf_detect_s=2.250 serf_all_s=4.500 serf_all_max_s=inf serf_missed=1 serf_detect_p90_s=3.000 serf_all_p90_s=inf")
     }
 }

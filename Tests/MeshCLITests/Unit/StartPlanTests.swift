@@ -21,7 +21,7 @@ struct StartPlanTests {
         let plan = try Self.plan([])
         #expect(plan.bind == Address(127, 0, 0, 1, port: 7946))
         #expect(plan.http == .ipv4(Address(127, 0, 0, 1, port: 7947)))
-        #expect(plan.preset == .lan && plan.join.isEmpty && plan.name == nil && !plan.isInsecure)
+        #expect(plan.preset == .adaptive && plan.join.isEmpty && plan.name == nil && !plan.isInsecure)
         #expect(plan.logFormat == .text && plan.logLevel == .info)
     }
 
@@ -64,7 +64,7 @@ struct StartPlanTests {
     ])
     func fileMistakes(text: String, message: String) throws {
         #expect { try Self.plan(["--config", "x.json"], file: text) } throws: { error in
-            "\(error)".contains(message)
+            "\(error)".contains(message) && "\(error)".contains("line 1, column ")
         }
     }
 
@@ -82,6 +82,30 @@ struct StartPlanTests {
     ])
     func valueMistakes(flags: [String], message: String) throws {
         #expect { try Self.plan(flags) } throws: { error in "\(error)".contains(message) }
+    }
+
+    @Test("an error names where the value came from: the flag, the MESH_* variable, or the config key and its place")
+    func errorsNameTheSource() throws {
+        #expect { try Self.plan([], environment: ["MESH_BIND": "127.0.0.1"]) } throws: { error in
+            "\(error)".hasPrefix("MESH_BIND must be IPV4:PORT")
+        }
+        #expect { try Self.plan([], environment: ["MESH_LOG_LEVEL": "loud"]) } throws: { error in
+            "\(error)".hasPrefix("MESH_LOG_LEVEL must be debug")
+        }
+        #expect { try Self.plan(["--log-level", "loud"], environment: ["MESH_LOG_LEVEL": "info"]) } throws: { error in
+            "\(error)".hasPrefix("--log-level must be debug")
+        }
+        #expect { try Self.plan(["--config", "x.json"], file: "{\n  \"membersMax\": 3}") } throws: { error in
+            "\(error)".hasPrefix("'membersMax' in config x.json (line 2, column 17) must be a whole number from 16")
+        }
+        #expect { try MeshCommandLine.controlClient(Self.arguments([]), environment: ["MESH_HTTP": "nowhere"]) } throws: { error in
+            "\(error)".hasPrefix("MESH_HTTP must be")
+        }
+        #expect { try Self.plan([], environment: ["MESH_CONFIG": "/nonexistent.json"]) } throws: { error in
+            "\(error)".hasPrefix("cannot read config /nonexistent.json (MESH_CONFIG)")
+        }
+        #expect(StartSettings.variable("httpTokenFile") == "MESH_HTTP_TOKEN_FILE")
+        #expect(StartSettings.flag("membersMax") == "--members-max")
     }
 
     @Test("--members-max sets the table limit; the default is the preset's")
