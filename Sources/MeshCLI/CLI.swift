@@ -8,8 +8,8 @@ public enum MeshCommandLine {
     /// Every subcommand. Each lives in its own file as `static let <name>Command`.
     static var commands: [Command] {
         [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
-         joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand,
-         checkConfigCommand, placeCommand]
+         checkConfigCommand, placeCommand, joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand,
+         submitCommand, taskCommand, tasksCommand]
     }
 
     public static func main(_ arguments: [String]) -> Int32 {

@@ -25,10 +25,14 @@ final class LocalCluster: @unchecked Sendable {
     private var retired: [ChildProcess] = []
     private var isAborted = false
 
-    /// Makes the temporary directory (and a fresh key in it unless `authenticated` is false).
-    init(names: [String], firstIP: UInt32, port: UInt16, preset: String, authenticated: Bool, purpose: String) throws {
+    /// Arguments every node's `mesh start` gets after the usual ones (a `--config`, say).
+    var extraArguments: [String] = []
+
+    /// Makes the temporary directory under `parent` (and a fresh key in it unless `authenticated` is false).
+    init(names: [String], firstIP: UInt32, port: UInt16, preset: String, authenticated: Bool, purpose: String,
+         parent: String = "/tmp") throws {
         executable = ChildProcess.currentExecutable()
-        var template = Array("/tmp/mesh-\(purpose)-XXXXXX".utf8CString)
+        var template = Array("\(parent)/mesh-\(purpose)-XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw SystemError(call: "mkdtemp", code: errno) }
         directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         self.names = names
@@ -58,6 +62,7 @@ final class LocalCluster: @unchecked Sendable {
                          "--preset", preset, "--exit-with-parent"]
         if let seed { arguments += ["--join", address(seed).description] }
         if let keyFile { arguments += ["--key-file", keyFile] }
+        arguments += extraArguments
         lock.lock()
         defer { lock.unlock() }
         guard !isAborted else { throw SystemError(call: "start", code: ECANCELED) }

@@ -87,14 +87,11 @@ extension MeshCommandLine {
         let seeds = resolveSeeds(plan.join, logger: logger)
         var settings = MembershipSettings.preset(plan.preset)
         settings.membersMax = plan.membersMax
-        var options = NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
-                                  cluster: plan.cluster, settings: settings,
-                                  presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
-                                  dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
-                                  keyFile: plan.keyFile, profiles: plan.profiles, tags: plan.tags)
-        // The agent runner maps a profile name to its local command (never from the wire).
-        for profile in plan.profiles { options.agentProfiles[profile.name] = profile.command }
-        return options
+        return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
+                           cluster: plan.cluster, settings: settings,
+                           presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
+                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
+                           profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
     }
 
     /// The node cannot run now, though nothing the operator typed is wrong: one line, exit status 1.

@@ -44,14 +44,17 @@ struct StartSettings: Equatable {
 
     /// These settings where they say something, `lower` where they do not.
     func overriding(_ lower: StartSettings) -> StartSettings {
-        StartSettings(name: name ?? lower.name, bind: bind ?? lower.bind, advertise: advertise ?? lower.advertise,
+        var merged = StartSettings(name: name ?? lower.name, bind: bind ?? lower.bind, advertise: advertise ?? lower.advertise,
                       join: join ?? lower.join, data: data ?? lower.data, keyFile: keyFile ?? lower.keyFile,
                       cluster: cluster ?? lower.cluster, preset: preset ?? lower.preset, http: http ?? lower.http,
                       httpTokenFile: httpTokenFile ?? lower.httpTokenFile, insecure: insecure ?? lower.insecure,
                       logFormat: logFormat ?? lower.logFormat, logLevel: logLevel ?? lower.logLevel,
-                      membersMax: membersMax ?? lower.membersMax, profiles: profiles ?? lower.profiles,
-                      origins: lower.origins.merging(origins) { $1 })
+                      membersMax: membersMax ?? lower.membersMax, origins: mergedOrigins(lower))
+        merged.profiles = profiles ?? lower.profiles
+        return merged
     }
+
+    private func mergedOrigins(_ lower: StartSettings) -> [String: String] { lower.origins.merging(origins) { $1 } }
 
     /// These settings with `origins` naming, through `name`, every key that has a value.
     func naming(_ name: (String) -> String) -> StartSettings {

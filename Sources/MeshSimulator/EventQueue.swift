@@ -25,6 +25,10 @@ enum EventKind {
     /// Liveness: do the liveness checkers hold yet?
     case livenessCheck
     case resume(node: Int, pause: Int)
+    /// The tasks layer submits its next task through a random live node.
+    case taskSubmit
+    /// A fake agent run ends (unless it was stopped, or its node died first).
+    case agentDone(node: Int, life: Int, RunID, AgentExit)
 }
 
 struct Event: Comparable {

@@ -9,6 +9,10 @@ public enum Layer: String, Sendable, CaseIterable {
     /// Every node appends records to its write-ahead log at a rate and syncs them in batches,
     /// while crashes, EIO and disk-full strike: synced records must survive every crash.
     case diskWorkload
+    /// Tasks submitted through random live nodes and run by fake agents, while the faults strike:
+    /// no accepted task lost, none finished twice, no stale attempt completes one; after the
+    /// faults stop every accepted task reaches a terminal state.
+    case tasks
     /// Capacity gossip: every node advertises a profile; with `"loadChanges"` every node's load
     /// changes on a period; measures how fast each new record version reaches every node.
     case capacity
@@ -28,6 +32,14 @@ public enum Layer: String, Sendable, CaseIterable {
         case .diskWorkload:
             simulation.diskWorkload = DiskWorkload(settings: simulation.scenario.diskWorkload, nodes: simulation.scenario.nodes)
             simulation.register(measurement: DiskDurability())
+        case .tasks:
+            simulation.taskWorkload = TaskWorkload(settings: simulation.scenario.tasks)
+            let safety = TasksCompleteOnce()
+            let outcomes = TaskOutcomes(safety: safety)
+            simulation.register(safety: safety)
+            simulation.register(measurement: outcomes)
+            simulation.register(liveness: outcomes)
+            simulation.taskOutcomes = outcomes
         case .capacity:
             let propagation = CapacityPropagation()
             simulation.register(measurement: propagation)
@@ -41,6 +53,7 @@ public enum Layer: String, Sendable, CaseIterable {
         switch self {
         case .membership: []
         case .diskWorkload: DiskDurability.figureNames
+        case .tasks: TaskOutcomes.figureNames
         case .capacity: CapacityPropagation.figureNames
         }
     }

@@ -5,7 +5,7 @@ extension Scenario {
     /// Keys allowed at the top level of a scenario file.
     static let topLevelKeys = ["description", "seed", "nodes", "preset", "lifeguard", "authenticated", "start", "link",
                                "durationSeconds", "convergenceBoundSeconds", "events", "crashes", "updates", "settings", "layers", "expect", "disk", "diskWorkload", "nextVersion",
-                               "sites", "siteLinks", "loadChanges", "capacity", "previousVersion"]
+                               "loadChanges", "capacity", "previousVersion", "tasks", "sites", "siteLinks"]
 
     /// The scenario in the file at `path`, named after the file; `seed` replaces the file's seed
     /// (the generated faults follow it too).
@@ -50,9 +50,10 @@ extension Scenario {
         scenario.layers = try parseLayers(reader, name: name)
         scenario.disk = try parseDiskModel(reader.object("disk"))
         scenario.diskWorkload = try parseDiskWorkload(reader.object("diskWorkload"), layers: scenario.layers, name: name)
+        scenario.tasks = try parseTaskWorkload(reader.object("tasks"), layers: scenario.layers, nodes: scenario.nodes, name: name)
         scenario.nextVersion = try parseNextVersion(reader.object("nextVersion"), nodes: scenario.nodes)
-        try scenario.parseSites(reader)
         scenario.capacity = try parseCapacity(reader, nodes: scenario.nodes)
+        try scenario.parseSites(reader)
         try scenario.parseTimeline(reader)
         if let expect = try reader.object("expect") { scenario.promises = try scenario.parsePromises(expect) }
         return scenario

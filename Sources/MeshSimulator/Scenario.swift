@@ -100,14 +100,16 @@ public struct Scenario: Sendable {
     public var diskWorkload = DiskWorkloadSettings()
     /// The nodes that play the next release (`"nextVersion"`); none by default.
     public var nextVersion = NextVersionSettings()
+    /// What the tasks layer submits and how its fake agents behave (`"tasks"`).
+    public var tasks = TaskWorkloadSettings()
+    /// Capacity gossip: load changes, timings, nodes on the previous build.
+    public var capacity = CapacityScenarioSettings()
     /// Named groups of nodes with their own links (`"sites"`, `"siteLinks"`); none by default.
     public var sites: [Site] = []
     /// Each node's site index, -1 for none (empty without sites).
     var siteOf: [Int] = []
     /// The link between site a and site b at `a * sites.count + b` (the diagonal: inside a site).
     var siteLinkTable: [Link] = []
-    /// Capacity gossip: load changes, timings, nodes on the previous build.
-    public var capacity = CapacityScenarioSettings()
 
     /// The scenario with another preset's timings, keeping its Lifeguard choice.
     public mutating func apply(preset newPreset: MembershipSettings.Preset) {

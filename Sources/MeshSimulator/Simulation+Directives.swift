@@ -27,8 +27,12 @@ extension Simulation {
                 syncFromCore(node)
             case .compactLog(let records):
                 compactFromCore(records, node: node)
-            case .startAgent, .stopAgent, .reply:
-                break
+            case .startAgent(let run):
+                startFakeAgent(run, node: node)
+            case .stopAgent(let run, _):
+                stopFakeAgent(run, node: node)
+            case .reply(let request, let reply):
+                controlReplied(request, reply, node: node)
             case .persistIncarnation(let incarnation):
                 trace.mix(4); trace.mix(node); trace.mix(incarnation)
                 persist(incarnation, at: node)
@@ -43,6 +47,7 @@ extension Simulation {
         trace.mix(timer.generation)
         switch timer.purpose {
         case .streamDeadline(let stream): trace.mix(9); trace.mix(stream.value)
+        case .tasks(.tick): trace.mix(40)
         case .membership(let purpose):
             switch purpose {
             case .probe: trace.mix(10)

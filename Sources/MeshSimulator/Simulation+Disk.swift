@@ -64,6 +64,9 @@ extension Simulation {
     /// At the start of a life, the node reads its log back and cuts a torn tail.
     func recoverDisk(_ node: Int) {
         let recovery = disks[node].recover()
+        // The core gets its own layer's records back (the task kinds); positions count them all.
+        lastRecovery[node] = RecoveredLog(records: recovery.records.filter { (0x20...0x2F).contains($0.kind) },
+                                          position: recovery.position)
         if !recovery.records.isEmpty || recovery.tornTail {
             trace.mix(35); trace.mix(node); trace.mix(recovery.records.count); trace.mix(recovery.tornTail ? 1 : 0)
         }

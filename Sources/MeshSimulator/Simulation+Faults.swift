@@ -6,12 +6,14 @@ extension Simulation {
     func crash(_ victim: Int) {
         guard let instance = nodes[victim].instance else { return }
         let incarnation = instance.incarnation
+        taskOutcomes?.retire(instance.tasks.stats)
         nodes[victim].instance = nil
         nodes[victim].life += 1
         resetStreams(of: victim)
         nodes[victim].deferred = []
         nodes[victim].pausedUntil = 0
         crashDisk(victim)
+        killFakeAgents(of: victim)
         notify { $0.nodeCrashed(victim, incarnation: incarnation, world: self) }
     }
 

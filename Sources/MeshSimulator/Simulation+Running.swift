@@ -8,6 +8,7 @@ extension Simulation {
         startNodes()
         for (i, entry) in scenario.timeline.enumerated() { queue.push(entry.at, .action(i)) }
         queue.push(scenario.duration, .livenessCheck)
+        startTaskWorkload()
         let end = scenario.duration + scenario.convergenceBound
         while let event = queue.pop(), event.time <= end {
             now = event.time
@@ -54,8 +55,10 @@ extension Simulation {
         var config = NodeConfig(name: nodes[i].name, address: nodes[i].address,
                                 seeds: scenario.convergedStart || i == 0 ? [] : [nodes[0].address],
                                 settings: scenario.settings, keyring: keyring, label: Simulation.label,
-                                randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i])
+                                randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i],
+                                recoveredLog: lastRecovery[i])
         config.capacity = CapacityScenarioSettings.localCapacity(node: i)
+        if scenario.layers.contains(.tasks) { config.capacity = LocalCapacity(profiles: scenario.tasks.capacity(of: i)) }
         config.capacitySettings = scenario.capacity.settings
         if !speaksCapacity(i) {
             config.versions = ProtocolRange(minimum: MeshVersion.protocolMinimum, current: MeshVersion.capacityProtocol - 1)
@@ -108,6 +111,10 @@ extension Simulation {
             checkLiveness()
         case .resume(let node, let generation):
             resume(node, generation: generation)
+        case .taskSubmit:
+            submitTask()
+        case .agentDone(let node, let life, let run, let exit):
+            agentDone(node, life: life, run, exit)
         }
     }
 }

@@ -62,6 +62,12 @@ public final class Simulation {
     /// Per node, the syncs its core asked for (by the disk's sync number): their outcome goes back
     /// to the core as `logSynced` or `diskFailed`.
     var coreSyncs: [Set<Int>] = []
+    /// Per node, what its last recovery read back, handed to its next life's core.
+    var lastRecovery: [RecoveredLog]
+    /// The tasks layer's driver, when the scenario runs that layer.
+    var taskWorkload: TaskWorkload?
+    /// The tasks layer's measurement (it keeps the counters of crashed lives).
+    var taskOutcomes: TaskOutcomes?
     /// The disk workload layer's driver, when the scenario runs that layer.
     var diskWorkload: DiskWorkload?
     var trace = TraceHash()
@@ -90,6 +96,7 @@ public final class Simulation {
         persistedIncarnation = Array(repeating: 0, count: scenario.nodes)
         disks = Array(repeating: SimDisk(model: scenario.disk), count: scenario.nodes)
         coreSyncs = Array(repeating: [], count: scenario.nodes)
+        lastRecovery = Array(repeating: RecoveredLog(), count: scenario.nodes)
         runsNextVersion = Array(repeating: false, count: scenario.nodes)
         if scenario.authenticated {
             var keyGenerator = SeededGenerator(seed: scenario.seed ^ 0xC0FF_EE00)

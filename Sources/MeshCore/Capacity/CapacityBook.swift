@@ -78,6 +78,20 @@ public struct CapacityBook: Sendable {
         desired.diskFreeCode = ByteQuantity.code(bytes: load.diskFreeBytes)
     }
 
+    /// Takes this node's task load: busy slots per profile and tasks waiting; the next version
+    /// carries it (placement reads busy + queue as a member's assigned load). True when it changed.
+    @discardableResult
+    public mutating func setTaskLoad(busy: [String: Int], queueLength: Int) -> Bool {
+        var changed = false
+        for index in desired.profiles.indices {
+            let value = min(max(busy[desired.profiles[index].name] ?? 0, 0), desired.profiles[index].slots)
+            if desired.profiles[index].busy != value { desired.profiles[index].busy = value; changed = true }
+        }
+        let queue = UInt64(min(max(queueLength, 0), Int(CapacityLimits.queueLengthMax)))
+        if desired.queueLength != queue { desired.queueLength = queue; changed = true }
+        return changed
+    }
+
     /// When the next version is due in a mesh of `members` where each version is sent `transmits`
     /// times by each member: as soon as the rate limit allows when the content changed, else when
     /// the refresh interval runs out; at once before the first.

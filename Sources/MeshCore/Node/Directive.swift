@@ -117,6 +117,13 @@ public enum Directive: Sendable, Equatable {
 public enum ControlRequest: Sendable, Equatable {
     /// Leave the mesh gracefully.
     case leave
+    /// Submit a task (a spec that passed `TaskSubmission.parse`): answered `taskAccepted` once the
+    /// task is synced on its copies, or `taskRefused`.
+    case submitTask(TaskSpec)
+    /// One task with its history, from whichever members hold it: `task` or `taskNotFound`.
+    case task(TaskID)
+    /// Tasks across the mesh (every alive member is asked): `tasks`.
+    case tasks(TaskFilter)
     /// Push-pull with each of these seeds now, on a running node; answered by `joinOutcome`
     /// once every exchange has ended (at most `ControlLimits.joinSeedsMax` seeds).
     case join([Address])
@@ -136,6 +143,16 @@ public enum ControlReply: Sendable, Equatable {
     case accepted
     /// Refused, with a reason for the operator.
     case refused(String)
+    /// A submitted task is accepted (or was already: same idempotency key).
+    case taskAccepted(TaskAcceptance)
+    /// A submission was refused; the case says whether the client or the mesh is the cause.
+    case taskRefused(TaskRefusal)
+    /// The newest copy of a task any member that answered holds.
+    case task(TaskRecord)
+    /// No member that answered holds this task (`membersAnswered` of `membersAsked`).
+    case taskNotFound(TaskID, membersAsked: Int, membersAnswered: Int)
+    /// A listing of tasks across the mesh.
+    case tasks(TaskListing)
     /// How a `join` went, one entry per seed in the order asked.
     case joinOutcome([JoinAttempt])
     /// The round trip asked for by `roundTrip`.

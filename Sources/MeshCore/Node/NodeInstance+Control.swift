@@ -16,8 +16,11 @@ extension NodeInstance {
     mutating func control(_ command: ControlRequest, request: RequestID) {
         switch command {
         case .leave:
+            taskControl(command, request: request)
             membership.leave()
             emit(.reply(to: request, .accepted))
+        case .submitTask, .task, .tasks:
+            taskControl(command, request: request)
         case .join(let seeds):
             startJoin(seeds, request: request)
         case .forceLeave(let name):

@@ -16,10 +16,12 @@ public struct StreamStats: Sendable, Equatable {
 
 /// One open stream and where its exchange stands.
 struct StreamState: Sendable {
+    /// The machine an outbound exchange belongs to.
+    enum Machine: Sendable { case membership, tasks }
     enum Role: Sendable {
         /// This node asked: `request` goes out once the peer's hello arrives; the reply goes to
-        /// membership's `exchange`.
-        case outbound(exchange: UInt64, request: Bytes)
+        /// `machine`'s `exchange`.
+        case outbound(exchange: UInt64, request: Bytes, machine: Machine)
         /// The peer asks; this node answers.
         case inbound
     }
@@ -32,15 +34,15 @@ struct StreamState: Sendable {
 
 /// Streams: opening, framing, authentication, deadlines, and routing their messages.
 extension NodeInstance {
-    /// Opens a stream to `peer` for one membership exchange.
-    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes) {
+    /// Opens a stream to `peer` for one exchange of `machine`.
+    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership) {
         nextOutboundStream &+= 1
         let stream = StreamID(nextOutboundStream)
         let nonce = makeNonce()
         let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { serverNonce in
             StreamContext(clientNonce: nonce, serverNonce: serverNonce, direction: StreamContext.serverToClient)
         }
-        streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request),
+        streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request, machine: machine),
                                       ownNonce: nonce, decoder: decoder)
         streamStats.opened += 1
         emit(.openStream(stream, to: peer))
@@ -83,7 +85,7 @@ extension NodeInstance {
                 switch event {
                 case .hello(let peerNonce):
                     var encoder = encoder(for: state, peerNonce: peerNonce)
-                    if case .outbound(_, let request) = state.role {
+                    if case .outbound(_, let request, _) = state.role {
                         emit(.writeStream(stream, encoder.message(request)))
                     }
                     streams[stream]!.encoder = encoder
@@ -98,12 +100,19 @@ extension NodeInstance {
     private mutating func messageArrived(_ payload: Bytes, from sender: String, on stream: StreamID) {
         guard let state = streams[stream] else { return }
         switch state.role {
-        case .outbound(let exchange, _):
+        case .outbound(let exchange, _, let machine):
             streamStats.completed += 1
             finish(stream, outcome: .done)
-            if roundTripReplied(exchange, payload: payload) { return }
-            let failure = membership.exchangeReplied(exchange, reply: payload, senderName: sender)
-            joinExchangeEnded(exchange, failure: failure)
+            switch machine {
+            case .membership:
+                if roundTripReplied(exchange, payload: payload) { return }
+                let failure = membership.exchangeReplied(exchange, reply: payload, senderName: sender)
+                joinExchangeEnded(exchange, failure: failure)
+            case .tasks: taskExchangeReplied(exchange, payload)
+            }
+        case .inbound where payload.first.map(TaskMessage.kindRange.contains) == true:
+            // A task request: answered now or later (after a sync), by `answerTaskRequest`.
+            taskRequestArrived(payload, from: sender, on: stream)
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
             let reply = answerRoundTripQuery(payload)
@@ -139,6 +148,16 @@ extension NodeInstance {
     /// How a stream ended; a failure says why, for an outbound exchange's owner.
     enum StreamOutcome { case done, failed(ExchangeFailure), timedOut(helloReceived: Bool) }
 
+    /// Answers a task request that waited (nil: closes the stream unanswered).
+    mutating func answerTaskRequest(_ stream: StreamID, _ reply: Bytes?) {
+        guard let state = streams[stream], var encoder = state.encoder else { return }
+        guard let reply else { return finish(stream, outcome: .failed(.badAnswer)) }
+        emit(.writeStream(stream, encoder.message(reply)))
+        streams[stream]!.encoder = encoder
+        streamStats.completed += 1
+        finish(stream, outcome: .done)
+    }
+
     /// Forgets a stream, closes it, and tells its exchange when it did not complete.
     private mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
         guard let state = streams.removeValue(forKey: stream) else { return }
@@ -151,9 +170,15 @@ extension NodeInstance {
         case .timedOut(let helloReceived): failure = .timedOut(helloReceived: helloReceived)
         }
         emit(.closeStream(stream))
-        if let failure, case .outbound(let exchange, _) = state.role, !roundTripFailed(exchange, reason: failure.description) {
-            membership.exchangeFailed(exchange, failure)
-            joinExchangeEnded(exchange, failure: failure.description)
+        if let failure, case .outbound(let exchange, _, let machine) = state.role {
+            switch machine {
+            case .membership:
+                if !roundTripFailed(exchange, reason: failure.description) {
+                    membership.exchangeFailed(exchange, failure)
+                    joinExchangeEnded(exchange, failure: failure.description)
+                }
+            case .tasks: taskExchangeFailed(exchange)
+            }
         }
     }
 

@@ -13,6 +13,8 @@
 public struct NodeInstance: Sendable {
     /// The membership machine (SWIM with Lifeguard).
     public internal(set) var membership: Membership
+    /// The task machine (submission, copies, leases, execution).
+    public internal(set) var tasks: TaskMachine
     /// Stream drops (framing, authentication, limits) by reason.
     public internal(set) var streamDrops = DropCounters()
     /// What happened to streams, for `/v1/health` and the simulator.
@@ -33,9 +35,14 @@ public struct NodeInstance: Sendable {
     var nonceGenerator: SeededGenerator
     var output: [Directive] = []
     var now: Instant = .zero
+    var wallMilliseconds: Int64 = 0
 
     public init(config: NodeConfig) {
         membership = Membership(config: config)
+        var slots: [String: Int] = [:]
+        for profile in config.capacity.profiles { slots[profile.name] = profile.slots }
+        tasks = TaskMachine(name: config.name, incarnation: config.lastIncarnation &+ 1, slots: slots,
+                            settings: config.taskSettings, recovered: config.recoveredLog)
         keyring = config.keyring
         labelHash = PacketCodec.hashLabel(config.label)
         nonceGenerator = SeededGenerator(seed: config.randomSeed ^ 0x5EED_57EA_4D00_0001)
@@ -50,22 +57,27 @@ public struct NodeInstance: Sendable {
     /// Handles one input that happened at `moment`; returns what the shell must do, in order.
     public mutating func handle(_ input: Input, at moment: Moment) -> [Directive] {
         now = moment.now
+        wallMilliseconds = moment.wallMilliseconds
         membership.currentTime = moment.now
         switch input {
-        case .start: membership.start()
+        case .start:
+            membership.start()
+            handleTasks(input)
         case .datagram(let bytes, let sender): membership.receiveDatagram(bytes, from: sender)
         case .timer(let timer): timerFired(timer)
         case .streamAccepted(let stream, let peer): streamAccepted(stream, from: peer)
         case .streamData(let stream, let bytes): streamData(stream, bytes)
         case .streamClosed(let stream): streamEnded(stream, failed: false)
         case .streamFailed(let stream): streamEnded(stream, failed: true)
-        case .logSynced, .logCompacted, .diskFailed, .agentExited:
-            break   // No machine appends to the log or runs agents yet (task issues).
+        case .logSynced, .logCompacted, .diskFailed, .agentExited: handleTasks(input)
         case .control(let request, let command): control(command, request: request)
-        case .leave: membership.leave()
+        case .leave:
+            handleTasks(input)
+            membership.leave()
         case .localLoad(let load): membership.localLoadChanged(load)
         }
         gatherMembership()
+        gatherTasks()
         defer { output.removeAll(keepingCapacity: true) }
         return output
     }
@@ -102,6 +114,7 @@ public struct NodeInstance: Sendable {
         switch timer.purpose {
         case .membership(let purpose): membership.timerFired(purpose)
         case .streamDeadline(let stream): streamDeadlinePassed(stream)
+        case .tasks(let purpose): taskTimerFired(purpose)
         }
     }
 

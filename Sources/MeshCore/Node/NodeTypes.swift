@@ -24,6 +24,8 @@ public struct NodeConfig: Sendable {
     /// The protocol range this node speaks: this build's, except where a simulation plays an older
     /// build (a range ending before `MeshVersion.capacityProtocol` neither makes nor reads capacity records).
     public var versions = MeshVersion.protocolRange
+    /// Timings and limits of the task protocol.
+    public var taskSettings = TaskSettings()
     /// What the shell recovered from the write-ahead log before starting (empty for a new node):
     /// the core rebuilds its tasks from these records; its next append lands at `position`.
     public var recoveredLog: RecoveredLog

@@ -30,6 +30,8 @@ public enum TimerPurpose: Hashable, Sendable {
     case membership(MembershipTimer)
     /// The deadline of a stream: the exchange on it must be done (or the stream active) by then.
     case streamDeadline(StreamID)
+    /// A task machine timer.
+    case tasks(TaskTimer)
 }
 
 /// A timer the core asked for: its purpose and the generation of that arming.

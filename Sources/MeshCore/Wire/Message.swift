@@ -135,7 +135,7 @@ public enum Message: Equatable, Sendable {
         case leave = 9
         case pushPull = 10
         case capacity = 11
-        // 12…39 are left for the kinds other work in progress adds (tasks).
+        // 12…39 are left for the kinds other work in progress adds (tasks use streams, 0x40…0x4F).
         /// Stream only: `mesh rtt A B` asks member A for its round trip to B.
         case roundTripQuery = 40
         case roundTripAnswer = 41

@@ -34,8 +34,8 @@ public struct MemberReport: Equatable, Sendable {
             ("name", .string(name)), ("address", .string(address)), ("state", .string(state)),
             ("incarnation", .unsigned(incarnation)), ("lastHeardSecondsAgo", .optional(lastHeardSecondsAgo)),
             ("rttMilliseconds", .optional(rttMilliseconds)), ("stateChangedSecondsAgo", .optional(stateChangedSecondsAgo)),
-            ("isSelf", .bool(isSelf)), ("keyFingerprint", keyFingerprint.map(JSONValue.string) ?? .null),
-            ("capacity", capacity?.json ?? .null),
+            ("isSelf", .bool(isSelf)), ("capacity", capacity?.json ?? .null),
+            ("keyFingerprint", keyFingerprint.map(JSONValue.string) ?? .null),
         ])
     }
 
@@ -47,8 +47,8 @@ public struct MemberReport: Equatable, Sendable {
         self.init(name: name, address: address, state: state, incarnation: incarnation,
                   lastHeardSecondsAgo: json["lastHeardSecondsAgo"]?.double, rttMilliseconds: json["rttMilliseconds"]?.double,
                   stateChangedSecondsAgo: json["stateChangedSecondsAgo"]?.double, isSelf: json["isSelf"]?.bool ?? false)
-        keyFingerprint = json["keyFingerprint"]?.string
         if let record = json["capacity"], !record.isNull { capacity = try CapacityReport(json: record) }
+        keyFingerprint = json["keyFingerprint"]?.string
     }
 }
 

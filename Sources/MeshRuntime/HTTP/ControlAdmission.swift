@@ -68,6 +68,13 @@ struct ControlAdmission {
         entries[index].isWaiting = false
     }
 
+    /// Connection `id` (kept alive) answered its request and waits for the next one: it is
+    /// evictable again, as an idle connection should be.
+    mutating func awaitingNextRequest(_ id: UInt64) {
+        guard let index = entries.firstIndex(where: { $0.id == id }) else { return }
+        entries[index].isWaiting = true
+    }
+
     /// True while connection `id` is admitted and its request has not fully arrived.
     func isWaiting(_ id: UInt64) -> Bool {
         entries.first { $0.id == id }?.isWaiting ?? false

@@ -2,15 +2,17 @@ import Dispatch
 import Glibc
 import MeshCore
 
-/// The control API's HTTP/1.1 server: hand-written and bounded (ARCHITECTURE §9). One request per
-/// connection; header and body sizes, open connections (in all and per source address) and the time
+/// The control API's HTTP/1.1 server: hand-written and bounded (ARCHITECTURE §9). Requests on one
+/// connection are answered one at a time, and an HTTP/1.1 client may keep it alive for the next
+/// (a benchmark client cannot reach 1,000 submissions a second opening a connection for each); header and body sizes, open connections (in all and per source address) and the time
 /// a connection may take are all limited, and slow or idle connections give way to new ones
 /// (`ControlAdmission`). Every request must pass `ControlRequestPolicy` (Host, Origin, token,
 /// Content-Type) before it reaches the handler. Confined to `queue`.
 final class ControlServer: @unchecked Sendable {
     /// The bounds, each a named setting.
     struct Settings {
-        var limits = HTTPLimits()
+        /// A task submission carries a prompt: its path gets a larger body limit.
+        var limits = HTTPLimits(bodyBytesMaxByPath: ["/v1/tasks": NodeShell.taskBodyBytesMax])
         /// Connections open at once. Past it, the oldest connection still waiting for its request is
         /// evicted; with none waiting, the newcomer is answered 503.
         var connectionsMax = 32
@@ -19,8 +21,14 @@ final class ControlServer: @unchecked Sendable {
         /// The whole request (line, header, body) must arrive within this of the accept, else 408.
         /// Far below `connectionTimeout`: a client that sends a byte at a time is cut off quickly.
         var requestTimeout: Nanoseconds = .seconds(1)
-        /// A connection must deliver its request and take its response within this.
+        /// A connection must deliver its first request within this.
         var connectionTimeout: Nanoseconds = .seconds(5)
+        /// Once a request has arrived, its answer must be sent within this (a submitted task waits
+        /// for its copies: `NodeShell.taskRequestDeadline` plus a margin).
+        var answerTimeout: Nanoseconds = .seconds(15)
+        /// A kept-alive connection must deliver its next whole request within this of the last
+        /// answer, else it is closed. While it waits it is evictable like any waiting connection.
+        var keepAliveIdleTimeout: Nanoseconds = .seconds(5)
     }
 
     private let listener: Listener
@@ -35,6 +43,9 @@ final class ControlServer: @unchecked Sendable {
     private var open: [UInt64: Connection] = [:]
     private var admission: ControlAdmission
     private var nextID: UInt64 = 0
+    /// Requests answered on each kept-alive connection: a request deadline armed for an earlier
+    /// request must not cut off a later one.
+    private var answeredCounts: [UInt64: UInt64] = [:]
     /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
     private let peekBuffer: UnsafeMutableRawBufferPointer
     /// Connections and requests refused, by reason.
@@ -91,6 +102,7 @@ final class ControlServer: @unchecked Sendable {
         open[id] = connection
         connection.onClose = { [self] _, _ in
             open.removeValue(forKey: id)
+            answeredCounts.removeValue(forKey: id)
             admission.remove(id)
         }
         connection.start(timeout: settings.connectionTimeout)
@@ -108,30 +120,56 @@ final class ControlServer: @unchecked Sendable {
 
     private func serve(_ connection: Connection, id: UInt64) {
         let local = Sockets.localEndpoint(connection.fd)
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(settings.requestTimeout))) { [weak self] in
-            self?.requestDeadlinePassed(id)
-        }
-        connection.onInput = { [self] connection in
-            switch HTTPRequestParser.parse(connection.input, limits: settings.limits) {
-            case .incomplete:
-                if connection.isInputFinished { connection.close() }
-            case .invalid(let status, let reason):
-                admission.requestArrived(id)
-                refuse(connection, .malformed, .error(status, reason))
-            case .complete(let request, _):
-                admission.requestArrived(id)
-                connection.onInput = nil
-                if let (reason, response) = policy.refusal(of: request, arrivedAt: local) {
-                    refuse(connection, reason, response)
-                } else {
-                    var isAnswered = false
-                    handler(request) { response in
-                        guard !isAnswered else { return }
-                        isAnswered = true
-                        connection.send(response.serialized, thenClose: true)
-                    }
-                }
+        answeredCounts[id] = 0
+        armRequestDeadline(id, after: settings.requestTimeout)
+        connection.onInput = { [self] connection in readRequest(connection, id: id, local: local) }
+    }
+
+    /// Parses what arrived; a whole request that passes the policy goes to the handler.
+    private func readRequest(_ connection: Connection, id: UInt64, local: SocketEndpoint?) {
+        switch HTTPRequestParser.parse(connection.input, limits: settings.limits) {
+        case .incomplete:
+            if connection.isInputFinished { connection.close() }
+        case .invalid(let status, let reason):
+            admission.requestArrived(id)
+            refuse(connection, .malformed, .error(status, reason))
+        case .complete(let request, let consumed):
+            admission.requestArrived(id)
+            connection.onInput = nil
+            connection.consume(consumed)
+            if let (reason, response) = policy.refusal(of: request, arrivedAt: local) {
+                return refuse(connection, reason, response)
             }
+            connection.setDeadline(settings.answerTimeout)
+            let keepsAlive = request.keepsAlive
+            var isAnswered = false
+            handler(request) { [self] response in
+                guard !isAnswered else { return }
+                isAnswered = true
+                answer(connection, id: id, local: local, response, keepsAlive: keepsAlive)
+            }
+        }
+    }
+
+    /// Sends `response`; a kept-alive connection then waits for its next request (which may
+    /// already be in its input: a pipelining client).
+    private func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
+                        keepsAlive: Bool) {
+        let keepsAlive = keepsAlive && !connection.isInputFinished && connection.ending == nil
+        connection.send(response.serialized(keepAlive: keepsAlive), thenClose: !keepsAlive)
+        guard keepsAlive, let count = answeredCounts[id] else { return }
+        answeredCounts[id] = count &+ 1
+        admission.awaitingNextRequest(id)
+        connection.setDeadline(settings.keepAliveIdleTimeout &+ settings.requestTimeout)
+        armRequestDeadline(id, after: settings.keepAliveIdleTimeout)
+        connection.onInput = { [self] connection in readRequest(connection, id: id, local: local) }
+        if !connection.input.isEmpty { readRequest(connection, id: id, local: local) }
+    }
+
+    private func armRequestDeadline(_ id: UInt64, after timeout: Nanoseconds) {
+        let answered = answeredCounts[id] ?? 0
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(timeout))) { [weak self] in
+            self?.requestDeadlinePassed(id, answered: answered)
         }
     }
 
@@ -142,9 +180,10 @@ final class ControlServer: @unchecked Sendable {
         connection.send(response.serialized, thenClose: true)
     }
 
-    private func requestDeadlinePassed(_ id: UInt64) {
-        guard admission.isWaiting(id), let connection = open[id] else { return }
+    private func requestDeadlinePassed(_ id: UInt64, answered: UInt64) {
+        guard admission.isWaiting(id), answeredCounts[id] == answered, let connection = open[id] else { return }
         admission.requestArrived(id)
+        if answered > 0 && connection.input.isEmpty { return connection.close() }   // an idle kept-alive connection
         refuse(connection, .requestTimeout, .error(408, "the request did not arrive within the request deadline"))
     }
 

@@ -12,9 +12,21 @@ public struct HTTPRequest: Equatable, Sendable {
     /// `Origin` or `Content-Type` is refused by the parser).
     public var headers: [String: String]
     public var body: Bytes
+    /// `HTTP/1.1` or `HTTP/1.0`, as the request line said.
+    public var version: String
 
-    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: Bytes = []) {
+    public init(method: String, path: String, query: String = "", headers: [String: String] = [:], body: Bytes = [],
+                version: String = "HTTP/1.1") {
         self.method = method; self.path = path; self.query = query; self.headers = headers; self.body = body
+        self.version = version
+    }
+
+    /// True when the client may send another request on the connection after the answer:
+    /// HTTP/1.1 without `Connection: close` (HTTP/1.0 connections always close here).
+    public var keepsAlive: Bool {
+        guard version == "HTTP/1.1" else { return false }
+        let tokens = (headers["connection"] ?? "").lowercased().split(separator: ",").map { Text.trimmed($0) }
+        return !tokens.contains("close")
     }
 }
 
@@ -26,13 +38,20 @@ public struct HTTPLimits: Sendable, Equatable {
     public var headerFieldsMax: Int
     /// Body bytes (Content-Length).
     public var bodyBytesMax: Int
+    /// Larger body limits for the few paths that need them (`POST /v1/tasks` carries a prompt).
+    public var bodyBytesMaxByPath: [String: Int]
 
-    public init(headerBytesMax: Int = 8 * 1024, headerFieldsMax: Int = 64, bodyBytesMax: Int = 64 * 1024) {
+    public init(headerBytesMax: Int = 8 * 1024, headerFieldsMax: Int = 64, bodyBytesMax: Int = 64 * 1024,
+                bodyBytesMaxByPath: [String: Int] = [:]) {
         self.headerBytesMax = headerBytesMax; self.headerFieldsMax = headerFieldsMax; self.bodyBytesMax = bodyBytesMax
+        self.bodyBytesMaxByPath = bodyBytesMaxByPath
     }
 
+    /// The body limit for a request to `path`.
+    public func bodyBytesMax(for path: String) -> Int { bodyBytesMaxByPath[path] ?? bodyBytesMax }
+
     /// Everything one request may take on the wire.
-    public var requestBytesMax: Int { headerBytesMax + 4 + bodyBytesMax }
+    public var requestBytesMax: Int { headerBytesMax + 4 + max(bodyBytesMax, bodyBytesMaxByPath.values.max() ?? 0) }
 }
 
 /// What the parser made of the bytes received so far.
@@ -104,8 +123,9 @@ public enum HTTPRequestParser {
             guard !text.isEmpty, text.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(text) else {
                 return .invalid(status: 400, reason: "malformed Content-Length")
             }
-            guard length <= limits.bodyBytesMax else {
-                return .invalid(status: 413, reason: "body over \(limits.bodyBytesMax) bytes")
+            let limit = limits.bodyBytesMax(for: String(target.prefix { $0 != "?" }))
+            guard length <= limit else {
+                return .invalid(status: 413, reason: "body over \(limit) bytes")
             }
             bodyLength = length
         }
@@ -118,7 +138,7 @@ public enum HTTPRequestParser {
             query = String(target[target.index(after: mark)...])
         }
         let request = HTTPRequest(method: method, path: path, query: query, headers: headers,
-                                  body: Array(bytes[bodyStart..<(bodyStart + bodyLength)]))
+                                  body: Array(bytes[bodyStart..<(bodyStart + bodyLength)]), version: String(parts[2]))
         return .complete(request, consumed: bodyStart + bodyLength)
     }
 

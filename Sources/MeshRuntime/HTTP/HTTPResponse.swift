@@ -1,6 +1,7 @@
 import MeshCore
 
-/// One HTTP response. The control server always closes the connection after it.
+/// One HTTP response. The control server closes the connection after it unless the client keeps
+/// it alive (HTTP/1.1 without `Connection: close`).
 public struct HTTPResponse: Equatable, Sendable {
     public var status: Int
     public var headers: [(String, String)]
@@ -26,17 +27,21 @@ public struct HTTPResponse: Equatable, Sendable {
         json(.object([("error", .string(message))]), status: status)
     }
 
-    /// The response as bytes on the wire.
-    public var serialized: Bytes {
+    /// The response as bytes on the wire, closing the connection.
+    public var serialized: Bytes { serialized(keepAlive: false) }
+
+    /// The response as bytes on the wire; `keepAlive` says the connection stays open for the next request.
+    public func serialized(keepAlive: Bool) -> Bytes {
         var head = "HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
-        head += "Content-Length: \(body.count)\r\nConnection: close\r\nCache-Control: no-store\r\n\r\n"
+        head += "Content-Length: \(body.count)\r\nConnection: \(keepAlive ? "keep-alive" : "close")\r\nCache-Control: no-store\r\n\r\n"
         return Array(head.utf8) + body
     }
 
     public static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 200: "OK"
+        case 201: "Created"
         case 202: "Accepted"
         case 400: "Bad Request"
         case 401: "Unauthorized"

@@ -39,16 +39,20 @@ public struct NodeOptions: Sendable {
     /// Agent profiles this node runs (commands stay local) and its node-level tags.
     public var profiles: [AgentProfile]
     public var tags: [String]
-    /// Agent profiles this node runs: profile name → argv, from local config only (the wire never
-    /// carries a command). Empty: every `startAgent` is refused.
-    public var agentProfiles: [String: [String]] = [:]
+    /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from
+    /// local config only (the wire never carries a command). Empty: every `startAgent` is refused.
+    public var agentProfiles: [String: [String]] {
+        var commands: [String: [String]] = [:]
+        for profile in profiles { commands[profile.name] = profile.command }
+        return commands
+    }
 
     public init(name: String, bind: Address, advertise: Address? = nil, seeds: [Address] = [], keyring: Keyring? = nil,
                 cluster: String = "", settings: MembershipSettings = .adaptive, presetName: String = "adaptive",
                 http: SocketEndpoint? = nil, httpToken: String? = nil, dataDirectory: DataDirectory? = nil,
                 logger: Logger = Logger(), exitsWithParent: Bool = false, streamConnectionsMax: Int = 64,
-                streamConnectionsPerSourceMax: Int = 4, keyFile: String? = nil, profiles: [AgentProfile] = [],
-                tags: [String] = []) {
+                streamConnectionsPerSourceMax: Int = 4, profiles: [AgentProfile] = [], tags: [String] = [],
+                keyFile: String? = nil) {
         self.profiles = profiles; self.tags = tags
         self.name = name; self.bind = bind; self.advertise = advertise ?? bind; self.seeds = seeds
         self.keyring = keyring; self.cluster = cluster; self.settings = settings; self.presetName = presetName

@@ -1,7 +1,8 @@
 import Dispatch
 import MeshCore
 
-/// The control API's routes: `GET /v1/status`, `GET /v1/health`, `POST /v1/leave`.
+/// The control API's routes: `GET /v1/status`, `GET /v1/health`, `POST /v1/leave`, and the task
+/// routes (`NodeShell+TaskAPI`).
 extension NodeShell {
     /// Answers a control API request: at once, or when the core replies to what it asked.
     func handleControl(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
@@ -13,23 +14,30 @@ extension NodeShell {
                     exitAfterLeaving()
                 case .refused(let reason):
                     respond(.error(409, reason))
-                case .joinOutcome, .roundTrip:
-                    respond(.error(500, "unexpected answer to a leave"))
+                default:
+                    respond(.error(500, "unexpected reply to leave: \(reply)"))
                 }
             }
             return
         }
+        if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
 
     /// Hands a control request to the core; `respond` gets its reply, however many inputs later.
-    func control(_ request: ControlRequest, respond: @escaping (ControlReply) -> Void) {
-        guard exitStatus == nil else { return respond(.refused("the node is stopping")) }
+    /// Returns the request's id (nil when refused at once), under which `pendingReplies` holds it.
+    @discardableResult
+    func control(_ request: ControlRequest, respond: @escaping (ControlReply) -> Void) -> RequestID? {
+        guard exitStatus == nil else {
+            respond(.refused("the node is stopping"))
+            return nil
+        }
         nextRequest += 1
         let id = RequestID(nextRequest)
         pendingReplies[id] = respond
         input(.control(id, request))
+        return pendingReplies[id] == nil ? nil : id
     }
 
     func handleControl(_ request: HTTPRequest) -> HTTPResponse {
@@ -45,7 +53,7 @@ extension NodeShell {
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys, /v1/place)")
+            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys, /v1/place, /v1/leave, /v1/tasks)")
         }
     }
 
@@ -97,6 +105,15 @@ extension NodeShell {
             "controlRequestsRejected": control?.rejected ?? 0,
             "streamBytesSent": streams.counters.bytesSent, "streamBytesReceived": streams.counters.bytesReceived,
         ]
+        let tasks = core.tasks.stats
+        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded),
+                              ("tasksRefused", tasks.refused), ("tasksDuplicates", tasks.duplicates),
+                              ("tasksAttemptsStarted", tasks.attemptsStarted), ("tasksAttemptsLost", tasks.attemptsLost),
+                              ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
+                              ("tasksHandovers", tasks.handovers), ("tasksReplicasReplaced", tasks.replicasReplaced),
+                              ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
+            counterValues[name] = value
+        }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

@@ -60,7 +60,7 @@ extension NodeShell {
                     ("rttMilliseconds", ms(answer.smoothedMicroseconds)), ("lastRttMilliseconds", ms(answer.lastMicroseconds)),
                 ])))
             case .refused(let reason): respond(.error(409, reason))
-            case .accepted, .joinOutcome: respond(.error(500, "unexpected answer to a round-trip question"))
+            default: respond(.error(500, "unexpected answer to a round-trip question"))
             }
         }
     }

@@ -49,7 +49,7 @@ extension NodeShell {
                                                 "key": key.fingerprintText])
                 respond(.json(keysJSON()))
             case .refused(let reason): respond(.error(409, reason))
-            case .joinOutcome, .roundTrip: respond(.error(500, "unexpected answer to a key change"))
+            default: respond(.error(500, "unexpected answer to a key change"))
             }
         }
     }

@@ -72,7 +72,7 @@ extension NodeShell {
                 let joined = attempts.filter { $0.failure == nil }.count
                 respond(.json(.object([("joined", .unsigned(UInt64(joined))), ("seeds", .array(entries))])))
             case .refused(let reason): respond(.error(409, reason))
-            case .accepted, .roundTrip: respond(.error(500, "unexpected answer to a join"))
+            default: respond(.error(500, "unexpected answer to a join"))
             }
         }
     }
@@ -86,7 +86,7 @@ extension NodeShell {
             switch reply {
             case .accepted: respond(.json(.object([("forced", .string(name))])))
             case .refused(let reason): respond(.error(409, reason))
-            case .joinOutcome, .roundTrip: respond(.error(500, "unexpected answer to a force-leave"))
+            default: respond(.error(500, "unexpected answer to a force-leave"))
             }
         }
     }

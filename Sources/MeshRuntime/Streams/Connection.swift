@@ -115,6 +115,22 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Replaces the deadline: the connection closes with `.timedOut` if still open `timeout` from
+    /// now (a keep-alive connection gets a fresh one for each request).
+    func setDeadline(_ timeout: Nanoseconds) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard ending == nil else { return }
+        if deadlineTimer == nil {
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.setEventHandler { [self] in close(.timedOut) }
+            deadlineTimer = timer
+            timer.schedule(deadline: .now() + .nanoseconds(Int(max(0, timeout))), leeway: .milliseconds(5))
+            timer.resume()
+        } else {
+            deadlineTimer?.schedule(deadline: .now() + .nanoseconds(Int(max(0, timeout))), leeway: .milliseconds(5))
+        }
+    }
+
     /// Queues `bytes` for the peer; with `thenClose`, closes as `.finished` once everything is written.
     func send(_ bytes: Bytes, thenClose: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))

@@ -1,0 +1,72 @@
+import Foundation
+import MeshCore
+import MeshRuntime
+
+/// `mesh bench tasks`: its figures as text or JSON, and its command-line entry.
+extension TaskBench {
+    func printText(_ figures: Figures) {
+        let q = Self.quantile
+        print("mesh bench tasks: \(nodes) nodes on loopback (preset \(preset)), data in \(parent), load average \(figures.load)")
+        print(String(format: "fsync (1 KiB append + fsync, %d samples):  p50 %.3f ms  p99 %.3f ms",
+                     figures.fsyncMs.count, q(figures.fsyncMs, 0.5), q(figures.fsyncMs, 0.99)))
+        print(String(format: "submit -> accepted (%d connections, %.1f s):  p50 %.2f ms  p99 %.2f ms  (targets 2 ms / 10 ms)",
+                     connections, figures.submitSeconds, q(figures.latencyMs, 0.5), q(figures.latencyMs, 0.99)))
+        let rate = Double(figures.accepted) / max(figures.submitSeconds, 0.001)
+        print(String(format: "accepted tasks/s:  %.0f overall, %d in the slowest whole second  (target 1000)",
+                     rate, figures.perSecond.min() ?? 0))
+        let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+        print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
+        print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
+        print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
+                     figures.executed, figures.executeSeconds))
+        print("forwarded more than once: \(figures.forwardedTwiceMin)…\(figures.forwardedTwiceMax) of \(figures.executed) no-op tasks (\(figures.forwards) forwards)")
+        let rerun = figures.rerunSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
+        let dead = figures.deadSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
+        print("executor SIGKILL -> task running elsewhere: \(rerun)  (held dead after \(dead); target: dead + 1 s)")
+    }
+
+    func jsonFigures(_ figures: Figures) -> JSONValue {
+        let q = Self.quantile
+        func milliseconds(_ value: Double) -> JSONValue { .number((value * 1_000).rounded() / 1_000) }
+        return .object([
+            ("nodes", .integer(Int64(nodes))), ("preset", .string(preset)), ("dataDirectory", .string(parent)),
+            ("loadAverage", .string(figures.load)), ("connections", .integer(Int64(connections))),
+            ("fsyncP50Ms", milliseconds(q(figures.fsyncMs, 0.5))), ("fsyncP99Ms", milliseconds(q(figures.fsyncMs, 0.99))),
+            ("submitSeconds", .number(figures.submitSeconds)),
+            ("acceptedP50Ms", milliseconds(q(figures.latencyMs, 0.5))), ("acceptedP99Ms", milliseconds(q(figures.latencyMs, 0.99))),
+            ("accepted", .integer(Int64(figures.accepted))),
+            ("acceptedPerSecond", .number((Double(figures.accepted) / max(figures.submitSeconds, 0.001)).rounded())),
+            ("acceptedSlowestSecond", .integer(Int64(figures.perSecond.min() ?? 0))),
+            ("refusedByStatus", .object(figures.refused.sorted { $0.key < $1.key }.map { ("\($0.key)", .integer(Int64($0.value))) })),
+            ("failed", .integer(Int64(figures.failed))), ("reconnects", .integer(Int64(figures.reconnects))),
+            ("forwardsPerTask", .number((figures.forwardsPerTask * 100).rounded() / 100)),
+            ("executed", .integer(Int64(figures.executed))),
+            ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
+            ("forwards", .integer(Int64(figures.forwards))),
+            ("forwardedMoreThanOnceMin", .integer(Int64(figures.forwardedTwiceMin))),
+            ("forwardedMoreThanOnceMax", .integer(Int64(figures.forwardedTwiceMax))),
+            ("rerunAfterKillSeconds", .optional(figures.rerunSeconds)), ("deadAfterKillSeconds", .optional(figures.deadSeconds)),
+        ])
+    }
+}
+
+extension MeshCommandLine {
+    /// `mesh bench tasks`, from the bench command's arguments.
+    static func runTaskBench(_ arguments: ParsedArguments) throws -> Int32 {
+        let nodes = try arguments.integer("nodes", default: 5, in: 3...20)
+        let seconds = try arguments.integer("seconds", default: 30, in: 1...600)
+        let connections = try arguments.integer("connections", default: 2 * nodes, in: 1...(8 * nodes))
+        let preset = arguments.value("preset") ?? "lan"
+        guard MembershipSettings.Preset(rawValue: preset) != nil else { throw UsageError("--preset must be lan, wan or local") }
+        let firstText = arguments.value("first-ip") ?? "127.0.0.121"
+        guard let first = Address.parseIPv4(firstText), first >> 24 == 127, Int(first & 0xFF) + nodes <= 255 else {
+            throw UsageError("--first-ip must be a loopback address with room for \(nodes) nodes after it (got '\(firstText)')")
+        }
+        let port = try arguments.integer("port", default: 7946, in: 1...65534)
+        let parent = arguments.value("dir") ?? FileManager.default.currentDirectoryPath
+        guard Files.exists(parent) else { throw UsageError("--dir \(parent) does not exist") }
+        let bench = TaskBench(nodes: nodes, seconds: seconds, connections: connections, parent: parent, firstIP: first,
+                              port: UInt16(port), preset: preset)
+        return try bench.run(json: arguments.has("json"))
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Glibc
+import MeshCore
+import MeshRuntime
+
+/// The measuring phases of `mesh bench tasks`.
+extension TaskBench {
+    /// What one submitting thread saw.
+    final class Tally: @unchecked Sendable {
+        var latencyMs: [Double] = []
+        var acceptedAt: [Int64] = []
+        var refused: [Int: Int] = [:]
+        var failed = 0
+        var reconnects = 0
+        var ids: [(node: Int, id: TaskID)] = []
+    }
+
+    /// Threads submitting `spec(thread, n)` over kept-alive connections (thread `t` talks to node
+    /// `t % nodes`) until `deadline` or `count` submissions in all.
+    func submit(_ cluster: LocalCluster, until deadline: Int64, count: Int = Int.max, keepIDs: Bool = false,
+                spec: @escaping @Sendable (Int, Int) -> TaskSpec) -> [Tally] {
+        let tallies = (0..<connections).map { _ in Tally() }
+        let threads = connections
+        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+            let tally = tallies[thread]
+            let node = thread % cluster.count
+            guard let connection = try? KeepAliveConnection(endpoint: cluster.httpEndpoint(node)) else {
+                tally.failed += 1
+                return
+            }
+            var n = thread
+            while n < count, SystemClock.monotonicNanoseconds() < deadline {
+                let body = Array(TaskSubmission.json(spec(thread, n)).serialized().utf8)
+                let start = SystemClock.monotonicNanoseconds()
+                guard let answer = try? connection.send("POST", "/v1/tasks", body: body) else {
+                    tally.failed += 1
+                    n += threads
+                    continue
+                }
+                let end = SystemClock.monotonicNanoseconds()
+                if answer.status == 201 {
+                    tally.latencyMs.append(Double(end - start) / 1e6)
+                    tally.acceptedAt.append(end)
+                    if keepIDs, let id = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["id"]?
+                        .string.flatMap(TaskID.init) { tally.ids.append((node, id)) }
+                } else {
+                    tally.refused[answer.status, default: 0] += 1
+                }
+                n += threads
+            }
+            tally.reconnects = connection.connectionsOpened - 1
+        }
+        return tallies
+    }
+
+    /// Phase 2: submissions for `seconds`.
+    func submitPhase(_ cluster: LocalCluster, into figures: inout Figures) {
+        let start = SystemClock.monotonicNanoseconds()
+        let holds = Self.holdProfiles
+        let tallies = submit(cluster, until: start + .seconds(Int64(seconds))) { _, n in
+            TaskSpec(profile: "hold\(n % holds)", prompt: "bench task \(n)")
+        }
+        figures.submitSeconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
+        var buckets = Array(repeating: 0, count: seconds + 1)
+        for tally in tallies {
+            figures.latencyMs += tally.latencyMs
+            figures.accepted += tally.latencyMs.count
+            figures.failed += tally.failed
+            figures.reconnects += tally.reconnects
+            for (status, count) in tally.refused { figures.refused[status, default: 0] += count }
+            for at in tally.acceptedAt { buckets[min(seconds, Int((at - start) / 1_000_000_000))] += 1 }
+        }
+        figures.perSecond = Array(buckets.prefix(seconds))
+    }
+
+    /// Phase 3: no-op tasks until every one succeeded; how many of them were forwarded twice.
+    func executePhase(_ cluster: LocalCluster, into figures: inout Figures) {
+        let forwardsBefore = forwardCounts(cluster)
+        let start = SystemClock.monotonicNanoseconds()
+        let tallies = submit(cluster, until: start + .seconds(60), count: Self.executeTasks, keepIDs: true) { _, n in
+            TaskSpec(profile: "noop", prompt: "noop \(n)")
+        }
+        let ids = tallies.flatMap(\.ids)
+        let client = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(10))
+        _ = cluster.waitUntil(seconds: 120) {
+            let listing = (try? client.tasks(state: .succeeded))?.json["tasks"]?.array ?? []
+            return listing.count(where: { $0["profile"]?.string == "noop" }) >= ids.count
+        }
+        figures.executeSeconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
+        figures.executed = ids.count
+        // A task is forwarded at most `hopsMax` = 2 times, so F forwards of N tasks mean at least
+        // F − N and at most min(N, F / 2) tasks forwarded twice (both N when F = 2N).
+        let forwards = Int(forwardCounts(cluster) - forwardsBefore)
+        figures.forwards = forwards
+        figures.forwardedTwiceMin = max(0, forwards - ids.count)
+        figures.forwardedTwiceMax = min(ids.count, forwards / 2)
+    }
+
+    /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere.
+    func killPhase(_ cluster: LocalCluster, into figures: inout Figures) {
+        let entry = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(15))
+        guard let answer = try? entry.submitTask(TaskSpec(profile: "long", prompt: "long")),
+              let id = answer.json["id"]?.string.flatMap(TaskID.init) else { return }
+        var owner: String?
+        _ = cluster.waitUntil(seconds: 20) {
+            let record = (try? entry.task(id))?.json
+            owner = record?["owner"]?.string
+            return record?["state"]?.string == "running"
+        }
+        guard let owner, let victim = cluster.names.firstIndex(of: owner) else { return }
+        let observer = victim == 0 ? 1 : 0
+        let client = ControlClient(endpoint: cluster.httpEndpoint(observer), timeout: .seconds(2))
+        let killedAt = Int64(Date().timeIntervalSince1970 * 1_000)
+        let killedAtMonotonic = SystemClock.monotonicNanoseconds()
+        cluster.kill(victim)
+        _ = cluster.waitUntil(seconds: 60) {
+            if figures.deadSeconds == nil, cluster.state(of: victim, seenBy: observer) == "dead" {
+                figures.deadSeconds = Double(SystemClock.monotonicNanoseconds() - killedAtMonotonic) / 1e9
+            }
+            let history = (try? client.task(id))?.json["history"]?.array ?? []
+            if let rerun = history.last(where: { $0["state"]?.string == "running" && $0["node"]?.string != owner }),
+               let at = rerun["at"]?.string.flatMap(TaskBench.milliseconds(rfc3339:)) {
+                figures.rerunSeconds = Double(at - killedAt) / 1e3
+            }
+            return figures.rerunSeconds != nil && figures.deadSeconds != nil
+        }
+    }
+}
+
+extension TaskBench {
+    /// Milliseconds since the Unix epoch of an event's `at` (`2026-11-23T01:09:39.070Z`).
+    static func milliseconds(rfc3339 text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1_000).rounded()) }
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Glibc
+import MeshCore
+import MeshRuntime
+
+/// `mesh bench tasks`: the task path's figures on a loopback mesh of real nodes with their data
+/// on this disk (issue 9's benchmark). Phases, in order:
+///
+/// 1. raw fsync latency of this disk (append 1 KiB + fsync, one at a time);
+/// 2. submissions for `seconds` over kept-alive connections spread over every node: submit →
+///    accepted latency (p50, p99) and accepted tasks per second (overall and the slowest whole
+///    second). The tasks go to `holdProfiles` profiles whose agents sleep, so execution costs
+///    nothing after the first few and each profile's bounded queue (`TaskSettings.queueMax` per
+///    owner) is not what the figure measures;
+/// 3. `executeTasks` tasks of a no-op profile: executed tasks per second, and how many of them were
+///    forwarded more than once (bounds from the nodes' `tasksForwarded` counters);
+/// 4. an executor's SIGKILL: the time until its task runs again on another node, beside the time
+///    until the others hold it dead.
+struct TaskBench {
+    /// Profiles the submission phase spreads its tasks over (a node runs at most 16 profiles; two
+    /// more are the no-op and the long one).
+    static let holdProfiles = 14
+    /// Tasks of the no-op profile in phase 3.
+    static let executeTasks = 400
+    /// fsync samples in phase 1.
+    static let fsyncSamples = 200
+
+    let nodes: Int
+    let seconds: Int
+    let connections: Int
+    let parent: String
+    let firstIP: UInt32
+    let port: UInt16
+    let preset: String
+
+    /// What the phases measured.
+    struct Figures {
+        var fsyncMs: [Double] = []
+        var latencyMs: [Double] = []
+        var accepted = 0
+        var refused: [Int: Int] = [:]
+        var failed = 0
+        var submitSeconds = 0.0
+        var perSecond: [Int] = []
+        var reconnects = 0
+        var forwardsPerTask = 0.0
+        var executed = 0
+        var executeSeconds = 0.0
+        var forwards = 0
+        var forwardedTwiceMin = 0
+        var forwardedTwiceMax = 0
+        var rerunSeconds: Double?
+        var deadSeconds: Double?
+        var load = ""
+    }
+
+    /// The profiles every node runs.
+    var config: String {
+        var profiles = (0..<Self.holdProfiles).map { #"{"name": "hold\#($0)", "command": ["/bin/sleep", "3600"], "slots": 1}"# }
+        profiles.append(#"{"name": "noop", "command": ["/bin/true"], "slots": 8}"#)
+        profiles.append(#"{"name": "long", "command": ["/bin/sleep", "600"], "slots": 2}"#)
+        return "{\"profiles\": [\n  " + profiles.joined(separator: ",\n  ") + "\n]}\n"
+    }
+
+    /// Starts the mesh, runs every phase, stops the mesh; prints the figures.
+    func run(json: Bool) throws -> Int32 {
+        let cluster = try LocalCluster(names: (1...nodes).map { "bench\($0)" }, firstIP: firstIP, port: port, preset: preset,
+                                       authenticated: true, purpose: "bench-tasks", parent: parent)
+        let interrupt = LocalCluster.onInterrupt { cluster.abort() }
+        defer { cluster.stop(grace: 2); _ = interrupt }
+        try Files.writeAtomically(cluster.directory + "/profiles.json", Array(config.utf8))
+        cluster.extraArguments = ["--config", cluster.directory + "/profiles.json"]
+        for index in 0..<nodes { try cluster.start(index, seed: index == 0 ? nil : 0) }
+        let ready = cluster.waitUntil(seconds: 30) {
+            guard let status = cluster.status(0) else { return false }
+            return status.members.count == nodes && status.members.allSatisfy { $0.state == "alive" && $0.capacity != nil }
+        }
+        guard ready else {
+            let exited = cluster.firstExited()
+            let index = exited.flatMap { cluster.names.firstIndex(of: $0.name) } ?? 0
+            let tail = ((try? Files.readText(cluster.logPath(index), bytesMax: 1 << 20)) ?? "").split(separator: "\n").suffix(5)
+            printError("the \(nodes) nodes did not all join within 30 s" + (exited.map { "; \($0.name) exited \($0.status)" } ?? "")
+                + ":\n" + tail.joined(separator: "\n"))
+            return 1
+        }
+        var figures = Figures()
+        figures.fsyncMs = try fsyncLatencies(in: cluster.directory)
+        log(json, "fsync measured; submitting for \(seconds) s over \(connections) kept-alive connections…")
+        let forwardsBefore = forwardCounts(cluster)
+        submitPhase(cluster, into: &figures)
+        figures.forwardsPerTask = Double(forwardCounts(cluster) - forwardsBefore) / Double(max(1, figures.accepted))
+        log(json, "running \(Self.executeTasks) no-op tasks…")
+        executePhase(cluster, into: &figures)
+        log(json, "killing an executor…")
+        killPhase(cluster, into: &figures)
+        figures.load = Self.loadAverage()
+        if json { print(jsonFigures(figures).serialized(pretty: true)) } else { printText(figures) }
+        return 0
+    }
+
+    private func log(_ json: Bool, _ line: String) {
+        if !json { FileHandle.standardError.write(Data(("bench: " + line + "\n").utf8)) }
+    }
+
+    /// Append 1 KiB and fsync, `fsyncSamples` times, in a file beside the nodes' data.
+    func fsyncLatencies(in directory: String) throws -> [Double] {
+        let path = directory + "/fsync-probe"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError(call: "open", code: errno) }
+        defer { close(fd); unlink(path) }
+        let record = [UInt8](repeating: 0x61, count: 1_024)
+        var samples: [Double] = []
+        for _ in 0..<Self.fsyncSamples {
+            let start = SystemClock.monotonicNanoseconds()
+            guard record.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == record.count, fsync(fd) == 0 else {
+                throw SystemError(call: "write+fsync", code: errno)
+            }
+            samples.append(Double(SystemClock.monotonicNanoseconds() - start) / 1e6)
+        }
+        return samples
+    }
+
+    /// The nodes' `tasksForwarded` counters, summed.
+    func forwardCounts(_ cluster: LocalCluster) -> UInt64 {
+        (0..<cluster.count).reduce(0) { sum, index in
+            sum &+ ((try? ControlClient(endpoint: cluster.httpEndpoint(index)).health())?.counters["tasksForwarded"] ?? 0)
+        }
+    }
+
+    /// `uptime`'s load averages.
+    static func loadAverage() -> String {
+        ((try? Files.readText("/proc/loadavg", bytesMax: 256)) ?? "").split(separator: " ").prefix(3).joined(separator: " ")
+    }
+
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+    }
+}

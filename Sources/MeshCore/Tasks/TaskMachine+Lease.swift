@@ -1,0 +1,182 @@
+/// Leases and takeover (fencing without a central lock). Every tick (`leaseRenewInterval`) the
+/// owner renews with each replica of its tasks, stops attempts whose lease is about to end, and
+/// replaces dead replicas; the replica takes over the tasks of a dead owner whose lease ended.
+///
+/// Takeover needs: the owner dead or left in membership (suspect is not enough), the lease this
+/// node granted it over by `takeoverMargin`, (unless the owner left) a majority of known members
+/// up here, and a verification: every member that is up answered, none holds a newer copy and
+/// none with a smaller name holds an equal one (so of two nodes holding copies, one acts). Replacing a dead replica needs the same majority. A node that
+/// restarted with a non-empty log grants nothing and takes nothing over for `leaseDuration +
+/// takeoverMargin` (it may have granted a lease just before it died).
+extension TaskMachine {
+    /// Starts the tick.
+    mutating func start(peers: TaskPeers) {
+        if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
+        for id in owned.keys.sorted() { recovered(id, peers: peers) }
+    }
+
+    /// A recovered owned task: it goes back to the replica it had (which fences it off if it took
+    /// over), and runs only once verified and confirmed.
+    mutating func recovered(_ id: TaskID, peers: TaskPeers) {
+        guard let record = records[id] else { return }
+        if record.state == .running {
+            owned[id]?.retryAt = now   // its run died with the previous life: lost, re-run at once
+        } else if record.state == .queued || record.state == .accepted {
+            enqueue(id, profile: record.spec.profile)
+        }
+    }
+
+    mutating func tick(peers: TaskPeers) {
+        isTickArmed = false
+        renewLeases(peers: peers)
+        stopUnleasedRuns(peers: peers)
+        loseRecoveredRuns(peers: peers)
+        replaceDeadReplicas(peers: peers)
+        takeOverDeadOwners(peers: peers)
+        releaseRetries()
+        verifyRecovered(peers: peers)
+        releaseFormerReplicas(peers: peers)
+        for id in owned.keys.sorted() { replicate(id, peers: peers) }
+        expireDeadlines()
+        startReady(peers: peers)
+    }
+
+    /// One renew per replica of this node's unfinished tasks, unless one is in flight.
+    mutating func renewLeases(peers: TaskPeers) {
+        var replicas: [String] = []
+        for id in owned.keys.sorted() {
+            if let replica = owned[id]!.replica, !replicas.contains(replica) { replicas.append(replica) }
+        }
+        for replica in replicas where !renewsInFlight.contains(replica) {
+            if openExchange(.renew(replica: replica, sentAt: now), to: replica, in: peers, payload: .renew) {
+                renewsInFlight.insert(replica)
+            }
+        }
+    }
+
+    mutating func renewAnswered(replica: String, sentAt: Instant, _ message: TaskMessage?, peers: TaskPeers) {
+        renewsInFlight.remove(replica)
+        guard case .granted(let duration)? = message, duration > 0 else { return }
+        leases[replica] = max(leases[replica] ?? .zero, sentAt + min(duration, settings.leaseDuration))
+        startReady(peers: peers)
+    }
+
+    /// The replica side of `renew`.
+    mutating func renewArrived(from owner: String, stream: StreamID) {
+        guard now >= quietUntil, !isLeaving else { return emit(.answer(stream, TaskMessage.granted(0).encoded())) }
+        grants[owner] = max(grants[owner] ?? .zero, now + settings.leaseDuration)
+        emit(.answer(stream, TaskMessage.granted(settings.leaseDuration).encoded()))
+    }
+
+    /// Attempts whose lease ends within `stopMargin` stop, recorded lost.
+    mutating func stopUnleasedRuns(peers: TaskPeers) {
+        for id in owned.keys.sorted() {
+            guard let local = owned[id], local.run != nil, let replica = local.replica else { continue }
+            if (leases[replica] ?? .zero) <= now + settings.stopMargin {
+                abandonRun(of: id, reason: "lease with \(replica) not renewed", peers: peers)
+            }
+        }
+    }
+
+    /// Recovered tasks that were running when the node died: the attempt is lost.
+    mutating func loseRecoveredRuns(peers: TaskPeers) {
+        for id in owned.keys.sorted() {
+            guard let local = owned[id], local.run == nil, local.finishing == nil, var record = records[id],
+                  record.state == .running, local.isVerified, mayStart(id) || local.replica == nil else { continue }
+            guard case .applied = record.apply(.lose(reason: "\(name) restarted"), by: name, at: at) else { continue }
+            stats.attemptsLost &+= 1
+            if record.state.isTerminal { finish(id, record, peers: peers); continue }
+            commitLocally(record)
+            owned[id]?.retryAt = now
+            replicate(id, peers: peers)
+        }
+    }
+
+    /// Owned tasks whose replica is dead or left (or that have none while others are up) get a
+    /// new replica once a verification with a majority passed; the new replica must confirm the
+    /// record before attempts start again.
+    mutating func replaceDeadReplicas(peers: TaskPeers) {
+        guard peers.hasJoined else { return }
+        for id in owned.keys.sorted() where verifications[id] == nil {
+            guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
+            // Only a replica membership knows is gone is replaced (an unknown one may be a member a
+            // restarted node has not heard of again yet).
+            if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { continue }
+            if local.replica == nil && peers.aliveNames.isEmpty { continue }
+            verify(id, purpose: .replaceReplica, peers: peers)
+        }
+    }
+
+    mutating func replaceReplica(_ id: TaskID, peers: TaskPeers) {
+        guard let local = owned[id], let record = records[id] else { return }
+        if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { return }
+        guard let next = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first else { return }
+        if let old = local.replica { leases[next] = max(leases[next] ?? .zero, leases[old] ?? .zero) }
+        setReplica(id, next)
+        owned[id]?.confirmedEvents = -1
+        stats.replicasReplaced &+= 1
+        if record.progress.copies != 2 {
+            var updated = record
+            _ = updated.apply(.setCopies(2), by: name, at: at)
+            commitLocally(updated)
+        }
+    }
+
+    /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
+    mutating func takeOverDeadOwners(peers: TaskPeers) {
+        guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
+        for id in records.keys.sorted() where verifications[id] == nil && liveCopies.contains(id) {
+            let record = records[id]!
+            let owner = record.progress.owner
+            guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),
+                  status.isDown, (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
+            verify(id, purpose: .takeover, peers: peers)
+        }
+    }
+
+    /// This node becomes the owner of `id` with the next epoch; a running attempt is lost and re-runs.
+    mutating func takeOver(_ id: TaskID, peers: TaskPeers) {
+        guard var record = records[id] else { return }
+        let epoch = record.progress.ownerEpoch &+ 1
+        guard case .applied = record.apply(.takeOver(owner: name, epoch: epoch), by: name, at: at) else { return }
+        stats.takeovers &+= 1
+        let replica = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first
+        _ = record.apply(.setCopies(replica == nil ? 1 : 2), by: name, at: at)
+        commitLocally(record)
+        owned[id] = Owned(retryAt: now)
+        setReplica(id, replica)
+        if record.state.isTerminal { return }
+        if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
+        replicate(id, peers: peers)
+    }
+
+    /// A handover from a leaving owner: take over at once. Returns the answer to send.
+    mutating func takeOverFromHandover(_ id: TaskID, peers: TaskPeers) -> TaskMessage? {
+        guard let record = records[id], !record.state.isTerminal else { return nil }
+        stats.handovers &+= 1
+        takeOver(id, peers: peers)
+        return nil
+    }
+
+    /// This node leaves: no new work, owned tasks handed to their replicas, attempts stopped.
+    mutating func leave(peers: TaskPeers) {
+        isLeaving = true
+        for id in owned.keys.sorted() {
+            stopRun(of: id)
+            guard records[id].map({ !$0.state.isTerminal }) == true else { continue }
+            owned[id]?.storeInFlight = false
+            replicate(id, peers: peers, handover: true)
+        }
+    }
+
+    /// The handover of `id` was stored: the replica owns it now.
+    mutating func handedOver(_ id: TaskID) { drop(id) }
+
+    /// Requests past their deadline are answered.
+    mutating func expireDeadlines() {
+        for id in accepting.keys.sorted() where accepting[id]!.deadline <= now {
+            acceptanceFailed(id, why: "no copy confirmed within the request deadline")
+        }
+        for key in queries.keys.sorted() where queries[key]!.deadline <= now { finishQuery(key) }
+    }
+}

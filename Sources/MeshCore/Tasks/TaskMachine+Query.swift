@@ -1,0 +1,92 @@
+/// Queries from any node: the entry asks every alive member (up to `queryMembersMax`) for what it
+/// holds, merges by id (highest epoch, then most events, wins) and answers when all answered or
+/// the request deadline passed.
+extension TaskMachine {
+    /// A control request `task(id)` or `tasks(filter)`.
+    mutating func query(_ target: TaskQueryTarget, request: RequestID, peers: TaskPeers) {
+        nextExchange &+= 1
+        let key = nextExchange
+        let targets = Array(peers.aliveNames.prefix(settings.queryMembersMax))
+        var query = Query(request: request, target: target, asked: 1 + min(peers.aliveNames.count, settings.queryMembersMax),
+                          deadline: now + settings.requestDeadline)
+        absorb(localAnswer(target), into: &query)
+        queries[key] = query
+        for peer in targets where openExchange(.query(key), to: peer, in: peers, payload: .query(target)) {
+            queries[key]!.waiting += 1
+        }
+        if queries[key]!.waiting == 0 { finishQuery(key) }
+    }
+
+    /// A member's answer (nil: it failed).
+    mutating func queryAnswered(_ key: UInt64, _ message: TaskMessage?) {
+        guard var query = queries[key] else { return }
+        query.waiting -= 1
+        if let message {
+            query.answered += 1
+            absorb(message, into: &query)
+        }
+        queries[key] = query
+        if query.waiting <= 0 { finishQuery(key) }
+    }
+
+    /// What this node holds for `target`.
+    func localAnswer(_ target: TaskQueryTarget) -> TaskMessage {
+        switch target {
+        case .task(let id):
+            return .records(records[id].map { [$0] } ?? [])
+        case .list(let filter):
+            var summaries = records.values.map(TaskSummary.init).filter(filter.admits)
+            let truncated = summaries.count > filter.limit
+            summaries.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            return .summaries(Array(summaries.prefix(filter.limit)), isTruncated: truncated)
+        }
+    }
+
+    func absorb(_ message: TaskMessage, into query: inout Query) {
+        switch message {
+        case .records(let records):
+            for record in records {
+                if let held = query.records.first, isNewer(held, than: record) || held == record { continue }
+                query.records = [record]
+            }
+        case .summaries(let summaries, let truncated):
+            query.isTruncated = query.isTruncated || truncated
+            query.summaries.append(contentsOf: summaries)
+        default:
+            break
+        }
+    }
+
+    /// Answers a query with what arrived.
+    mutating func finishQuery(_ key: UInt64) {
+        guard let query = queries.removeValue(forKey: key) else { return }
+        switch query.target {
+        case .task(let id):
+            if let record = query.records.first {
+                emit(.reply(query.request, .task(record)))
+            } else {
+                emit(.reply(query.request, .taskNotFound(id, membersAsked: query.asked, membersAnswered: query.answered)))
+            }
+        case .list(let filter):
+            var newest: [TaskID: TaskSummary] = [:]
+            for summary in query.summaries where newest[summary.id].map({ summary.isNewer(than: $0) }) ?? true {
+                newest[summary.id] = summary
+            }
+            var tasks = newest.values.filter(filter.admits)
+            tasks.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            let truncated = query.isTruncated || tasks.count > filter.limit
+            emit(.reply(query.request, .tasks(TaskListing(tasks: Array(tasks.prefix(filter.limit)), membersAsked: query.asked,
+                                                         membersAnswered: query.answered, isTruncated: truncated))))
+        }
+    }
+}
+
+extension TaskMachine {
+    /// What this node holds and does about `id`, in one line (for diagnosing a simulation run).
+    public func describe(_ id: TaskID) -> String {
+        let record = records[id].map { "\($0.state.rawValue) \($0.progress.owner) e\($0.progress.ownerEpoch) events \($0.history.count)" } ?? "no copy"
+        guard let local = owned[id] else { return record }
+        let lease = local.replica.flatMap { leases[$0] }.map { "\($0)" } ?? "none"
+        return record + "; owned: replica \(local.replica ?? "none") confirmed \(local.confirmedEvents) inFlight \(local.storeInFlight) finishing \(local.finishing != nil) run \(local.run.map { "\($0)" } ?? "none") verified \(local.isVerified) lease \(lease) verifying \(verifications[id] != nil)"
+    }
+}

@@ -1,0 +1,86 @@
+/// Verification before acting on a copy that may be out of date: a recovered owner's task (a
+/// takeover may have happened while this node was down) and a takeover candidate (the owner may
+/// have moved the task to another replica). Every member that is up is asked for its copy; the
+/// action goes ahead only when a majority of the members this node knows (itself included)
+/// answered — so the two sides of a partition never both act — none holds a newer copy, and (for
+/// a takeover) none holds an equal one under a smaller name.
+extension TaskMachine {
+    /// Recovered owned tasks not yet verified start their verification (after the quiet period).
+    mutating func verifyRecovered(peers: TaskPeers) {
+        guard now >= quietUntil, peers.hasJoined else { return }
+        for id in owned.keys.sorted() where owned[id]!.isVerified == false && verifications[id] == nil {
+            verify(id, purpose: .recoveredOwner, peers: peers)
+        }
+    }
+
+    /// Asks every member that is up for its copy of `id`.
+    mutating func verify(_ id: TaskID, purpose: Verification.Purpose, peers: TaskPeers) {
+        if peers.aliveNames.isEmpty {
+            // Alone: nothing to ask, unless this node has not heard of the mesh again yet, or the
+            // task had a second copy somewhere (a node without seeds restarts knowing no one).
+            let hadCopies = (records[id]?.progress.copies ?? 1) > 1
+            if peers.knownCount <= 1 && !hadCopies { verified(id, purpose, peers: peers) }
+            return
+        }
+        var verification = Verification(purpose: purpose, known: peers.knownCount)
+        if purpose == .recoveredOwner, let replica = owned[id]?.replica {
+            // The replica this task had must answer unless membership knows it is gone: a node
+            // that restarted knowing few members must not take a partial view for the mesh.
+            guard let status = peers.status(of: replica) else { return }
+            if !status.isDown { verification.required = replica }
+        }
+        // Every member known, dead ones too: a view can be stale (a healed partition, a node that
+        // restarted), and a member held dead that answers may hold the newest copy.
+        var asked = Array(peers.knownNames.prefix(settings.queryMembersMax))
+        if purpose == .takeover, let owner = records[id]?.progress.owner { verification.presumedDead = owner }
+        if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
+        if let dead = verification.presumedDead, !asked.contains(dead) { asked.append(dead) }
+        for peer in asked where openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
+            verification.waiting += 1
+        }
+        verifications[id] = verification
+    }
+
+    /// One member's answer (nil: it failed, and the verification is tried again on a later tick).
+    mutating func verifyAnswered(_ id: TaskID, from peer: String?, _ message: TaskMessage?, peers: TaskPeers) {
+        guard var verification = verifications[id] else { return }
+        verification.waiting -= 1
+        if message != nil, let peer, peer == verification.presumedDead {
+            // It answered: it is not dead (a healed partition, a stale view). Wait.
+            verification.isBlocked = true
+        }
+        if case .records(let copies)? = message, let mine = records[id] {
+            verification.answered += 1
+            if peer == verification.required { verification.heardRequired = true }
+            if let theirs = copies.first(where: { $0.id == id }) {
+                if isNewer(theirs, than: mine) && theirs.progress.owner != name {
+                    verifications[id] = nil
+                    return fencedOff(id, by: theirs, peers: peers)
+                }
+                if verification.purpose == .takeover, !isNewer(mine, than: theirs), let peer, peer < name {
+                    verification.isBlocked = true
+                }
+            }
+        }
+        verifications[id] = verification
+        guard verification.waiting <= 0 else { return }
+        verifications[id] = nil
+        let heard = verification.required == nil || verification.heardRequired
+        if !verification.isBlocked && heard && verification.answered * 2 > verification.known {
+            verified(id, verification.purpose, peers: peers)
+        }
+    }
+
+    private mutating func verified(_ id: TaskID, _ purpose: Verification.Purpose, peers: TaskPeers) {
+        switch purpose {
+        case .recoveredOwner:
+            owned[id]?.isVerified = true
+            startReady(peers: peers)
+        case .takeover:
+            guard let record = records[id], record.progress.owner != name, !record.state.isTerminal else { return }
+            takeOver(id, peers: peers)
+        case .replaceReplica:
+            replaceReplica(id, peers: peers)
+        }
+    }
+}

@@ -1,0 +1,238 @@
+/// The distributed task protocol (issue 9; design in the lead's tasks-protocol notes): submission
+/// and forwarding, two synced copies before "accepted", execution on the owner, leases renewed
+/// through the replica, fencing by epoch, takeover, re-replication and graceful handover.
+///
+/// A value with no I/O, owned by `NodeInstance` like `Membership`. Each input gets the members as
+/// `TaskPeers` (built by the node from membership and capacity gossip) and leaves `Effect`s that the
+/// node turns into directives, in order. The work is split by job: submission (+Submit),
+/// replication and queries (+Replication), leases and takeover (+Lease), execution (+Execution).
+///
+/// Safety rules, each where it is enforced:
+/// - "accepted" is answered only when the owner's `logSynced` covers the record and the replica
+///   answered `stored` (which it does only after its own sync);
+/// - a terminal state is stored on the replica first and appended by the owner only once the
+///   replica holds it, so a takeover (which raises the epoch on the replica's copy) fences it off;
+/// - takeover and re-replication need the owner (resp. replica) dead or left AND this node seeing a
+///   majority of the members it knows alive, so the two sides of a partition never both act;
+/// - a replica takes over only after the lease it granted in this life ended plus a margin.
+public struct TaskMachine: Sendable {
+    /// What the node must do for the task machine.
+    enum Effect: Sendable, Equatable {
+        case exchange(UInt64, to: Address, payload: Bytes)
+        /// Answer the inbound stream request `stream` (nil: close it unanswered).
+        case answer(StreamID, Bytes?)
+        case append(LogRecord)
+        case sync
+        case setTimer(TaskTimer, at: Instant)
+        case startAgent(AgentRun)
+        case stopAgent(RunID, StopSignal)
+        case reply(RequestID, ControlReply)
+    }
+
+    /// Who waits for a submission's answer.
+    enum Origin: Sendable, Equatable {
+        case control(RequestID)
+        case stream(StreamID)
+    }
+
+    /// What this node keeps about a task it owns.
+    struct Owned: Sendable {
+        var replica: String?
+        /// Replica candidates already tried for this task (a new task, or after a replica died).
+        var triedReplicas: [String] = []
+        /// History length the replica confirmed; -1 until it confirms one.
+        var confirmedEvents = -1
+        var storeInFlight = false
+        /// A terminal record waiting for the replica's `stored` before it counts.
+        var finishing: TaskRecord?
+        /// When a retrying task may run again.
+        var retryAt: Instant?
+        /// The run of the current attempt, when one runs.
+        var run: RunID?
+        /// False for a task recovered from the log until every member that is up answered a
+        /// query without a newer copy (a takeover may have happened while this node was down).
+        var isVerified = true
+        /// Replicas this task had before: each is told to drop its copy (`release`), so a stale
+        /// copy never takes a task over.
+        var formerReplicas: [String] = []
+        var releaseInFlight = false
+    }
+
+    /// A check with every member that is up before acting on a copy: no newer one anywhere.
+    struct Verification: Sendable {
+        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica }
+        var purpose: Purpose
+        var waiting = 0
+        var isBlocked = false
+        /// Members that answered, this node included; the action needs a majority of `known`.
+        var answered = 1
+        var known = 1
+        /// A member whose answer is required (a recovered owner's replica: it may have taken over).
+        var required: String?
+        var heardRequired = false
+        /// A member held dead that is asked anyway (the owner of a takeover, the replica being
+        /// replaced): if it answers, it is not dead, and the action waits.
+        var presumedDead: String?
+    }
+
+    /// A new task waiting for its two copies.
+    struct Acceptance: Sendable {
+        var origin: Origin
+        var position: LogPosition
+        var isSynced = false
+        var deadline: Instant
+    }
+
+    /// An agent run this node started.
+    struct Run: Sendable {
+        var task: TaskID
+        var fence: TaskFence
+        var profile: String
+    }
+
+    /// What an outbound exchange is for.
+    enum Exchange: Sendable {
+        case forward(Origin, TaskID)
+        case store(TaskID, replica: String, eventCount: Int, handover: Bool)
+        case renew(replica: String, sentAt: Instant)
+        case query(UInt64)
+        case verify(TaskID, peer: String)
+        case release(TaskID, replica: String)
+    }
+
+    /// A fan-out query under way.
+    struct Query: Sendable {
+        var request: RequestID
+        var target: TaskQueryTarget
+        var asked: Int
+        var answered = 1
+        var waiting = 0
+        var records: [TaskRecord] = []
+        var summaries: [TaskSummary] = []
+        var isTruncated = false
+        var deadline: Instant
+    }
+
+    let name: String
+    let settings: TaskSettings
+    /// Profile → slots this node runs (from its config; the command stays in the shell).
+    let slots: [String: Int]
+    var idGenerator: TaskIDGenerator
+    var now: Instant = .zero
+    var wallMilliseconds: Int64 = 0
+    /// Every task held: owned, or a replica copy.
+    public internal(set) var records: [TaskID: TaskRecord] = [:]
+    var owned: [TaskID: Owned] = [:]
+    var accepting: [TaskID: Acceptance] = [:]
+    /// Tasks ready to run (queued, or retrying with its backoff over), FIFO per profile.
+    var ready: [String: [TaskID]] = [:]
+    var busy: [String: Int] = [:]
+    var runs: [RunID: Run] = [:]
+    var nextRun: UInt64 = 0
+    var exchanges: [UInt64: Exchange] = [:]
+    var nextExchange: UInt64 = 0
+    var queries: [UInt64: Query] = [:]
+    var verifications: [TaskID: Verification] = [:]
+    /// Replica copies an owner stored here in this life: only these may be taken over. A copy
+    /// recovered from the log may be stale (its owner moved the task while this node was down)
+    /// and waits until its owner stores it again.
+    var liveCopies: Set<TaskID> = []
+    /// Replica side: owner → when the lease this node granted it ends (own clock).
+    var grants: [String: Instant] = [:]
+    /// Owner side: replica → when its lease ends, counted from the renew's sending.
+    var leases: [String: Instant] = [:]
+    var renewsInFlight: Set<String> = []
+    /// Inbound `store` answers waiting for `logSynced` to cover `position`.
+    var deferredAnswers: [(position: LogPosition, stream: StreamID, bytes: Bytes)] = []
+    var appended: LogPosition
+    var synced: LogPosition
+    var needsSync = false
+    var isDiskFull = false
+    var isLeaving = false
+    /// Until then a restarted node grants no lease and takes nothing over.
+    var quietUntil: Instant = .zero
+    let isRestart: Bool
+    var effects: [Effect] = []
+    /// True while the tick timer is armed. It runs only while there is task work (a node that
+    /// never saw a task arms no timer, so it costs a membership-only mesh nothing).
+    var isTickArmed = false
+    public internal(set) var stats = TaskStats()
+
+    /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
+    init(name: String, incarnation: UInt64, slots: [String: Int], settings: TaskSettings, recovered: RecoveredLog) {
+        self.name = name
+        self.settings = settings
+        self.slots = slots
+        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation)
+        appended = recovered.position
+        synced = recovered.position
+        isRestart = !recovered.records.isEmpty
+        recover(recovered.records)
+    }
+
+    mutating func take() -> [Effect] {
+        armTickIfNeeded()
+        if needsSync {
+            needsSync = false
+            effects.append(.sync)
+        }
+        defer { effects.removeAll(keepingCapacity: true) }
+        return effects
+    }
+
+    mutating func emit(_ effect: Effect) { effects.append(effect) }
+
+    /// True when something needs the tick: tasks held, requests waiting, runs, leases granted.
+    var hasWork: Bool {
+        !records.isEmpty || !accepting.isEmpty || !queries.isEmpty || !runs.isEmpty || !exchanges.isEmpty
+    }
+
+    mutating func armTickIfNeeded() {
+        guard !isTickArmed, hasWork else { return }
+        isTickArmed = true
+        effects.append(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+    }
+
+    /// Appends a record; the next `take` asks for one sync covering every append before it.
+    mutating func append(_ record: LogRecord) {
+        appended &+= 1
+        needsSync = true
+        emit(.append(record))
+    }
+
+    mutating func openExchange(_ exchange: Exchange, to peer: String, in peers: TaskPeers, payload: TaskMessage) -> Bool {
+        guard let address = peers.address(of: peer) else { return false }
+        var exchange = exchange
+        if case .verify(let id, _) = exchange { exchange = .verify(id, peer: peer) }
+        nextExchange &+= 1
+        exchanges[nextExchange] = exchange
+        emit(.exchange(nextExchange, to: address, payload: payload.encoded()))
+        return true
+    }
+
+    /// The wall-clock time for history events.
+    var at: Int64 { wallMilliseconds }
+}
+
+/// What the task machine did, counted (for the simulator's report and `/v1/health`).
+public struct TaskStats: Sendable, Equatable {
+    public var accepted: UInt64 = 0
+    public var forwarded: UInt64 = 0
+    public var refused: UInt64 = 0
+    public var duplicates: UInt64 = 0
+    public var attemptsStarted: UInt64 = 0
+    public var attemptsLost: UInt64 = 0
+    public var staleResults: UInt64 = 0
+    public var takeovers: UInt64 = 0
+    public var handovers: UInt64 = 0
+    public var replicasReplaced: UInt64 = 0
+    public var fenced: UInt64 = 0
+    public var badMessages: UInt64 = 0
+    public init() {}
+}
+
+/// The task machine's timers.
+public enum TaskTimer: Hashable, Sendable {
+    /// Renew leases, check takeovers, retry replication, expire deadlines (every `leaseRenewInterval`).
+    case tick
+}

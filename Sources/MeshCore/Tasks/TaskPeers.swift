@@ -1,0 +1,87 @@
+/// The members as the task machine sees them at one input: built by `NodeInstance` from
+/// membership (status, address) and capacity gossip (profiles, slots, busy, queue, tags).
+struct TaskPeers: Sendable {
+    struct Peer: Sendable {
+        var address: Address
+        var status: MemberStatus
+    }
+    let selfName: String
+    /// Members other than this node, by name (lookups only; nothing iterates it).
+    var peers: [String: Peer] = [:]
+    /// Placement candidates: every member with a capacity record, this node included, name order.
+    var candidates: [PlacementCandidate] = []
+    /// Member name → tasks assigned (busy slots + queue length, summed over profiles).
+    var assigned: [String: Int] = [:]
+    /// Profiles advertised by any member, alive or not.
+    var advertised: Set<String> = []
+    /// Names of alive (or suspect) members other than this node, in name order.
+    var aliveNames: [String] = []
+    /// Names of every member known and not left (dead ones too) other than this node, name order.
+    var knownNames: [String] = []
+    /// Members known and not left, this node included; and of those, alive (suspect not counted).
+    var knownCount = 1
+    var upCount = 1
+    /// True once this node joined the mesh (or has no one to join): before that it knows too
+    /// little to judge anyone dead.
+    var hasJoined = true
+
+    func address(of name: String) -> Address? { peers[name]?.address }
+    func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
+    func isUp(_ name: String) -> Bool { status(of: name).map { !$0.isDown } ?? false }
+    /// True when this node sees a strict majority of the members it knows up: the one side of a
+    /// partition that may take over or re-replicate.
+    var hasMajority: Bool { hasJoined && upCount * 2 > knownCount }
+
+    /// The replica ring's choices for `key`, never this node, up to `count`.
+    func replicaCandidates(key: String, count: Int) -> [String] {
+        var alive = aliveNames.map { PlacementCandidate(name: $0) }
+        alive.append(PlacementCandidate(name: selfName))
+        let ring = ReplicaRing(candidates: alive)
+        return ring.replicas(forKeyHash: PlacementHash.keyHash(key), count: count, excluding: selfName)
+    }
+}
+
+extension NodeInstance {
+    /// The members as the task machine sees them now.
+    func taskPeers() -> TaskPeers {
+        var peers = TaskPeers(selfName: membership.name)
+        var known = 1, up = 1
+        for member in membership.members.members {
+            peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status)
+            if member.status != .left { known += 1; peers.knownNames.append(member.name) }
+            if !member.status.isDown { peers.aliveNames.append(member.name) }
+            if member.status == .alive { up += 1 }
+        }
+        peers.aliveNames.sort()
+        peers.knownNames.sort()
+        peers.hasJoined = membership.hasJoined
+        peers.knownCount = known
+        peers.upCount = up
+        for entry in membership.capacity.entriesInOrder {
+            let record = entry.record
+            var slots: [String: Int] = [:], busy: [String: Int] = [:], tags: [String: [String]] = [:]
+            for profile in record.profiles {
+                slots[profile.name] = profile.slots
+                busy[profile.name] = profile.busy
+                tags[profile.name] = profile.tags
+                peers.advertised.insert(profile.name)
+            }
+            let alive = record.name == membership.name || peers.isUp(record.name)
+            peers.candidates.append(PlacementCandidate(name: record.name, isAlive: alive && !entry.isMemberDown,
+                                                       slots: slots, busySlots: busy, tags: record.tags, profileTags: tags))
+            peers.assigned[record.name] = record.slotsBusy &+ Int(clamping: record.queueLength)
+        }
+        if membership.capacity.ownRecord == nil {
+            // Before the first version of this node's record: its configured profiles.
+            let desired = membership.capacity.desired
+            var slots: [String: Int] = [:], tags: [String: [String]] = [:]
+            for profile in desired.profiles {
+                slots[profile.name] = profile.slots; tags[profile.name] = profile.tags
+                peers.advertised.insert(profile.name)
+            }
+            peers.candidates.append(PlacementCandidate(name: membership.name, slots: slots, tags: desired.tags, profileTags: tags))
+        }
+        peers.candidates.sort { $0.name < $1.name }
+        return peers
+    }
+}

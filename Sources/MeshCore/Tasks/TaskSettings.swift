@@ -1,0 +1,86 @@
+/// Timings and limits of the task protocol (issue 9), each a named setting with its reason.
+public struct TaskSettings: Sendable, Equatable {
+    /// How often the owner renews its lease with each replica, and how often the task machine
+    /// looks at leases, takeovers, replication and deadlines (its tick).
+    public var leaseRenewInterval: Nanoseconds = .milliseconds(500)
+    /// How long a granted lease lasts, counted by the replica from when it granted and by the owner
+    /// from when it sent the renew (so the owner's view always ends first).
+    public var leaseDuration: Nanoseconds = .milliseconds(2_500)
+    /// The owner stops its attempts this long before its lease ends without renewal.
+    public var stopMargin: Nanoseconds = .milliseconds(500)
+    /// The replica takes over this long after the lease it granted ended (clock drift and delays).
+    public var takeoverMargin: Nanoseconds = .milliseconds(500)
+    /// How long a control request (submit, query) may wait for other members.
+    public var requestDeadline: Nanoseconds = .seconds(5)
+    /// Forwards of one submission before the receiving node must keep it.
+    public var hopsMax: UInt8 = 2
+    /// Tasks accepted but not running, per profile, on one owner; past it a submission is `busy`.
+    public var queueMax = 1_024
+    /// Replica candidates tried for a new task before it is cancelled as not stored.
+    public var replicaTriesMax = 3
+    /// Retry backoff after a failed attempt: `retryBackoff × 2^(failures−1)`, at most `retryBackoffMax`.
+    public var retryBackoff: Nanoseconds = .seconds(1)
+    public var retryBackoffMax: Nanoseconds = .seconds(30)
+    /// Members asked by one fan-out query (the rest are reported as not asked).
+    public var queryMembersMax = 64
+
+    /// The longest lease a `granted` message may carry (a larger one is hostile).
+    public static let leaseDurationMax: Nanoseconds = .seconds(60)
+    /// Requests (control and forwarded submissions) waiting at once; past it a submit is `busy`.
+    public static let pendingRequestsMax = 4_096
+    /// Task records one node holds (owned and replica copies); past it a submit is `busy`.
+    public static let tasksHeldMax = 200_000
+
+    /// The defaults.
+    public init() {}
+}
+
+/// A record of the task layer's own bookkeeping in the log (kind 0x28, append-only): this node
+/// keeps `id` as a copy, dropped it (a takeover fenced it off, or it handed it over), or, as its
+/// owner, chose `replica` for it. Recovery reads them back, so a restarted owner goes back to the
+/// replica it had (which fences it off if it took over) and never forgets what it dropped.
+public struct TaskRoleEntry: Equatable, Sendable {
+    /// What the entry says.
+    public enum Role: Equatable, Sendable {
+        case kept
+        case dropped
+        case replica(String)
+    }
+    /// The log record kind.
+    public static let kind: UInt8 = 0x28
+    /// The task.
+    public var id: TaskID
+    public var role: Role
+
+    /// An entry.
+    public init(id: TaskID, role: Role) { self.id = id; self.role = role }
+
+    /// As a log record.
+    public var logRecord: LogRecord {
+        var w = ByteWriter(capacity: 40)
+        w.raw(id.bytes)
+        switch role {
+        case .kept: w.u8(0)
+        case .dropped: w.u8(1)
+        case .replica(let name): w.u8(2); w.shortString(name)
+        }
+        return LogRecord(kind: Self.kind, body: w.bytes)
+    }
+
+    /// The entry a log record holds; nil for another kind or a malformed body.
+    public init?(_ record: LogRecord) {
+        guard record.kind == Self.kind else { return nil }
+        var r = ByteReader(record.body)
+        guard let id = try? TaskCodec.readID(&r), let flag = try? r.u8() else { return nil }
+        self.id = id
+        switch flag {
+        case 0: role = .kept
+        case 1: role = .dropped
+        case 2:
+            guard let name = try? r.shortString(limit: WireLimits.nameBytesMax), MemberName.validationError(name) == nil else { return nil }
+            role = .replica(name)
+        default: return nil
+        }
+        guard r.isAtEnd else { return nil }
+    }
+}

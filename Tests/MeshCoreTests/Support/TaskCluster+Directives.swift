@@ -1,0 +1,118 @@
+@testable import MeshCore
+
+extension TaskCluster {
+    /// Carries out what node `i` asked for.
+    func apply(_ i: Int, _ directives: [Directive]) {
+        let life = lives[i]
+        for directive in directives {
+            switch directive {
+            case .send(let bytes, let to):
+                guard let j = index(of: to), !blocked.contains([i, j]) else { continue }
+                push(.milliseconds(1), .datagram(to: j, from: addresses[i], bytes))
+            case .setTimer(let timer, let at):
+                seq += 1
+                queue.append((max(at, now), seq, .input(node: i, life: life, .timer(timer))))
+            case .openStream(let stream, let to):
+                guard let j = index(of: to) else { continue }
+                push(.milliseconds(1), .connect(from: i, stream: stream, to: j, life: life))
+            case .writeStream(let stream, let bytes):
+                push(.milliseconds(2), .write(from: i, stream: stream, bytes, life: life))
+            case .closeStream(let stream):
+                push(.milliseconds(2), .close(from: i, stream: stream, life: life))
+            case .append(let record):
+                disks[i].records.append(record)
+            case .sync:
+                let upTo = LogPosition(disks[i].records.count)
+                if holdSyncs.contains(i) { heldSyncs[i, default: []].append(upTo) } else { completeSync(i, upTo: upTo, life: life) }
+            case .compactLog, .persistIncarnation, .event:
+                break
+            case .startAgent(let run):
+                running[i, default: []].append(run)
+                started.append((i, run))
+            case .stopAgent(let run, _):
+                stopped.append((i, run))
+                if let index = running[i]?.firstIndex(where: { $0.run == run }) {
+                    running[i]!.remove(at: index)
+                    push(.milliseconds(5), .input(node: i, life: life, .agentExited(run, .signalled(9))))
+                }
+            case .reply(let request, let reply):
+                replies[request.value] = reply
+                replyOrder.append((request.value, syncsCompleted[i]))
+            }
+        }
+    }
+
+    func completeSync(_ i: Int, upTo: LogPosition, life: Int) {
+        push(.milliseconds(1), .input(node: i, life: life, .logSynced(upTo: upTo)))
+        disks[i].durable = max(disks[i].durable, Int(upTo))
+    }
+
+    /// Lets node `i`'s held syncs complete.
+    func releaseSyncs(_ i: Int) {
+        holdSyncs.remove(i)
+        for upTo in heldSyncs.removeValue(forKey: i) ?? [] { completeSync(i, upTo: upTo, life: lives[i]) }
+    }
+}
+
+extension TaskCluster {
+    /// Bytes from `from`'s end of a stream reach the other end.
+    func write(from: Int, stream: StreamID, _ bytes: Bytes, life: Int) {
+        guard lives[from] == life, let (peer, peerStream) = ends["\(from)/\(stream)"], nodes[peer] != nil else { return }
+        apply(peer, nodes[peer]!.handle(.streamData(peerStream, bytes), at: moment))
+    }
+
+    /// `from` closed its end: the other end hears it.
+    func close(from: Int, stream: StreamID, life: Int) {
+        guard lives[from] == life, let (peer, peerStream) = ends.removeValue(forKey: "\(from)/\(stream)") else { return }
+        ends["\(peer)/\(peerStream)"] = nil
+        guard nodes[peer] != nil else { return }
+        apply(peer, nodes[peer]!.handle(.streamClosed(peerStream), at: moment))
+    }
+
+    /// Node `i` crashes: unsynced records are lost, its streams fail at their other ends, its
+    /// agents die with it.
+    func crash(_ i: Int) {
+        nodes[i] = nil
+        lives[i] += 1
+        disks[i].records = Array(disks[i].records.prefix(disks[i].durable))
+        running[i] = []
+        heldSyncs[i] = nil
+        for key in ends.keys.sorted() where key.hasPrefix("\(i)/") {
+            let (peer, peerStream) = ends.removeValue(forKey: key)!
+            ends["\(peer)/\(peerStream)"] = nil
+            push(.milliseconds(1), .input(node: peer, life: lives[peer], .streamFailed(peerStream)))
+        }
+    }
+
+    func restart(_ i: Int) { boot(i) }
+
+    /// Submits `spec` through node `i`; returns the request number (its reply lands in `replies`).
+    @discardableResult
+    func submit(_ spec: TaskSpec, via i: Int) -> UInt64 { control(.submitTask(spec), via: i) }
+
+    @discardableResult
+    func control(_ request: ControlRequest, via i: Int) -> UInt64 {
+        nextRequest += 1
+        apply(i, nodes[i]!.handle(.control(RequestID(nextRequest), request), at: moment))
+        return nextRequest
+    }
+
+    /// Ends node `i`'s agent run `run` with `exit`.
+    func exitAgent(_ i: Int, _ run: RunID, _ exit: AgentExit = .exited(0)) {
+        running[i]?.removeAll { $0.run == run }
+        apply(i, nodes[i]!.handle(.agentExited(run, exit), at: moment))
+    }
+
+    /// The accepted task of request `request`, if it was accepted.
+    func acceptance(_ request: UInt64) -> TaskAcceptance? {
+        if case .taskAccepted(let acceptance)? = replies[request] { return acceptance }
+        return nil
+    }
+
+    /// The node holding `id` as owner, if any.
+    func owner(of id: TaskID) -> Int? {
+        nodes.indices.first { nodes[$0]?.tasks.records[id]?.progress.owner == names[$0] && nodes[$0]?.tasks.owned[id] != nil }
+    }
+
+    func record(_ id: TaskID, at i: Int) -> TaskRecord? { nodes[i]?.tasks.records[id] }
+}
