@@ -6,7 +6,7 @@ import Testing
 
 /// `mesh status --http` pointed at something that is not a mesh node: the error is one printable
 /// line that says so, never a dangling `: ` or another server's bytes (escape sequences included).
-@Suite("Control client: a server that is not a mesh node", .timeLimit(.minutes(1)))
+@Suite("Control client: a server that is not a mesh node", .timeLimit(.minutes(5)))
 struct ControlClientForeignServerTests {
     /// Answers one connection on a loopback port with `response`, then closes; returns the port.
     static func serveOnce(_ response: String) throws -> UInt16 {

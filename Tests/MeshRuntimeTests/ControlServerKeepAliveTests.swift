@@ -9,7 +9,7 @@ import Testing
 /// Kept-alive control connections: many requests on one connection, pipelined requests answered
 /// in order, `Connection: close` and HTTP/1.0 honoured, an idle connection closed, a request
 /// deadline armed for an earlier request never cutting off a later one.
-@Suite("Control server: keep-alive", .timeLimit(.minutes(1)))
+@Suite("Control server: keep-alive", .timeLimit(.minutes(5)))
 struct ControlServerKeepAliveTests {
     /// A server on 127.0.34.`host` that answers each request with its path, later when the path
     /// says `/slow` (a deferred answer, like a task submission's).

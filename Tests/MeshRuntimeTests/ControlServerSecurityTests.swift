@@ -9,7 +9,7 @@ import Testing
 /// The control server refuses what a web page could send it (issue 7): a foreign `Host` (DNS
 /// rebinding), a foreign `Origin` (cross-site request), a `POST` that is not JSON (an HTML form).
 /// Real sockets on 127.0.33.x, raw requests written by hand.
-@Suite("Control server: Host, Origin and Content-Type", .timeLimit(.minutes(1)))
+@Suite("Control server: Host, Origin and Content-Type", .timeLimit(.minutes(5)))
 struct ControlServerSecurityTests {
     static let ip = "127.0.33.1"
 

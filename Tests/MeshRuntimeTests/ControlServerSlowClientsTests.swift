@@ -8,7 +8,7 @@ import Testing
 
 /// Slow clients against the control server in this process (issue 7); the real-process version,
 /// with a byte-at-a-time attacker, is `ControlAttackTests`.
-@Suite("Control server: slow clients", .timeLimit(.minutes(1)))
+@Suite("Control server: slow clients", .timeLimit(.minutes(5)))
 struct ControlServerSlowClientsTests {
     @Test("40 connections that never finish their request do not keep a client out; each ends with 503 or 408")
     func unfinishedRequests() throws {

@@ -6,7 +6,7 @@ import MeshCore
 import Testing
 
 /// The control server and the stream exchange over real loopback sockets, in this process.
-@Suite("Control server and stream exchange over real sockets", .timeLimit(.minutes(1)))
+@Suite("Control server and stream exchange over real sockets", .timeLimit(.minutes(5)))
 struct SocketServersTests {
     /// Runs `body` on `queue` and waits for its result.
     static func onQueue<T: Sendable>(_ queue: DispatchQueue, _ body: @Sendable @escaping () -> T) -> T {

@@ -7,7 +7,7 @@ import Testing
 
 /// The stream transport over real loopback sockets: it only moves bytes, numbers inbound streams,
 /// and refuses a host that opens too many connections at once.
-@Suite("Stream transport over real sockets", .timeLimit(.minutes(1)))
+@Suite("Stream transport over real sockets", .timeLimit(.minutes(5)))
 struct StreamTransportTests {
     /// Inputs the transport delivered, read and written on the transport's queue only.
     final class Inbox: @unchecked Sendable {

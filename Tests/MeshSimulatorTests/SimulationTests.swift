@@ -68,7 +68,7 @@ import Testing
 
     /// At least 100 seeds of a small churn scenario: crashes that overlap, loss, duplication, a
     /// one-way partition and a pause. Any failing seed is printed with its replay command.
-    @Test func aSweepOfOneHundredSeedsBreaksNoInvariant() throws {
+    @Test func aSweepOfOneHundredSeedsBreaksNoInvariant() async throws {
         let base = """
         {"seed": SEED, "nodes": 8, "link": {"loss": 0.02, "duplicate": 0.02},
          "crashes": {"count": 5, "firstSeconds": 5, "gapSeconds": [2, 6], "downSeconds": [4, 15], "overlap": true, "maxDown": 3},
@@ -79,7 +79,8 @@ import Testing
         """
         var failures: [String] = []
         for seed in 1...100 {
-            let report = Simulation(scenario: try Self.scenario(base.replacingOccurrences(of: "SEED", with: "\(seed)"), name: "sweep")).run()
+            let scenario = try Self.scenario(base.replacingOccurrences(of: "SEED", with: "\(seed)"), name: "sweep")
+            let report = await offCooperativePool { Simulation(scenario: scenario).run() }
             if report.invariantViolations > 0 || report.convergedAfterSeconds == nil {
                 failures.append("seed \(seed): \(report.violations.first ?? "did not converge")")
             }
@@ -88,7 +89,7 @@ import Testing
     }
 
     /// Seeds that once failed (or that cover a case worth keeping) are replayed forever.
-    @Test func regressionSeedsStillPass() throws {
+    @Test func regressionSeedsStillPass() async throws {
         let listPath = Self.path("simulations/regressions/seeds.json")
         let data = try #require(FileManager.default.contents(atPath: listPath))
         let entries = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
@@ -98,7 +99,7 @@ import Testing
             let seeds = try #require(entry["seeds"] as? [Int])
             for seed in seeds {
                 let scenario = try Scenario.load(path: Self.path("simulations/" + file), seed: UInt64(seed))
-                let report = Simulation(scenario: scenario).run()
+                let report = await offCooperativePool { Simulation(scenario: scenario).run() }
                 #expect(report.invariantViolations == 0, "\(file) seed \(seed): \(report.violations)")
                 #expect(report.convergedAfterSeconds != nil, "\(file) seed \(seed) did not converge")
                 #expect(report.brokenPromises.isEmpty, "\(file) seed \(seed): \(report.brokenPromises.map(\.description))")

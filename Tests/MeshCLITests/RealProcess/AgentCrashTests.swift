@@ -6,7 +6,7 @@ import Testing
 
 /// An agent never outlives its node: SIGKILL of the node process ends the agent's group within
 /// 1 s (the supervisor's parent-death signal), and groups a crash left behind are killed at restart.
-@Suite("Agent execution: crashes", .serialized, .timeLimit(.minutes(1)))
+@Suite("Agent execution: crashes", .serialized, .timeLimit(.minutes(5)))
 struct AgentCrashTests {
     /// A supervisor plan for task `task` in `data`, its agent starting a grandchild.
     static func plan(_ data: String, parent: pid_t) throws -> AgentSupervisor.Plan {

@@ -6,7 +6,7 @@ import Testing
 
 /// Agents run by a node's `AgentRunner` under `mesh __supervise` (issue 9 §5): exit codes,
 /// the workspace, process groups killed on stop, on the node's death (even SIGKILL) and at restart.
-@Suite("Agent execution: process groups that never outlive their node", .serialized, .timeLimit(.minutes(1)))
+@Suite("Agent execution: process groups that never outlive their node", .serialized, .timeLimit(.minutes(5)))
 struct AgentExecutionTests {
     /// What the runner delivered, polled with a deadline.
     final class Inbox: @unchecked Sendable {

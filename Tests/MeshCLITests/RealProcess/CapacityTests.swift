@@ -6,7 +6,7 @@ import Testing
 
 /// Real `mesh` processes with agent profiles: capacity records reach every node and stay fresh,
 /// and `mesh place` gives the same answer on every node.
-@Suite("Real nodes: capacity and placement", .serialized, .timeLimit(.minutes(2)))
+@Suite("Real nodes: capacity and placement", .serialized, .timeLimit(.minutes(5)))
 struct CapacityTests {
     static let names = (1...5).map { "n\($0)" }
 

@@ -5,7 +5,7 @@ import Testing
 import MeshCore
 
 /// The control API and the client commands against a real node.
-@Suite("Real nodes: control API and client commands", .timeLimit(.minutes(1)))
+@Suite("Real nodes: control API and client commands", .timeLimit(.minutes(5)))
 struct ControlAPITests {
     @Test("a node with a token refuses clients without it; mesh status prints the table; json logs are JSON")
     func tokenStatusAndLogs() throws {

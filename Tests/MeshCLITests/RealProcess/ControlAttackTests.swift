@@ -6,7 +6,7 @@ import Testing
 
 /// Attacks on a real node's control API (issue 7): what a web page could send it, and a slowloris.
 /// The node survives, keeps answering within 1 s, and counts what it refused.
-@Suite("Real nodes: attacks on the control API", .timeLimit(.minutes(1)))
+@Suite("Real nodes: attacks on the control API", .timeLimit(.minutes(5)))
 struct ControlAttackTests {
     /// A POST of `/v1/leave` with exactly these header lines.
     static func leave(_ headers: [String]) -> String {

@@ -7,7 +7,7 @@ import Testing
 /// Hostile datagrams sent to real `mesh` processes by a holder of the cluster key (any member can
 /// turn): counters at the top of the range, names that would inject escape sequences into a
 /// terminal, and forged probe answers that try to keep a killed member alive.
-@Suite("Real nodes: datagram attacks", .timeLimit(.minutes(2)))
+@Suite("Real nodes: datagram attacks", .timeLimit(.minutes(5)))
 struct DatagramAttackTests {
     static func send(_ messages: [Message], codec: PacketCodec, to target: String, from fd: Int32) {
         var w = ByteWriter()

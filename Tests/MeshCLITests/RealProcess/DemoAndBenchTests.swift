@@ -4,7 +4,7 @@ import MeshRuntime
 import Testing
 
 /// `mesh demo` and `mesh bench` end to end, on addresses of their own.
-@Suite("Real nodes: demo and bench", .timeLimit(.minutes(2)))
+@Suite("Real nodes: demo and bench", .timeLimit(.minutes(5)))
 struct DemoAndBenchTests {
     struct ProcUnreadable: Error {}
 

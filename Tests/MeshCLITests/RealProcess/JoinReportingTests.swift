@@ -5,7 +5,7 @@ import Testing
 
 /// A node that cannot join says why, at the default log level, and shows it in `/v1/health` and
 /// `mesh status` until it joins.
-@Suite("Real nodes: join failures are reported", .timeLimit(.minutes(1)))
+@Suite("Real nodes: join failures are reported", .timeLimit(.minutes(5)))
 struct JoinReportingTests {
     /// `mesh start` for node `name` at `index`, at the default log level (info).
     static func start(_ cluster: TestCluster, _ name: String, index: Int, join: Int, keyFile: String) throws {

@@ -4,7 +4,7 @@ import MeshRuntime
 import Testing
 
 /// Real `mesh` processes on 127.0.x.y: what only real sockets, clocks and signals show.
-@Suite("Real nodes: membership", .timeLimit(.minutes(2)))
+@Suite("Real nodes: membership", .timeLimit(.minutes(5)))
 struct MembershipTests {
     /// The `lan` preset's bound for every other member to report a SIGKILLed member dead: until
     /// some member probes it (a full round of probes at worst), the probe deadline, the suspicion

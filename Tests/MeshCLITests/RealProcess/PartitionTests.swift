@@ -6,7 +6,7 @@ import Testing
 /// Partition healing with real processes, inside a network namespace the test makes. Needs root and
 /// iproute2: skipped with the reason otherwise, unless `MESH_REQUIRE_ROOT_TESTS=1` (CI sets it), where
 /// it runs and fails when it cannot.
-@Suite("Real nodes: partition healing", .timeLimit(.minutes(2)), RootRequirement.trait)
+@Suite("Real nodes: partition healing", .timeLimit(.minutes(5)), RootRequirement.trait)
 struct PartitionTests {
     @Test("two halves cut apart for longer than the dead timeout merge back into one member list after the cut heals")
     func partitionHeals() throws {

@@ -9,7 +9,7 @@ import Testing
 /// same trace hash as every other run of the same scenario and seed (this test process included),
 /// and that hash is pinned. Swift's `Hasher` is seeded per process, so a decision that leaked
 /// through a `Set` or `Dictionary` order would show up here and not in an in-process test.
-@Suite("mesh sim across processes", .timeLimit(.minutes(2)))
+@Suite("mesh sim across processes", .timeLimit(.minutes(5)))
 struct SimDeterminismTests {
     /// A small scenario that touches every part of the world: joins (push-pull streams), loss,
     /// duplication, a partition and its heal, a pause, crashes and restarts, updates, a leave.

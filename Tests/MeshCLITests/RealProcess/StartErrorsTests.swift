@@ -4,7 +4,7 @@ import MeshRuntime
 import Testing
 
 /// `mesh start` refuses bad input with one clear line and a non-zero exit.
-@Suite("Real nodes: start refuses bad input", .timeLimit(.minutes(1)))
+@Suite("Real nodes: start refuses bad input", .timeLimit(.minutes(5)))
 struct StartErrorsTests {
     /// Runs `mesh ARGUMENTS` to completion: its exit status and everything it printed.
     static func run(_ arguments: [String], in cluster: TestCluster) throws -> (status: Int32?, output: String) {

@@ -7,7 +7,7 @@ import MeshCore
 
 /// What a node reads from disk at start (issue 7): a key file others can read is refused, and an
 /// incarnation stored in `node.json` comes back exactly, however large.
-@Suite("Real nodes: key file and stored incarnation", .timeLimit(.minutes(1)))
+@Suite("Real nodes: key file and stored incarnation", .timeLimit(.minutes(5)))
 struct StoredStateTests {
     @Test("a key file readable by group or others is refused with one line naming chmod 600; mode 600 starts")
     func keyFilePermissions() throws {

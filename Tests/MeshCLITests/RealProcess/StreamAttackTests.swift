@@ -7,7 +7,7 @@ import Testing
 /// Attacks on the stream listener of real `mesh` processes: a host that floods it with connections
 /// that never authenticate must not keep a legitimate node from joining, nor slow the control API,
 /// nor make anyone suspect anyone.
-@Suite("Real nodes: stream attacks", .timeLimit(.minutes(2)))
+@Suite("Real nodes: stream attacks", .timeLimit(.minutes(5)))
 struct StreamAttackTests {
     /// Opens connections to `target` from `sources` until `until`, each holding a different kind
     /// of garbage: nothing, half a hello, or a hello and a frame header announcing 1 MiB under a

@@ -6,7 +6,7 @@ import Testing
 
 /// The task API and `mesh submit` / `mesh task` / `mesh tasks` against three real nodes on
 /// 127.0.69.x, with small shell scripts as profiles.
-@Suite("Real nodes: the task API and its commands", .serialized, .timeLimit(.minutes(2)))
+@Suite("Real nodes: the task API and its commands", .serialized, .timeLimit(.minutes(5)))
 struct TaskAPITests {
     @Test("tasks submitted through each node are read with the same state, owner and history from every node")
     func submitThroughEveryNode() async throws {

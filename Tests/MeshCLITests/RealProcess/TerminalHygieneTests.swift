@@ -5,7 +5,7 @@ import MeshRuntime
 import Testing
 
 /// What `mesh` writes when its output is not a terminal: no control codes.
-@Suite("Real nodes: no control codes unless standard output is a terminal", .timeLimit(.minutes(1)))
+@Suite("Real nodes: no control codes unless standard output is a terminal", .timeLimit(.minutes(5)))
 struct TerminalHygieneTests {
     @Test("status --watch into a file writes no escape codes: with --json, one JSON object per line")
     func watchIntoAPipe() throws {
