@@ -6,7 +6,7 @@ import Testing
 
 /// A real full disk: a 64 KiB tmpfs mounted for the test (the tests run as root in their
 /// container; a test that cannot mount fails and says why).
-@Suite("Write-ahead log on a full disk", .serialized)
+@Suite("Write-ahead log on a full disk", .serialized, MountRequirement.trait)
 struct WriteAheadLogFullDiskTests {
     static func mountSmallDisk() throws -> String {
         let path = NSTemporaryDirectory() + "mesh-full-\(UUID().uuidString)"

@@ -193,10 +193,15 @@ struct OperatorCommandTests {
     /// listed by fingerprint only.
     static func expectRotated(_ cluster: TestCluster, names: [String], to newKey: MeshKey, oldKey: MeshKey,
                               keyFile: (String) -> String) throws {
-        cluster.waitUntil("every node sees every member use the new key", timeout: 15) {
+        var lastSeen = ""
+        cluster.waitUntil("every node sees every member use the new key (last seen: \(lastSeen))", timeout: 30) {
             names.allSatisfy { name in
-                guard let report = cluster.status(name) else { return false }
-                return report.members.count == 5 && report.members.allSatisfy { $0.keyFingerprint == newKey.fingerprintText }
+                guard let report = cluster.status(name) else { lastSeen = "\(name): no status"; return false }
+                let done = report.members.count == 5 && report.members.allSatisfy { $0.keyFingerprint == newKey.fingerprintText }
+                if !done {
+                    lastSeen = "\(name) sees " + report.members.map { "\($0.name)@\($0.incarnation)=\($0.keyFingerprint ?? "none")" }.joined(separator: " ")
+                }
+                return done
             }
         }
         for (index, name) in names.enumerated() {

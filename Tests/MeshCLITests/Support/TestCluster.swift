@@ -135,13 +135,13 @@ final class TestCluster: @unchecked Sendable {
     /// Polls `condition` every `interval` until it holds or `timeout` passes. Records an issue naming
     /// `what` (with the tail of every node's log) on timeout. Returns the seconds it took, or nil.
     @discardableResult
-    func waitUntil(_ what: String, timeout: TimeInterval, interval: TimeInterval = 0.1,
+    func waitUntil(_ what: @autoclosure () -> String, timeout: TimeInterval, interval: TimeInterval = 0.1,
                    sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool) -> TimeInterval? {
         let start = Date()
         while true {
             if condition() { return Date().timeIntervalSince(start) }
             if Date().timeIntervalSince(start) > timeout {
-                Issue.record("timed out after \(timeout)s waiting until \(what)\n\(logTails())", sourceLocation: sourceLocation)
+                Issue.record("timed out after \(timeout)s waiting until \(what())\n\(logTails())", sourceLocation: sourceLocation)
                 return nil
             }
             usleep(useconds_t(interval * 1_000_000))
