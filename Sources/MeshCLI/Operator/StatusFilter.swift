@@ -1,19 +1,21 @@
 import MeshCore
 import MeshRuntime
 
-/// `mesh status --state S --name GLOB`: which members to show. Filters apply to the table, the
-/// summary, `--detailed` and `--json` alike.
+/// `mesh status --state S --name GLOB --tag T`: which members to show. Filters apply to the table,
+/// the summary, `--detailed` and `--json` alike.
 struct StatusFilter {
     /// The options the filters and the detailed view add to `mesh status`.
     static let options: [OptionSpec] = [
         .value("state", "S", "only members in state S (alive, suspect, dead, left; several: alive,suspect)"),
         .value("name", "GLOB", "only members whose name matches GLOB (* any characters, ? one character)"),
+        .value("tag", "T", "only members whose capacity record carries tag T, node-level or on a profile (several: gpu,research — all of them)"),
         .flag("detailed", "every field of each member, one block per member"),
     ]
     static let states = ["alive", "suspect", "dead", "left"]
 
     var states: Set<String>?
     var nameGlob: String?
+    var tags: [String] = []
 
     init(_ arguments: ParsedArguments) throws(UsageError) {
         if let text = arguments.value("state") {
@@ -24,6 +26,10 @@ struct StatusFilter {
             states = Set(given)
         }
         nameGlob = arguments.value("name")
+        if let text = arguments.value("tag") {
+            tags = text.split(separator: ",").map { String($0) }
+            guard !tags.isEmpty else { throw UsageError("--tag needs at least one tag (several separated by commas)") }
+        }
     }
 
     /// `report` with only the members that pass.
@@ -31,8 +37,18 @@ struct StatusFilter {
         var filtered = report
         filtered.members = report.members.filter { member in
             (states?.contains(member.state) ?? true) && (nameGlob.map { Glob.matches($0, member.name) } ?? true)
+                && tags.allSatisfy { StatusFilter.carries(member, $0) }
         }
         return filtered
+    }
+}
+
+extension StatusFilter {
+    /// Whether `member`'s capacity record carries `tag`, node-level or on any of its profiles. A
+    /// member with no record yet carries none.
+    static func carries(_ member: MemberReport, _ tag: String) -> Bool {
+        guard let record = member.capacity else { return false }
+        return record.tags.contains(tag) || record.profiles.contains { $0.tags.contains(tag) }
     }
 }
 

@@ -1,5 +1,6 @@
 import Testing
 @testable import MeshCLI
+import MeshCore
 import MeshRuntime
 
 /// `mesh status --state S --name GLOB --detailed`.
@@ -11,6 +12,15 @@ import MeshRuntime
     static let report = StatusReport(selfName: "web-1", incarnation: 2, members: [
         member("web-1", "alive", isSelf: true), member("web-2", "dead"), member("db-1", "alive"), member("db-2", "left"),
     ], drops: [:])
+
+    /// A capacity record as `/v1/status` gives it: one profile `claude` with `profileTags`.
+    static func recordJSON(tags: [String], profileTags: [String]) -> String {
+        func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+        return """
+        {"version": 1, "incarnation": 1, "ageSeconds": 0.5, "tags": \(list(tags)),
+         "profiles": [{"name": "claude", "slots": 2, "busy": 0, "tags": \(list(profileTags))}]}
+        """
+    }
 
     static func filter(_ arguments: [String]) throws -> StatusFilter {
         try StatusFilter(ParsedArguments(arguments, specs: StatusFilter.options))
@@ -27,6 +37,21 @@ import MeshRuntime
         #expect(try Self.filter(["--state", "dead,left"]).apply(Self.report).members.map(\.name) == ["web-2", "db-2"])
         #expect(try Self.filter(["--name", "web-*", "--state", "alive"]).apply(Self.report).members.map(\.name) == ["web-1"])
         #expect(try Self.filter([]).apply(Self.report).members.count == 4)
+    }
+
+    @Test func aTagFilterKeepsMembersWhoseRecordCarriesEveryTag() throws {
+        var gpu = Self.member("gpu-1", "alive")
+        var tagged = try CapacityReport(json: JSONValue.parse(Self.recordJSON(tags: ["gpu"], profileTags: ["research"])))
+        gpu.capacity = tagged
+        var plain = Self.member("cpu-1", "alive")
+        tagged = try CapacityReport(json: JSONValue.parse(Self.recordJSON(tags: [], profileTags: [])))
+        plain.capacity = tagged
+        let report = StatusReport(selfName: "gpu-1", incarnation: 1, members: [gpu, plain, Self.member("new-1", "alive")], drops: [:])
+        #expect(try Self.filter(["--tag", "gpu"]).apply(report).members.map(\.name) == ["gpu-1"])
+        #expect(try Self.filter(["--tag", "research"]).apply(report).members.map(\.name) == ["gpu-1"], "a profile's tag counts")
+        #expect(try Self.filter(["--tag", "gpu,research"]).apply(report).members.map(\.name) == ["gpu-1"])
+        #expect(try Self.filter(["--tag", "gpu,review"]).apply(report).members.isEmpty, "every tag must be carried")
+        #expect(throws: UsageError.self) { try Self.filter(["--tag", ","]) }
     }
 
     @Test func anUnknownStateIsAnErrorThatNamesTheFlag() {
