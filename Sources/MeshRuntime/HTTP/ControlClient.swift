@@ -122,17 +122,7 @@ public struct ControlClient: Sendable {
         try wait(fd, for: Int16(POLLOUT), until: deadline)
         let pending = Sockets.pendingError(fd)
         guard pending == 0 else { throw .unreachable(endpoint: name, reason: SystemError(call: "connect", code: pending).reason) }
-        var offset = 0
-        while offset < request.count {
-            let sent: Int?
-            do {
-                let start = offset
-                sent = try request.withUnsafeBytes { try Sockets.send(fd, UnsafeRawBufferPointer(rebasing: $0[start...])) }
-            } catch {
-                throw .cutOff(endpoint: name, reason: (error as? SystemError)?.reason ?? "\(error)")
-            }
-            if let sent { offset += sent } else { try wait(fd, for: Int16(POLLOUT), until: deadline) }
-        }
+        try Self.sendAll(request, on: fd, until: deadline, endpoint: name)
         var response = Bytes()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 8)
         defer { buffer.deallocate() }
@@ -154,13 +144,33 @@ public struct ControlClient: Sendable {
     }
 
     private func wait(_ fd: Int32, for events: Int16, until deadline: Int64) throws(Failure) {
+        try Self.wait(fd, for: events, until: deadline, endpoint: endpoint.description)
+    }
+
+    /// Waits until `fd` is ready for `events` or `deadline` (monotonic nanoseconds) passes; EINTR is retried.
+    static func wait(_ fd: Int32, for events: Int16, until deadline: Int64, endpoint: String) throws(Failure) {
         while true {
             let left = deadline - SystemClock.monotonicNanoseconds()
-            guard left > 0 else { throw .timedOut(endpoint: endpoint.description) }
+            guard left > 0 else { throw .timedOut(endpoint: endpoint) }
             var entry = pollfd(fd: fd, events: events, revents: 0)
             let ready = poll(&entry, 1, Int32(min(left / 1_000_000 + 1, Int64(Int32.max))))
             if ready > 0 { return }
-            if ready < 0 && errno != EINTR { throw .unreachable(endpoint: endpoint.description, reason: SystemError(call: "poll", code: errno).reason) }
+            if ready < 0 && errno != EINTR { throw .unreachable(endpoint: endpoint, reason: SystemError(call: "poll", code: errno).reason) }
+        }
+    }
+
+    /// Writes all of `bytes` to the non-blocking socket `fd`, waiting for room until `deadline`.
+    static func sendAll(_ bytes: Bytes, on fd: Int32, until deadline: Int64, endpoint: String) throws(Failure) {
+        var offset = 0
+        while offset < bytes.count {
+            let sent: Int?
+            do {
+                let start = offset
+                sent = try bytes.withUnsafeBytes { try Sockets.send(fd, UnsafeRawBufferPointer(rebasing: $0[start...])) }
+            } catch {
+                throw .cutOff(endpoint: endpoint, reason: (error as? SystemError)?.reason ?? "\(error)")
+            }
+            if let sent { offset += sent } else { try wait(fd, for: Int16(POLLOUT), until: deadline, endpoint: endpoint) }
         }
     }
 

@@ -85,17 +85,7 @@ public final class KeepAliveConnection {
     }
 
     private func write(_ bytes: Bytes, deadline: Int64) throws(ControlClient.Failure) {
-        var offset = 0
-        while offset < bytes.count {
-            let sent: Int?
-            do {
-                let start = offset
-                sent = try bytes.withUnsafeBytes { try Sockets.send(fd, UnsafeRawBufferPointer(rebasing: $0[start...])) }
-            } catch {
-                throw .cutOff(endpoint: endpoint.description, reason: (error as? SystemError)?.reason ?? "\(error)")
-            }
-            if let sent { offset += sent } else { try wait(for: Int16(POLLOUT), until: deadline) }
-        }
+        try ControlClient.sendAll(bytes, on: fd, until: deadline, endpoint: endpoint.description)
     }
 
     /// Reads until one whole answer is in `pending`; returns it and whether the node closes after it.
@@ -147,15 +137,6 @@ public final class KeepAliveConnection {
     }
 
     private func wait(for events: Int16, until deadline: Int64) throws(ControlClient.Failure) {
-        while true {
-            let left = deadline - SystemClock.monotonicNanoseconds()
-            guard left > 0 else { throw .timedOut(endpoint: endpoint.description) }
-            var entry = pollfd(fd: fd, events: events, revents: 0)
-            let ready = poll(&entry, 1, Int32(min(left / 1_000_000 + 1, Int64(Int32.max))))
-            if ready > 0 { return }
-            if ready < 0 && errno != EINTR {
-                throw .unreachable(endpoint: endpoint.description, reason: SystemError(call: "poll", code: errno).reason)
-            }
-        }
+        try ControlClient.wait(fd, for: events, until: deadline, endpoint: endpoint.description)
     }
 }
