@@ -40,4 +40,16 @@ public enum TaskLimits {
     public static let epochMax: UInt64 = 1 << 62
     /// The most copies a task record claims (R is 2 today; room for a larger R).
     public static let copiesMax: UInt8 = 16
+    /// The longest attachment, declared output or artifact name, in bytes.
+    public static let fileNameBytesMax = 255
+    /// The most attachments one task carries.
+    public static let attachmentsMax = 64
+    /// The most declared outputs (`--expect`) one task names.
+    public static let expectedOutputsMax = 64
+    /// The most artifacts one attempt's history event records (more are counted, not listed).
+    public static let artifactsRecordedMax = 256
+    /// Default largest attachment (64 MiB; settable per node).
+    public static let attachmentBytesDefault: UInt64 = 64 << 20
+    /// Default largest total of one task's attachments (256 MiB; settable per node).
+    public static let attachmentsTotalBytesDefault: UInt64 = 256 << 20
 }
