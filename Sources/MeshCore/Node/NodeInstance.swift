@@ -41,7 +41,7 @@ public struct NodeInstance: Sendable {
         membership = Membership(config: config)
         var slots: [String: Int] = [:]
         for profile in config.capacity.profiles { slots[profile.name] = profile.slots }
-        tasks = TaskMachine(name: config.name, incarnation: config.lastIncarnation &+ 1, slots: slots,
+        tasks = TaskMachine(name: config.name, incarnation: config.lastIncarnation &+ 1, idSalt: config.taskIDSalt, slots: slots,
                             settings: config.taskSettings, recovered: config.recoveredLog)
         keyring = config.keyring
         labelHash = PacketCodec.hashLabel(config.label)

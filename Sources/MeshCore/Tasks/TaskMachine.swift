@@ -159,11 +159,12 @@ public struct TaskMachine: Sendable {
     public internal(set) var stats = TaskStats()
 
     /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
-    init(name: String, incarnation: UInt64, slots: [String: Int], settings: TaskSettings, recovered: RecoveredLog) {
+    init(name: String, incarnation: UInt64, idSalt: Bytes = [], slots: [String: Int], settings: TaskSettings,
+         recovered: RecoveredLog) {
         self.name = name
         self.settings = settings
         self.slots = slots
-        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation)
+        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation, salt: idSalt)
         appended = recovered.position
         synced = recovered.position
         isRestart = !recovered.records.isEmpty

@@ -114,6 +114,12 @@ extension NodeShell {
                               ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
             counterValues[name] = value
         }
+        let links = streams.linkCounters
+        for (name, value) in [("linksOpened", links.opened), ("linksAccepted", links.accepted),
+                              ("linkStreams", links.streamsCarried), ("linkStreamsRefused", links.streamsRefused)] {
+            counterValues[name] = value
+        }
+        for reason in LinkDrop.allCases { counterValues[reason.counterName] = links.drops[reason] ?? 0 }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

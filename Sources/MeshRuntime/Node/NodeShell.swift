@@ -81,6 +81,7 @@ public final class NodeShell: @unchecked Sendable {
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
                                 meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
+        config.taskIDSalt = try Self.taskIDSalt(options)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
@@ -139,6 +140,13 @@ public final class NodeShell: @unchecked Sendable {
         } catch {
             throw StartError(description: "cannot open the write-ahead log in \(directory.path): \(error)")
         }
+    }
+
+    /// The data directory's task-id salt (made at its first start); without a directory, a fresh
+    /// one for this life (its ids live only as long as the process anyway).
+    private static func taskIDSalt(_ options: NodeOptions) throws(StartError) -> Bytes {
+        guard let directory = options.dataDirectory else { return SecureRandom.bytes(DataDirectory.taskIDSaltBytes) }
+        do { return try directory.taskIDSalt() } catch { throw StartError(description: error.description) }
     }
 
     /// Starts the node and blocks until it has left (signal, `POST /v1/leave`, parent gone) or

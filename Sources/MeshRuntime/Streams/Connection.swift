@@ -131,6 +131,13 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Removes the deadline: the connection stays open until closed (a link that carries streams).
+    func clearDeadline() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+    }
+
     /// Queues `bytes` for the peer; with `thenClose`, closes as `.finished` once everything is written.
     func send(_ bytes: Bytes, thenClose: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
