@@ -52,6 +52,8 @@ struct TaskBench {
         var rerunSeconds: Double?
         var deadSeconds: Double?
         var load = ""
+        /// The nodes' health counters, summed, over the submission phase (after minus before).
+        var counters: [String: UInt64] = [:]
     }
 
     /// The profiles every node runs.
@@ -86,9 +88,11 @@ struct TaskBench {
         var figures = Figures()
         figures.fsyncMs = try fsyncLatencies(in: cluster.directory)
         log(json, "fsync measured; submitting for \(seconds) s over \(connections) kept-alive connections…")
-        let forwardsBefore = forwardCounts(cluster)
+        let countersBefore = summedCounters(cluster)
         submitPhase(cluster, into: &figures)
-        figures.forwardsPerTask = Double(forwardCounts(cluster) - forwardsBefore) / Double(max(1, figures.accepted))
+        let countersAfter = summedCounters(cluster)
+        for (name, value) in countersAfter { figures.counters[name] = value &- (countersBefore[name] ?? 0) }
+        figures.forwardsPerTask = Double(figures.counters["tasksForwarded"] ?? 0) / Double(max(1, figures.accepted))
         log(json, "running \(Self.executeTasks) no-op tasks…")
         executePhase(cluster, into: &figures)
         log(json, "killing an executor…")
@@ -118,6 +122,17 @@ struct TaskBench {
             samples.append(Double(SystemClock.monotonicNanoseconds() - start) / 1e6)
         }
         return samples
+    }
+
+    /// Every node's health counters, summed by name.
+    func summedCounters(_ cluster: LocalCluster) -> [String: UInt64] {
+        var sums: [String: UInt64] = [:]
+        for index in 0..<cluster.count {
+            for (name, value) in (try? ControlClient(endpoint: cluster.httpEndpoint(index)).health())?.counters ?? [:] {
+                sums[name, default: 0] &+= value
+            }
+        }
+        return sums
     }
 
     /// The nodes' `tasksForwarded` counters, summed.

@@ -120,6 +120,11 @@ extension NodeShell {
             counterValues[name] = value
         }
         for reason in LinkDrop.allCases { counterValues[reason.counterName] = links.drops[reason] ?? 0 }
+        let syncs = logCommitter.syncTimings
+        for (name, value) in submitTiming.counters("timingSubmit") + syncs.fsync.counters("timingFsync")
+            + syncs.wait.counters("timingSyncWait") + links.exchanges.counters("timingLinkExchange") {
+            counterValues[name] = value
+        }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

@@ -59,6 +59,11 @@ extension NodeShell {
         }
         let spec: TaskSpec
         do { spec = try TaskSubmission.parse(body) } catch { return respond(Self.fieldError(error)) }
+        let started = SystemClock.monotonicNanoseconds()
+        let respond: (HTTPResponse) -> Void = { [self] response in
+            submitTiming.add(SystemClock.monotonicNanoseconds() - started)
+            respond(response)
+        }
         taskRequest(.submitTask(spec), respond: respond) { reply in
             switch reply {
             case .taskAccepted(let acceptance): return .json(acceptance.json, status: acceptance.isDuplicate ? 200 : 201)

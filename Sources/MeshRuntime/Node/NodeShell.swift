@@ -53,6 +53,8 @@ public final class NodeShell: @unchecked Sendable {
     var agents: AgentRunner?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
+    /// `POST /v1/tasks` handled here: from the parsed request to the response.
+    var submitTiming = Timing()
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()

@@ -17,11 +17,15 @@ final class StreamLinks {
         /// `open`s refused: the server link already carried `streamsPerLinkMax` streams.
         var streamsRefused: UInt64 = 0
         var drops: [LinkDrop: UInt64] = [:]
+        /// Outbound streams on links, from `open` until either side closed them.
+        var exchanges = Timing()
     }
 
     private struct Carried {
         var link: Link
         var id: UInt32
+        /// When an outbound stream was opened (monotonic nanoseconds); nil for inbound ones.
+        var openedAt: Int64? = nil
     }
 
     private let queue: DispatchQueue
@@ -58,7 +62,7 @@ final class StreamLinks {
         }
         if link.lastID == UInt32.max { link.isRetired = true }
         link.streams[id] = stream
-        carried[stream] = Carried(link: link, id: id)
+        carried[stream] = Carried(link: link, id: id, openedAt: SystemClock.monotonicNanoseconds())
         counters.streamsCarried &+= 1
         link.connection.clearDeadline()
         link.connection.send(LinkFrame.control(.open, id))
@@ -75,6 +79,7 @@ final class StreamLinks {
     /// The core closed `stream`: tell the peer, and let the link idle out if it carries no more.
     func close(_ stream: StreamID) {
         guard let entry = carried.removeValue(forKey: stream) else { return }
+        timeExchange(entry)
         entry.link.streams[entry.id] = nil
         entry.link.connection.send(LinkFrame.control(.close, entry.id))
         idleIfEmpty(entry.link)
@@ -82,6 +87,7 @@ final class StreamLinks {
 
     /// Takes an accepted (started) connection whose first bytes were the preamble; `rest` came after it.
     func adopt(_ connection: Connection, peer: Address, source: UInt32, rest: Bytes) {
+        Sockets.setNoDelay(connection.fd)
         let link = Link(connection: connection, isClient: false, peer: peer, source: source, isConnected: true)
         servers[ObjectIdentifier(link)] = link
         counters.accepted &+= 1
@@ -121,6 +127,7 @@ final class StreamLinks {
             onConnectFailure?(destination, error.reason)
             return nil
         }
+        Sockets.setNoDelay(connection.fd)
         let link = Link(connection: connection, isClient: true, peer: destination, source: nil, isConnected: false)
         pool[destination, default: []].append(link)
         counters.opened &+= 1
@@ -171,7 +178,7 @@ final class StreamLinks {
             if !frame.payload.isEmpty { later(.streamData(stream, frame.payload)) }
         case .close, .reset:
             guard let stream = link.streams.removeValue(forKey: frame.stream) else { return nil }
-            carried[stream] = nil
+            carried.removeValue(forKey: stream).map(timeExchange)
             later(frame.kind == .close ? .streamClosed(stream) : .streamFailed(stream))
             idleIfEmpty(link)
         }
@@ -212,6 +219,11 @@ final class StreamLinks {
             later(.streamFailed(stream))
         }
         link.streams.removeAll()
+    }
+
+    private func timeExchange(_ entry: Carried) {
+        guard let openedAt = entry.openedAt else { return }
+        counters.exchanges.add(SystemClock.monotonicNanoseconds() - openedAt)
     }
 
     private func idleIfEmpty(_ link: Link) {
