@@ -21,7 +21,9 @@ extension TaskBench {
                 spec: @escaping @Sendable (Int, Int) -> TaskSpec) -> [Tally] {
         let tallies = (0..<connections).map { _ in Tally() }
         let threads = connections
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        // One thread per connection: `concurrentPerform` would run only as many at once as there
+        // are cores, leaving most connections idle on a small machine.
+        Self.onThreads(threads) { thread in
             let tally = tallies[thread]
             let node = thread % cluster.count
             guard let connection = try? KeepAliveConnection(endpoint: cluster.httpEndpoint(node)) else {
@@ -51,6 +53,17 @@ extension TaskBench {
             tally.reconnects = connection.connectionsOpened - 1
         }
         return tallies
+    }
+
+    /// Runs `body(0..<count)` on `count` threads of their own and waits for all of them.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        for index in 0..<count {
+            let thread = Thread { body(index); done.signal() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        for _ in 0..<count { done.wait() }
     }
 
     /// Phase 2: submissions for `seconds`.

@@ -30,6 +30,8 @@ public struct NodeInstance: Sendable {
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
     var nextOutboundStream: UInt64 = 0
+    /// What `taskPeers()` derived from capacity records, until they change.
+    var taskPeersCache = TaskPeersCache()
     var inboundStreamCount = 0
     /// Nonces for stream hellos: a generator of its own, so streams never shift membership's choices.
     var nonceGenerator: SeededGenerator
