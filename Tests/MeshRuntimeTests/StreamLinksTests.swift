@@ -130,6 +130,18 @@ struct StreamLinksTests {
         #expect(queue.sync { a.linkCounters.opened } == UInt64(LinkLimits.linksPerPeerMax))
     }
 
+    @Test("a FIFO gives back what went in, in order, across compactions")
+    func fifoOrder() {
+        var fifo = FIFO<Int>()
+        var expected = 0
+        for n in 0..<1_000 {
+            fifo.append(n)
+            if n % 3 != 0 { #expect(fifo.removeFirst() == expected); expected += 1 }
+        }
+        while let value = fifo.removeFirst() { #expect(value == expected); expected += 1 }
+        #expect(expected == 1_000 && fifo.isEmpty && fifo.first == nil)
+    }
+
     @Test("the link decoder reads frames split at every byte")
     func splitFrames() {
         let bytes = LinkFrame.control(.open, 1) + LinkFrame.data(1, Array(0..<40)) + LinkFrame.control(.close, 1)

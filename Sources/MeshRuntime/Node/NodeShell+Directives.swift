@@ -45,6 +45,7 @@ extension NodeShell {
                 handle(event)
             }
         }
+        streams.flush()
         armTimer()
     }
 

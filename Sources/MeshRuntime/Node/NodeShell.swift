@@ -53,6 +53,8 @@ public final class NodeShell: @unchecked Sendable {
     var agents: AgentRunner?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
+    /// Task requests waiting for the core, oldest first, with when they get `503` (monotonic).
+    var taskDeadlines = FIFO<(request: RequestID, due: Int64)>()
     /// `POST /v1/tasks` handled here: from the parsed request to the response.
     var submitTiming = Timing()
     var nextRequest: UInt64 = 0

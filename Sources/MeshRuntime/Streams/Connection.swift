@@ -147,6 +147,21 @@ final class Connection: @unchecked Sendable {
         if !isConnecting { flush() }
     }
 
+    /// Queues `bytes` without sending them yet: `flushQueued()` sends everything queued in as few
+    /// system calls as the kernel allows (a link gathers the frames of one core step this way).
+    func enqueue(_ bytes: Bytes) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard ending == nil else { return }
+        output.append(contentsOf: bytes)
+    }
+
+    /// Sends what `enqueue` queued (once connected; a connect under way sends it when it is done).
+    func flushQueued() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard ending == nil, !isConnecting, writeSource == nil, outputOffset < output.count else { return }
+        flush()
+    }
+
     /// Everything received so far, removed from `input`.
     func takeInput() -> Bytes {
         defer { input.removeAll(keepingCapacity: true) }

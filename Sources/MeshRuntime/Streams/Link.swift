@@ -3,7 +3,7 @@ import MeshCore
 /// One kept-open connection carrying streams (`LinkFrame`): which core stream each link id stands
 /// for, and the ids used so far. A client link (this node connected) opens streams; a server link
 /// (accepted) takes them. Confined to the transport's queue.
-final class Link {
+final class Link: @unchecked Sendable {
     let connection: Connection
     let isClient: Bool
     /// Client: the destination. Server: the peer's address as accepted.
@@ -19,6 +19,8 @@ final class Link {
     var isConnected: Bool
     /// True once no new stream may start on it (its ids are used up, or it is closing).
     var isRetired = false
+    /// True while frames wait in its connection for `StreamLinks.flush()`.
+    var isFlushPending = false
 
     init(connection: Connection, isClient: Bool, peer: Address, source: UInt32?, isConnected: Bool) {
         self.connection = connection

@@ -8,7 +8,7 @@ import MeshCore
 /// tagged frames and deadline, and ends as `streamClosed` or `streamFailed`. A link that breaks
 /// fails every stream on it (the core sees a stream failure, as it would for a reset connection);
 /// a link that sends what cannot be a link is closed and counted by reason. Confined to `queue`.
-final class StreamLinks {
+final class StreamLinks: @unchecked Sendable {
     /// What links did, for `/v1/health`.
     struct Counters {
         var opened: UInt64 = 0
@@ -41,6 +41,8 @@ final class StreamLinks {
     private var pool: [Address: [Link]] = [:]
     private var servers: [ObjectIdentifier: Link] = [:]
     private var carried: [StreamID: Carried] = [:]
+    /// Links with frames queued since the last `flush()`.
+    private var unflushed: [Link] = []
     private(set) var counters = Counters()
 
     init(queue: DispatchQueue, bind: Address, inputBytesMax: Int, later: @escaping (Input) -> Void,
@@ -65,7 +67,7 @@ final class StreamLinks {
         carried[stream] = Carried(link: link, id: id, openedAt: SystemClock.monotonicNanoseconds())
         counters.streamsCarried &+= 1
         link.connection.clearDeadline()
-        link.connection.send(LinkFrame.control(.open, id))
+        enqueue(LinkFrame.control(.open, id), on: link)
     }
 
     /// True when `stream` is carried by a link (the transport then leaves it alone).
@@ -73,7 +75,7 @@ final class StreamLinks {
 
     func write(_ stream: StreamID, _ bytes: Bytes) {
         guard let entry = carried[stream] else { return }
-        entry.link.connection.send(LinkFrame.data(entry.id, bytes))
+        enqueue(LinkFrame.data(entry.id, bytes), on: entry.link)
     }
 
     /// The core closed `stream`: tell the peer, and let the link idle out if it carries no more.
@@ -81,8 +83,31 @@ final class StreamLinks {
         guard let entry = carried.removeValue(forKey: stream) else { return }
         timeExchange(entry)
         entry.link.streams[entry.id] = nil
-        entry.link.connection.send(LinkFrame.control(.close, entry.id))
+        enqueue(LinkFrame.control(.close, entry.id), on: entry.link)
         idleIfEmpty(entry.link)
+    }
+
+    /// Sends every frame queued by `open`, `write` and `close` since the last call: the shell
+    /// calls it once after carrying out a batch of directives, so the frames one core step wrote
+    /// to a peer leave in one system call instead of one each.
+    func flush() {
+        let links = unflushed
+        unflushed.removeAll(keepingCapacity: true)
+        for link in links {
+            link.isFlushPending = false
+            link.connection.flushQueued()
+        }
+    }
+
+    private func enqueue(_ bytes: Bytes, on link: Link) {
+        link.connection.enqueue(bytes)
+        guard !link.isFlushPending else { return }
+        link.isFlushPending = true
+        if unflushed.isEmpty {
+            // A safety net for a caller that does not flush: the frames go at the end of this turn.
+            queue.async { [self] in flush() }
+        }
+        unflushed.append(link)
     }
 
     /// Takes an accepted (started) connection whose first bytes were the preamble; `rest` came after it.

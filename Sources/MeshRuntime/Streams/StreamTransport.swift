@@ -136,6 +136,10 @@ final class StreamTransport: @unchecked Sendable {
         connection.send(bytes)
     }
 
+    /// Sends the link frames the directives carried out since the last call queued (call it after
+    /// each batch of directives: until then they wait).
+    func flush() { links.flush() }
+
     /// Closes once everything queued is written; the core has already forgotten the stream.
     func close(_ stream: StreamID) {
         if links.carries(stream) { return links.close(stream) }
