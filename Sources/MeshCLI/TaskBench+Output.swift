@@ -20,7 +20,10 @@ extension TaskBench {
         printBreakdown(figures)
         print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
                      figures.executed, figures.executeSeconds))
-        print("forwarded more than once: \(figures.forwardedTwiceMin)…\(figures.forwardedTwiceMax) of \(figures.executed) no-op tasks (\(figures.forwards) forwards)")
+        let notAccepted = figures.executeRefused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+            + (figures.executeFailed > 0 ? ["\(figures.executeFailed) without an answer"] : [])
+        if !notAccepted.isEmpty { print("  no-op submissions not accepted: " + notAccepted.joined(separator: ", ")) }
+        print("forwarded more than once: \(figures.forwardedAgain) of \(figures.executed) no-op tasks (\(figures.forwards) forwards in all)")
         let rerun = figures.rerunSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         let dead = figures.deadSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         print("executor SIGKILL -> task running elsewhere: \(rerun)  (held dead after \(dead); target: dead + 1 s)")
@@ -62,8 +65,10 @@ extension TaskBench {
             ("executed", .integer(Int64(figures.executed))),
             ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
             ("forwards", .integer(Int64(figures.forwards))),
-            ("forwardedMoreThanOnceMin", .integer(Int64(figures.forwardedTwiceMin))),
-            ("forwardedMoreThanOnceMax", .integer(Int64(figures.forwardedTwiceMax))),
+            ("forwardedMoreThanOnce", .integer(Int64(figures.forwardedAgain))),
+            ("executeRefusedByStatus", .object(figures.executeRefused.sorted { $0.key < $1.key }
+                .map { ("\($0.key)", .integer(Int64($0.value))) })),
+            ("executeFailed", .integer(Int64(figures.executeFailed))),
             ("rerunAfterKillSeconds", .optional(figures.rerunSeconds)), ("deadAfterKillSeconds", .optional(figures.deadSeconds)),
             ("submitPhaseCounters", .object(figures.counters.filter { $0.key.hasPrefix("timing") || $0.key.hasPrefix("link") }
                 .sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64(clamping: $0.value))) })),

@@ -88,12 +88,16 @@ extension TaskBench {
 
     /// Phase 3: no-op tasks until every one succeeded; how many of them were forwarded twice.
     func executePhase(_ cluster: LocalCluster, into figures: inout Figures) {
-        let forwardsBefore = forwardCounts(cluster)
+        let before = summedCounters(cluster)
         let start = SystemClock.monotonicNanoseconds()
         let tallies = submit(cluster, until: start + .seconds(60), count: Self.executeTasks, keepIDs: true) { _, n in
             TaskSpec(profile: "noop", prompt: "noop \(n)")
         }
         let ids = tallies.flatMap(\.ids)
+        for tally in tallies {
+            figures.executeFailed += tally.failed
+            for (status, count) in tally.refused { figures.executeRefused[status, default: 0] += count }
+        }
         let client = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(10))
         _ = cluster.waitUntil(seconds: 120) {
             let listing = (try? client.tasks(state: .succeeded))?.json["tasks"]?.array ?? []
@@ -101,12 +105,10 @@ extension TaskBench {
         }
         figures.executeSeconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         figures.executed = ids.count
-        // A task is forwarded at most `hopsMax` = 2 times, so F forwards of N tasks mean at least
-        // F − N and at most min(N, F / 2) tasks forwarded twice (both N when F = 2N).
-        let forwards = Int(forwardCounts(cluster) - forwardsBefore)
-        figures.forwards = forwards
-        figures.forwardedTwiceMin = max(0, forwards - ids.count)
-        figures.forwardedTwiceMax = min(ids.count, forwards / 2)
+        let after = summedCounters(cluster)
+        func delta(_ name: String) -> Int { Int(clamping: (after[name] ?? 0) &- (before[name] ?? 0)) }
+        figures.forwards = delta("tasksForwarded")
+        figures.forwardedAgain = delta("tasksForwardedAgain")
     }
 
     /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere.

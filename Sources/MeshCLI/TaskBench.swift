@@ -7,13 +7,14 @@ import MeshRuntime
 /// on this disk (issue 9's benchmark). Phases, in order:
 ///
 /// 1. raw fsync latency of this disk (append 1 KiB + fsync, one at a time);
-/// 2. submissions for `seconds` over kept-alive connections spread over every node: submit →
+/// 2. submissions for `seconds` over kept-alive connections spread over every node, each on a
+///    thread of its own, plus where the time went (the nodes' timing counters): submit →
 ///    accepted latency (p50, p99) and accepted tasks per second (overall and the slowest whole
 ///    second). The tasks go to `holdProfiles` profiles whose agents sleep, so execution costs
 ///    nothing after the first few and each profile's bounded queue (`TaskSettings.queueMax` per
 ///    owner) is not what the figure measures;
 /// 3. `executeTasks` tasks of a no-op profile: executed tasks per second, and how many of them were
-///    forwarded more than once (bounds from the nodes' `tasksForwarded` counters);
+///    forwarded more than once (the nodes' `tasksForwardedAgain` counters);
 /// 4. an executor's SIGKILL: the time until its task runs again on another node, beside the time
 ///    until the others hold it dead.
 struct TaskBench {
@@ -47,8 +48,11 @@ struct TaskBench {
         var executed = 0
         var executeSeconds = 0.0
         var forwards = 0
-        var forwardedTwiceMin = 0
-        var forwardedTwiceMax = 0
+        /// Forwards of a submission already forwarded once (the nodes' `tasksForwardedAgain`).
+        var forwardedAgain = 0
+        /// What the no-op submissions got besides 201, by status, and how many got no answer.
+        var executeRefused: [Int: Int] = [:]
+        var executeFailed = 0
         var rerunSeconds: Double?
         var deadSeconds: Double?
         var load = ""
@@ -133,13 +137,6 @@ struct TaskBench {
             }
         }
         return sums
-    }
-
-    /// The nodes' `tasksForwarded` counters, summed.
-    func forwardCounts(_ cluster: LocalCluster) -> UInt64 {
-        (0..<cluster.count).reduce(0) { sum, index in
-            sum &+ ((try? ControlClient(endpoint: cluster.httpEndpoint(index)).health())?.counters["tasksForwarded"] ?? 0)
-        }
     }
 
     /// `uptime`'s load averages.

@@ -219,6 +219,9 @@ public struct TaskMachine: Sendable {
 public struct TaskStats: Sendable, Equatable {
     public var accepted: UInt64 = 0
     public var forwarded: UInt64 = 0
+    /// Forwards of a submission that had been forwarded already (its owner saw another owner):
+    /// how often a task was forwarded more than once.
+    public var forwardedAgain: UInt64 = 0
     public var refused: UInt64 = 0
     public var duplicates: UInt64 = 0
     public var attemptsStarted: UInt64 = 0

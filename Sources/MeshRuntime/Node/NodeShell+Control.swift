@@ -106,7 +106,7 @@ extension NodeShell {
             "streamBytesSent": streams.counters.bytesSent, "streamBytesReceived": streams.counters.bytesReceived,
         ]
         let tasks = core.tasks.stats
-        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded),
+        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded), ("tasksForwardedAgain", tasks.forwardedAgain),
                               ("tasksRefused", tasks.refused), ("tasksDuplicates", tasks.duplicates),
                               ("tasksAttemptsStarted", tasks.attemptsStarted), ("tasksAttemptsLost", tasks.attemptsLost),
                               ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
