@@ -23,6 +23,9 @@ extension TaskBench {
         let notAccepted = figures.executeRefused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
             + (figures.executeFailed > 0 ? ["\(figures.executeFailed) without an answer"] : [])
         if !notAccepted.isEmpty { print("  no-op submissions not accepted: " + notAccepted.joined(separator: ", ")) }
+        for (reason, count) in figures.reasons.sorted(by: { $0.value > $1.value }).prefix(3) {
+            print("  refused \(count)×: \(reason)")
+        }
         print("forwarded more than once: \(figures.forwardedAgain) of \(figures.executed) no-op tasks (\(figures.forwards) forwards in all)")
         let rerun = figures.rerunSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         let dead = figures.deadSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"

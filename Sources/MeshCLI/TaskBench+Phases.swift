@@ -10,6 +10,8 @@ extension TaskBench {
         var latencyMs: [Double] = []
         var acceptedAt: [Int64] = []
         var refused: [Int: Int] = [:]
+        /// The `error` texts of refusals (at most `reasonsKept` distinct ones), with counts.
+        var reasons: [String: Int] = [:]
         var failed = 0
         var reconnects = 0
         var ids: [(node: Int, id: TaskID)] = []
@@ -47,6 +49,8 @@ extension TaskBench {
                         .string.flatMap(TaskID.init) { tally.ids.append((node, id)) }
                 } else {
                     tally.refused[answer.status, default: 0] += 1
+                    let reason = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["error"]?.string ?? "?"
+                    if tally.reasons[reason] != nil || tally.reasons.count < TaskBench.reasonsKept { tally.reasons[reason, default: 0] += 1 }
                 }
                 n += threads
             }
@@ -81,6 +85,7 @@ extension TaskBench {
             figures.failed += tally.failed
             figures.reconnects += tally.reconnects
             for (status, count) in tally.refused { figures.refused[status, default: 0] += count }
+            for (reason, count) in tally.reasons { figures.reasons[reason, default: 0] += count }
             for at in tally.acceptedAt { buckets[min(seconds, Int((at - start) / 1_000_000_000))] += 1 }
         }
         figures.perSecond = Array(buckets.prefix(seconds))
@@ -95,6 +100,7 @@ extension TaskBench {
         }
         let ids = tallies.flatMap(\.ids)
         for tally in tallies {
+            for (reason, count) in tally.reasons { figures.reasons[reason, default: 0] += count }
             figures.executeFailed += tally.failed
             for (status, count) in tally.refused { figures.executeRefused[status, default: 0] += count }
         }

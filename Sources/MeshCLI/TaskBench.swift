@@ -23,6 +23,8 @@ struct TaskBench {
     static let holdProfiles = 14
     /// Tasks of the no-op profile in phase 3.
     static let executeTasks = 400
+    /// Distinct refusal reasons each submitting thread keeps.
+    static let reasonsKept = 8
     /// fsync samples in phase 1.
     static let fsyncSamples = 200
 
@@ -53,6 +55,8 @@ struct TaskBench {
         /// What the no-op submissions got besides 201, by status, and how many got no answer.
         var executeRefused: [Int: Int] = [:]
         var executeFailed = 0
+        /// Why submissions were refused (the answers' `error`), both phases, with counts.
+        var reasons: [String: Int] = [:]
         var rerunSeconds: Double?
         var deadSeconds: Double?
         var load = ""
