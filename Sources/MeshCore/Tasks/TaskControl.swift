@@ -84,11 +84,11 @@ public enum TaskRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `{"error", "code", "field"?}` as the API prints it.
+    /// `{"error": {"code", "message", "field"?}}` as the API prints it (the API's one error shape).
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = [("error", .string(description)), ("code", .string(code))]
+        var members: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(description))]
         if case .badField(let error) = self { members.append(("field", .string(error.field))) }
-        return .object(members)
+        return .object([("error", .object(members))])
     }
 }
 

@@ -21,6 +21,8 @@ public enum ControlRejection: String, CaseIterable, Sendable {
     case evicted
     /// The request did not fully arrive within the request deadline (408).
     case requestTimeout
+    /// A Server-Sent Events stream past the limit on open streams, in all or from one source (503).
+    case tooManyStreams
 
     /// The counter's name in `/v1/health`.
     public var counterName: String { "controlRejected" + rawValue.prefix(1).uppercased() + rawValue.dropFirst() }

@@ -5,8 +5,8 @@ import MeshCore
 ///
 /// - `POST /v1/tasks` — a `TaskSubmission` body: `201 {"id","state","copies"}` once the task is
 ///   synced on its copies (`200` with the same body for a resubmission with the same
-///   idempotency key), `400 {"error","code","field"?}` for a request to change, `503
-///   {"error","code"}` when the mesh cannot take it now (busy, no eligible node, timeout).
+///   idempotency key), `400 {"error": {"code","message","field"?}}` for a request to change, `503`
+///   with the same shape when the mesh cannot take it now (busy, no eligible node, timeout).
 /// - `GET /v1/tasks/{id}` — the newest copy of the task with its history, or `404`.
 /// - `GET /v1/tasks?state=S` — a listing across the mesh; `400` for an unknown state or parameter.
 extension NodeShell {
@@ -44,9 +44,8 @@ extension NodeShell {
             switch reply {
             case .task(let record): return .json(record.json)
             case .taskNotFound(let id, let asked, let answered):
-                return .json(.object([("error", .string("no such task: \(id)")), ("code", .string("not_found")),
-                                      ("membersAsked", .integer(Int64(asked))),
-                                      ("membersAnswered", .integer(Int64(answered)))]), status: 404)
+                return .error(404, "no such task: \(id)", code: "not_found",
+                              details: [("membersAsked", .integer(Int64(asked))), ("membersAnswered", .integer(Int64(answered)))])
             default: return nil
             }
         }

@@ -56,6 +56,8 @@ public final class NodeShell: @unchecked Sendable {
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
+    var taskFeed = TaskFeed()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
