@@ -41,9 +41,13 @@ extension ControlClient {
         try taskAnswer("GET", "/v1/tasks/\(id)")
     }
 
-    /// `GET /v1/tasks[?state=S]`.
-    public func tasks(state: TaskState? = nil) throws(Failure) -> TaskAnswer {
-        try taskAnswer("GET", "/v1/tasks" + (state.map { "?state=\($0.rawValue)" } ?? ""))
+    /// `GET /v1/tasks?limit=L[&state=S][&after=CURSOR]`: one page (the first 1,000 tasks unless told).
+    public func tasks(state: TaskState? = nil, limit: Int = TaskFilter.listedTasksMax, after: TaskCursor? = nil)
+        throws(Failure) -> TaskAnswer {
+        var query = "?limit=\(limit)"
+        if let state { query += "&state=\(state.rawValue)" }
+        if let after { query += "&after=\(after)" }
+        return try taskAnswer("GET", "/v1/tasks" + query)
     }
 
     private func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {

@@ -1,0 +1,5 @@
+import MeshCore
+
+enum OpenAPIDocument {
+    static let json: JSONValue = .object([])
+}
