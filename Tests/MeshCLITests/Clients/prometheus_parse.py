@@ -38,6 +38,9 @@ submitted = families["mesh_task_submit_seconds"].samples if "mesh_task_submit_se
 count = [s.value for s in submitted if s.name == "mesh_task_submit_seconds_count"]
 if not count or count[0] < 1:
     problems.append("mesh_task_submit_seconds observed no submission")
+logged = [s.value for s in families["mesh_log_bytes"].samples] if "mesh_log_bytes" in families else []
+if not logged or logged[0] < 1:
+    problems.append("mesh_log_bytes counted nothing after an attempt that printed")
 for problem in problems:
     print("FAIL " + problem)
 sys.exit(1 if problems else 0)
