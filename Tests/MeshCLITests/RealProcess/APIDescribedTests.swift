@@ -14,7 +14,8 @@ struct APIDescribedTests {
     /// Paths the OpenAPI document describes per the shared contract of issues 10 and 13 whose
     /// handlers other branches add. Remove each once its handler is merged: the walk then checks it.
     static let pendingPaths = ["/v1/tasks/{id}/cancel", "/v1/attachments", "/v1/tasks/{id}/logs",
-                               "/v1/tasks/{id}/artifacts", "/v1/tasks/{id}/artifacts/{name}", "/", "/.well-known/agent-card.json"]
+                               "/v1/tasks/{id}/artifacts", "/v1/tasks/{id}/artifacts/{name}", "/", "/.well-known/agent-card.json",
+                               "/a2a"]
 
     static let profiles = """
         {"profiles": [{"name": "shell", "command": ["/bin/sh", "-c", "cat > /dev/null; echo done"], "slots": 4},
@@ -72,7 +73,7 @@ struct APIDescribedTests {
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "before"), through: 11))
         let document = try JSONValue.parse(String(decoding: try cluster.client(11).request("GET", "/v1/openapi.json"), as: UTF8.self))
         let described = try #require(document["paths"]?.object).map(\.0)
-        let paths = Set(described + ["/", "/metrics", "/.well-known/agent-card.json", "/a2a", "/v1/leave"])
+        let paths = Set(described + ["/", "/metrics", "/.well-known/agent-card.json", "/a2a", "/v1/leave", "/nosuch"])
         #expect(paths.count >= 20, "\(paths)")
         let host = cluster.httpAddress(11)
         let task = #"{"profile":"shell","prompt":"from a web page"}"#
