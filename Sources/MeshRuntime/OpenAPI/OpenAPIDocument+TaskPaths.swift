@@ -21,7 +21,7 @@ extension OpenAPIDocument {
                 responses: [("200", OAS.response("A page.", OAS.ref("TaskListing")))])),
          ]),
          ("/v1/tasks/events", [(get, OAS.operation("streamTaskEvents", "tasks", "Live task feed (Server-Sent Events)",
-            "The mesh's tasks as they change, from any node: first a snapshot (`event: task` per task, then `event: synced` with `{\"tasks\": N}`), then one `event: task` (data: a TaskSummary) per change. Changes show within \(TaskFeed.pollInterval / 1_000_000_000) s. `id:` is this node's counter: a client that reconnects gets a fresh snapshot. At most \(ControlServer.Settings().eventStreamsMax) streams per node and \(ControlServer.Settings().eventStreamsPerSourceMax) per client address (503 with Retry-After past them).",
+            "The mesh's tasks as they change, from any node: first a snapshot (`event: task` per task, then `event: synced` with `{\"tasks\": N}`), then one `event: task` (data: a TaskSummary) per change. Changes show within \(TaskFeed.pollInterval / 1_000_000_000) s. `id:` is this node's event counter: a client that reconnects gets a fresh snapshot. At most \(ControlServer.Settings().eventStreamsMax) streams per node and \(ControlServer.Settings().eventStreamsPerSourceMax) per client address (503 with Retry-After past them).",
             parameters: [OAS.query("task", taskID, "Only this task's changes.")],
             responses: [("200", OAS.response("The stream (stays open).", eventStream, contentType: "text/event-stream"))]))]),
          ("/v1/tasks/{id}", [(get, OAS.operation("getTask", "tasks", "One task with its history",
