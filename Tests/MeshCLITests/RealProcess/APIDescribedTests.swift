@@ -97,6 +97,9 @@ struct APIDescribedTests {
                 }
             }
         }
+        // Every one was refused by the policy, before any route: counted as a bad origin.
+        let refused = cluster.health("a11")?.counters["controlRejectedBadOrigin"]
+        #expect(refused == UInt64(paths.count * 2 * variants.count), "\(String(describing: refused))")
         let tasks = try #require(cluster.tasks(from: 11))
         #expect(tasks.count == 1 && tasks.first?["id"]?.string == id.description, "\(tasks)")
         #expect(cluster.status("a11")?.members.count == 1, "the node is still running")
