@@ -51,7 +51,7 @@ struct APIDescribedTests {
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "hi"), through: 1))
         let feed = EventStreamReader.read(fd, until: { $0.contains("\"succeeded\"") })
         #expect(feed.contains("event: task\nid: ") && feed.contains("\"id\":\"\(id)\"") && feed.contains("\"state\":\"succeeded\""), "\(feed)")
-        for index in 0..<6 { _ = cluster.submit(TaskSpec(profile: "shell", prompt: "p\(index)"), through: 1 + index % 2) }
+        for index in 0..<6 { _ = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "p\(index)"), through: 1 + index % 2)) }
         var seen: [String] = []
         var after: String?
         var pages = 0
@@ -154,11 +154,11 @@ struct APIDescribedTests {
 
 /// Reads a Server-Sent Events stream from a raw socket.
 enum EventStreamReader {
-    /// Reads until `done` holds for everything read, the peer closes, or 10 s pass.
+    /// Reads until `done` holds for everything read, the peer closes, or 30 s pass.
     static func read(_ fd: Int32, until done: (String) -> Bool) -> String {
         var bytes = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, !done(String(decoding: bytes, as: UTF8.self)) {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
