@@ -112,7 +112,7 @@ struct APIDescribedTests {
         defer { cluster.shutdown() }
         try await Self.start(cluster, first: 21, count: 2)
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "walk"), through: 21))
-        let (status, output) = ClientScript.run("openapi_walk.py", [Self.base(cluster, 21), id.description, "param:to=a22"]
+        let (status, output) = await ClientScript.run("openapi_walk.py", [Self.base(cluster, 21), id.description, "param:to=a22"]
                                                 + Self.pendingPaths, timeout: 120)
         #expect(status == 0, "\(output)")
         #expect(output.contains("openapi-spec-validator accepts") && output.contains("POST /v1/leave -> 202"), "\(output)")
@@ -134,7 +134,7 @@ struct APIDescribedTests {
                          "--phases", "examples,coverage,fuzzing", "--suppress-health-check", "all",
                          "--exclude-path-regex", "^/v1/keys/", "--exclude-path", "/v1/tasks/events"]
         for path in ["/v1/leave", "/v1/join", "/v1/force-leave"] + Self.pendingPaths { arguments += ["--exclude-path", path] }
-        let (status, output) = ClientScript.run(nil, arguments, timeout: 300)
+        let (status, output) = await ClientScript.run(nil, arguments, timeout: 300)
         #expect(status == 0, "\(output.suffix(6000))")
         #expect(output.contains("generated"), "\(output.suffix(2000))")
     }
@@ -147,7 +147,7 @@ struct APIDescribedTests {
         try await Self.start(cluster, first: 41, count: 1)   // alone: the entry node runs the task too
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "measured"), through: 41))
         await cluster.eventually("the task succeeded", timeout: 20) { cluster.task(id, from: 41)?["state"]?.string == "succeeded" }
-        let (status, output) = ClientScript.run("prometheus_parse.py", [Self.base(cluster, 41)], timeout: 60)
+        let (status, output) = await ClientScript.run("prometheus_parse.py", [Self.base(cluster, 41)], timeout: 60)
         #expect(status == 0, "\(output)")
     }
 }
@@ -176,7 +176,8 @@ enum ClientScript {
         .appendingPathComponent("Clients").path
 
     /// The exit status (nil when it did not finish within `timeout` and was killed) and the output.
-    static func run(_ script: String?, _ arguments: [String], timeout: TimeInterval) -> (status: Int32?, output: String) {
+    /// Suspends between polls (never blocks one of the few cooperative threads every test shares).
+    static func run(_ script: String?, _ arguments: [String], timeout: TimeInterval) async -> (status: Int32?, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ClientRequirement.python)
         process.arguments = (script.map { [directory + "/" + $0] } ?? []) + arguments
@@ -188,7 +189,7 @@ enum ClientScript {
         process.standardError = handle
         do { try process.run() } catch { return (nil, "cannot start \(ClientRequirement.python): \(error)") }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(50_000) }   // polling the child, with a deadline
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 50_000_000) }   // polling the child
         if process.isRunning { process.terminate(); process.waitUntilExit(); try? handle.close(); return (nil, "timed out") }
         try? handle.close()
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
