@@ -181,6 +181,9 @@ enum ClientScript {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ClientRequirement.python)
         process.arguments = (script.map { [directory + "/" + $0] } ?? []) + arguments
+        // Run in the temporary directory: some clients leave caches in their working directory
+        // (schemathesis writes `.schemathesis/`), which must never land in the checkout.
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("mesh-client-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
