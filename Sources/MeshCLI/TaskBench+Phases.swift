@@ -117,18 +117,19 @@ extension TaskBench {
         figures.forwardedAgain = delta("tasksForwardedAgain")
     }
 
-    /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere.
-    func killPhase(_ cluster: LocalCluster, into figures: inout Figures) {
+    /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere. Returns
+    /// the killed node.
+    func killPhase(_ cluster: LocalCluster, into figures: inout Figures) -> Int? {
         let entry = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(15))
         guard let answer = try? entry.submitTask(TaskSpec(profile: "long", prompt: "long")),
-              let id = answer.json["id"]?.string.flatMap(TaskID.init) else { return }
+              let id = answer.json["id"]?.string.flatMap(TaskID.init) else { return nil }
         var owner: String?
         _ = cluster.waitUntil(seconds: 20) {
             let record = (try? entry.task(id))?.json
             owner = record?["owner"]?.string
             return record?["state"]?.string == "running"
         }
-        guard let owner, let victim = cluster.names.firstIndex(of: owner) else { return }
+        guard let owner, let victim = cluster.names.firstIndex(of: owner) else { return nil }
         let observer = victim == 0 ? 1 : 0
         let client = ControlClient(endpoint: cluster.httpEndpoint(observer), timeout: .seconds(2))
         let killedAt = Int64(Date().timeIntervalSince1970 * 1_000)
@@ -145,6 +146,7 @@ extension TaskBench {
             }
             return figures.rerunSeconds != nil && figures.deadSeconds != nil
         }
+        return victim
     }
 }
 
