@@ -49,7 +49,9 @@ extension TaskBench {
                         .string.flatMap(TaskID.init) { tally.ids.append((node, id)) }
                 } else {
                     tally.refused[answer.status, default: 0] += 1
-                    let reason = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["error"]?.string ?? "?"
+                    let text = String(decoding: answer.body.prefix(512), as: UTF8.self)
+                    let json = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))
+                    let reason = json?["error"]?.string ?? json?["error"]?["message"]?.string ?? text
                     if tally.reasons[reason] != nil || tally.reasons.count < TaskBench.reasonsKept { tally.reasons[reason, default: 0] += 1 }
                 }
                 n += threads
