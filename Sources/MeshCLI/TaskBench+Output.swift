@@ -47,7 +47,8 @@ extension TaskBench {
                      mean("timingSyncWait"), mean("timingFsync")))
         print(String(format: "  fsyncs: %d, %.2f per accepted task (each task is synced on two nodes, then its queued event on both)",
                      c["timingFsyncCount"] ?? 0, Double(c["timingFsyncCount"] ?? 0) / accepted))
-        print("  TCP connections opened for task traffic: \(c["linksOpened"] ?? 0) (streams on them: \(c["linkStreams"] ?? 0) in, out)")
+        print("  TCP connections opened for task traffic: \(c["linksOpened"] ?? 0) (streams on them: \(c["linkStreams"] ?? 0) in, out);"
+              + " streams refused: \(c["streamsRefused"] ?? 0), on links: \(c["linkStreamsRefused"] ?? 0), incomplete: \(c["streamsIncomplete"] ?? 0)")
     }
 
     func jsonFigures(_ figures: Figures) -> JSONValue {
@@ -73,7 +74,8 @@ extension TaskBench {
                 .map { ("\($0.key)", .integer(Int64($0.value))) })),
             ("executeFailed", .integer(Int64(figures.executeFailed))),
             ("rerunAfterKillSeconds", .optional(figures.rerunSeconds)), ("deadAfterKillSeconds", .optional(figures.deadSeconds)),
-            ("submitPhaseCounters", .object(figures.counters.filter { $0.key.hasPrefix("timing") || $0.key.hasPrefix("link") }
+            ("submitPhaseCounters", .object(figures.counters.filter { $0.key.hasPrefix("timing") || $0.key.hasPrefix("link")
+                || $0.key.hasPrefix("streams") }
                 .sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64(clamping: $0.value))) })),
         ])
     }
