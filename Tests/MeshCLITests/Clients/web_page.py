@@ -1,0 +1,212 @@
+"""Drives headless Chromium (Debian's package) against a node's live web page through the
+DevTools protocol, with nothing but the Python standard library (a tiny WebSocket client).
+
+Loads the page, waits (polling with a deadline, never sleeping blindly) until the DOM shows every
+member alive and the running task, takes a screenshot, submits a task through another node and
+waits until it appears in the DOM without a reload, then opens a task whose log holds markup and
+checks that the markup shows as text. Prints one JSON line with what it saw; exits 2 when the
+browser cannot be driven at all.
+"""
+import argparse, base64, json, os, shutil, signal, socket, struct, subprocess, sys, tempfile, time
+import urllib.parse, urllib.request
+
+
+class WebSocket:
+    """A client WebSocket (RFC 6455) with masked text frames out; enough for DevTools."""
+
+    def __init__(self, url, timeout):
+        u = urllib.parse.urlparse(url)
+        self.sock = socket.create_connection((u.hostname, u.port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall((f"GET {u.path} HTTP/1.1\r\nHost: {u.hostname}:{u.port}\r\nUpgrade: websocket\r\n"
+                           f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
+        self.buffer = b""
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._recv()
+        head, self.buffer = self.buffer.split(b"\r\n\r\n", 1)
+        if b" 101 " not in head.split(b"\r\n")[0]:
+            raise RuntimeError(f"no WebSocket upgrade: {head[:200]!r}")
+
+    def _recv(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("DevTools closed the connection")
+        return chunk
+
+    def _take(self, count):
+        while len(self.buffer) < count:
+            self.buffer += self._recv()
+        data, self.buffer = self.buffer[:count], self.buffer[count:]
+        return data
+
+    def send(self, text):
+        payload, mask = text.encode(), os.urandom(4)
+        n = len(payload)
+        head = bytes([0x81]) + (bytes([0x80 | n]) if n < 126 else
+                                bytes([0x80 | 126]) + struct.pack(">H", n) if n < 65536 else
+                                bytes([0x80 | 127]) + struct.pack(">Q", n))
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def receive(self):
+        message = b""
+        while True:
+            first, second = self._take(2)
+            n = second & 0x7F
+            if n == 126:
+                n = struct.unpack(">H", self._take(2))[0]
+            elif n == 127:
+                n = struct.unpack(">Q", self._take(8))[0]
+            payload = self._take(n)
+            opcode = first & 0x0F
+            if opcode == 8:
+                raise RuntimeError("DevTools sent close")
+            if opcode in (0, 1, 2):
+                message += payload
+                if first & 0x80:
+                    return message.decode()
+
+
+class Browser:
+    """Headless Chromium with a DevTools connection to its one page."""
+
+    def __init__(self, chromium, size, deadline):
+        self.profile = tempfile.mkdtemp(prefix="mesh-web-chromium-")
+        self.log = open(os.path.join(self.profile, "stderr.txt"), "w+")
+        self.process = subprocess.Popen(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+             "--remote-debugging-port=0", f"--user-data-dir={self.profile}", f"--window-size={size}", "about:blank"],
+            stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+        port = poll(deadline, "DevTools to listen", self._devtools_port)
+        pages = poll(deadline, "a page target", lambda: [t for t in json.load(
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5)) if t.get("type") == "page"])
+        self.ws = WebSocket(pages[0]["webSocketDebuggerUrl"], timeout=30)
+        self.next_id = 0
+
+    def _devtools_port(self):
+        if self.process.poll() is not None:
+            raise RuntimeError(f"chromium exited with {self.process.returncode}")
+        self.log.seek(0)
+        for line in self.log.read().splitlines():
+            if "DevTools listening on ws://" in line:
+                return int(line.split("ws://", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+        return None
+
+    def call(self, method, **params):
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": self.next_id, "method": method, "params": params}))
+        while True:
+            message = json.loads(self.ws.receive())
+            if message.get("id") == self.next_id:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message["result"]
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"page script failed: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def close(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=10)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def poll(deadline, what, probe, interval=0.1):
+    """probe() until it returns something truthy; RuntimeError naming `what` past the deadline."""
+    while True:
+        value = probe()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(interval)   # the polling interval, not a synchronization
+
+
+# What the page shows, read from the DOM (the ids and data- attributes are the page's).
+SNAPSHOT = """JSON.stringify({
+  members: [...document.querySelectorAll('#members tbody tr')].map(r => ({
+    name: r.getAttribute('data-member'), state: r.cells[2].textContent, slots: r.cells[4].textContent})),
+  tasks: [...document.querySelectorAll('#tasks tbody tr')].map(r => ({
+    id: r.getAttribute('data-task'), state: r.cells[2].textContent})),
+  title: document.title, marker: window.__meshNoReload === 1,
+  log: document.getElementById('log').textContent, logInfo: document.getElementById('log-info').textContent,
+  injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null})"""
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--chromium", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--screenshot", required=True)
+    parser.add_argument("--members", required=True, help="comma-separated member names")
+    parser.add_argument("--running", required=True, help="id of a running task")
+    parser.add_argument("--submit", required=True, help="http://HOST:PORT of another node to submit through")
+    parser.add_argument("--profile", required=True)
+    parser.add_argument("--hostile", required=True, help="id of a task whose log holds markup")
+    parser.add_argument("--hostile-text", required=True, help="the markup, expected as text in the log")
+    parser.add_argument("--timeout", type=float, default=60)
+    args = parser.parse_args()
+    deadline = time.monotonic() + args.timeout
+    members = args.members.split(",")
+    result = {}
+    browser = Browser(args.chromium, "1280,1000", deadline)
+    try:
+        browser.call("Page.enable")
+        browser.call("Page.navigate", url=args.url)
+        snap = lambda: json.loads(browser.evaluate(SNAPSHOT))
+
+        def shows_mesh():
+            s = snap()
+            alive = {m["name"] for m in s["members"] if m["state"] == "alive"}
+            running = any(t["id"] == args.running and t["state"] == "running" for t in s["tasks"])
+            return s if alive >= set(members) and running else None
+        first = poll(deadline, "the page to show every member alive and the running task", shows_mesh)
+        result.update(members=first["members"], tasksAtLoad=[t["id"] for t in first["tasks"]], title=first["title"])
+        shot = browser.call("Page.captureScreenshot", format="png")
+        os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
+        with open(args.screenshot, "wb") as f:
+            f.write(base64.b64decode(shot["data"]))
+        result["screenshot"] = os.path.abspath(args.screenshot)
+
+        browser.evaluate("window.__meshNoReload = 1")   # gone if the page reloads
+        body = json.dumps({"profile": args.profile, "prompt": "submitted after the page loaded"}).encode()
+        request = urllib.request.Request(args.submit + "/v1/tasks", data=body, method="POST",
+                                         headers={"Content-Type": "application/json"})
+        submitted = json.load(urllib.request.urlopen(request, timeout=30))["id"]
+        result["submitted"] = submitted
+        later = poll(deadline, f"task {submitted} to appear on the page",
+                     lambda: (lambda s: s if any(t["id"] == submitted for t in s["tasks"]) else None)(snap()))
+        result["submittedShown"] = True
+        result["noReload"] = later["marker"]
+
+        browser.evaluate(f"document.querySelector('tr[data-task=\"{args.hostile}\"]').click()")
+        try:
+            shown = poll(min(deadline, time.monotonic() + 20), "the hostile task's log", lambda: (lambda s: s if args.hostile_text in s["log"] else None)(snap()))
+            result.update(logShown=True, injected=shown["injected"], titleAfterLog=shown["title"])
+        except RuntimeError:
+            s = snap()
+            result.update(logShown=False, logInfo=s["logInfo"], injected=s["injected"])
+        detail = browser.call("Page.captureScreenshot", format="png")
+        task_shot = os.path.join(os.path.dirname(os.path.abspath(args.screenshot)), "web-page-task.png")
+        with open(task_shot, "wb") as f:
+            f.write(base64.b64decode(detail["data"]))
+        result["taskScreenshot"] = task_shot
+    except Exception as error:   # report what was seen so far, then fail
+        result["error"] = str(error)
+    finally:
+        browser.close()
+    print(json.dumps(result))
+    sys.exit(0 if "error" not in result else 1)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception as error:
+        print(json.dumps({"error": f"cannot drive chromium: {error}"}))
+        sys.exit(2)
