@@ -128,14 +128,15 @@ def poll(deadline, what, probe, interval=0.1):
 
 
 # What the page shows, read from the DOM (the ids and data- attributes are the page's).
-SNAPSHOT = """JSON.stringify({
+SNAPSHOT = """(() => { if (!document.getElementById('log')) return 'null';   // not loaded yet
+return JSON.stringify({
   members: [...document.querySelectorAll('#members tbody tr')].map(r => ({
     name: r.getAttribute('data-member'), state: r.cells[2].textContent, slots: r.cells[4].textContent})),
   tasks: [...document.querySelectorAll('#tasks tbody tr')].map(r => ({
     id: r.getAttribute('data-task'), state: r.cells[2].textContent})),
   title: document.title, marker: window.__meshNoReload === 1,
   log: document.getElementById('log').textContent, logInfo: document.getElementById('log-info').textContent,
-  injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null})"""
+  injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null}); })()"""
 
 
 def main():
@@ -158,7 +159,7 @@ def main():
     try:
         browser.call("Page.enable")
         browser.call("Page.navigate", url=args.url)
-        snap = lambda: json.loads(browser.evaluate(SNAPSHOT))
+        snap = lambda: json.loads(browser.evaluate(SNAPSHOT)) or {"members": [], "tasks": [], "log": ""}
 
         def shows_mesh():
             s = snap()
