@@ -37,6 +37,7 @@ struct WebPageTests {
         await cluster.eventually("the long task runs", timeout: 30) { cluster.task(running, from: 1)?.taskState == "running" }
         let screenshot = Self.artifacts + "/web-page.png"
         unlink(screenshot)
+        unlink(Self.artifacts + "/web-page-task.png")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Clients/web_page.py").path
         let result = try await Self.drive(cluster, [script, "--chromium", ClientRequirement.chromiumPath,
