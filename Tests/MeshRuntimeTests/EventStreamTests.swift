@@ -23,8 +23,8 @@ struct EventStreamTests {
         let streams = Streams()
         let server = try ControlServer(endpoint: .ipv4(Address(127, 0, 79, host, port: 0)), token: nil, settings: settings,
                                        queue: queue, handler: { request in
-            guard request.path == "/events" else { return .error(404, "no") }
-            return .eventStream { stream in
+            guard request.path == "/events" || request.path == "/fast" else { return .error(404, "no") }
+            return .eventStream(keepAliveInterval: request.path == "/fast" ? .milliseconds(100) : nil) { stream in
                 streams.open.append(stream)
                 stream.onClose = { streams.closed += 1 }
             }
@@ -107,6 +107,18 @@ struct EventStreamTests {
         // Nothing sent now: comments keep the stream alive.
         let quiet = Self.read(fd, until: { $0.components(separatedBy: ": keep-alive\n\n").count >= 3 })
         #expect(quiet.components(separatedBy: ": keep-alive\n\n").count >= 3, "\(quiet)")
+    }
+
+    @Test("a route may ask for its own keep-alive interval")
+    func keepAlivePerStream() throws {
+        let (server, queue, _) = try Self.server(5)   // the server's own interval stays 15 s
+        defer { queue.sync { server.stop() } }
+        let fd = try #require(Self.connect(from: "127.0.79.107", to: server.endpoint))
+        defer { close(fd) }
+        #expect(RawHTTP.send(fd, Array("GET /fast HTTP/1.1\r\nHost: \(server.endpoint)\r\n\r\n".utf8)))
+        let started = Date()
+        let text = Self.read(fd, until: { $0.components(separatedBy: ": keep-alive\n\n").count >= 4 })
+        #expect(text.components(separatedBy: ": keep-alive\n\n").count >= 4 && Date().timeIntervalSince(started) < 4, "\(text)")
     }
 
     @Test("a client that leaves ends its stream: the owner hears it once, and the slot is free")

@@ -23,7 +23,9 @@ extension ControlServer {
         // The client says nothing more on a stream; whatever it sends is dropped unread.
         connection.onInput = { connection in connection.consume(connection.input.count) }
         connection.send(head.eventStreamHead)
-        let stream = EventStream(request: request, connection: connection, limits: settings.eventStream)
+        var limits = settings.eventStream
+        if let interval = opener.keepAliveInterval { limits.keepAliveInterval = interval }
+        let stream = EventStream(request: request, connection: connection, limits: limits)
         eventStreams[id] = stream
         stream.start()
         opener.open(stream)

@@ -116,5 +116,9 @@ public final class EventStream: @unchecked Sendable {
 /// Opens a stream in place of a body: what `HTTPResponse.eventStream(_:)` carries.
 public final class EventStreamOpener: @unchecked Sendable {
     let open: (EventStream) -> Void
-    init(_ open: @escaping (EventStream) -> Void) { self.open = open }
+    /// This stream's keep-alive interval, when the route needs another than the server's (15 s).
+    let keepAliveInterval: Nanoseconds?
+    init(keepAliveInterval: Nanoseconds?, _ open: @escaping (EventStream) -> Void) {
+        self.keepAliveInterval = keepAliveInterval; self.open = open
+    }
 }

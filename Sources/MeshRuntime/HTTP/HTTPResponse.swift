@@ -26,9 +26,12 @@ public struct HTTPResponse: Equatable, Sendable {
 
     /// `200 text/event-stream`: the control server opens a stream (within its limits, else it
     /// answers `503`) and hands it to `open`, which keeps it and sends events on it later.
-    public static func eventStream(_ open: @escaping (EventStream) -> Void) -> HTTPResponse {
+    /// `keepAliveInterval` overrides the server's 15 s for this stream: a client with a shorter
+    /// read timeout needs one below it (the `a2a-sdk` client's httpx default is 5 s: use 2 s).
+    public static func eventStream(keepAliveInterval: Nanoseconds? = nil,
+                                   _ open: @escaping (EventStream) -> Void) -> HTTPResponse {
         var response = HTTPResponse(status: 200, headers: [("Content-Type", "text/event-stream"), ("X-Accel-Buffering", "no")])
-        response.eventStream = EventStreamOpener(open)
+        response.eventStream = EventStreamOpener(keepAliveInterval: keepAliveInterval, open)
         return response
     }
 
@@ -68,6 +71,7 @@ public struct HTTPResponse: Equatable, Sendable {
         case 422: "unprocessable"
         case 431: "header_too_large"
         case 501: "not_implemented"
+        case 502: "bad_gateway"
         case 503: "unavailable"
         case 505: "http_version_not_supported"
         default: status >= 500 ? "internal" : "error"
@@ -106,6 +110,7 @@ public struct HTTPResponse: Equatable, Sendable {
         case 431: "Request Header Fields Too Large"
         case 500: "Internal Server Error"
         case 501: "Not Implemented"
+        case 502: "Bad Gateway"
         case 503: "Service Unavailable"
         case 505: "HTTP Version Not Supported"
         default: "Status"

@@ -1,9 +1,11 @@
+import Glibc
 import MeshCore
 
 /// What the shell measures for `/metrics` beyond the counters it already keeps: the latency of
 /// submissions and the duration of attempts (histograms), and the byte counters of logs and
-/// artifacts. The log and artifact counters are hooks: whoever writes a log or serves or stores an
-/// artifact adds its bytes here (`logBytes`, `artifactBytesStored`, `artifactBytesServed`).
+/// artifacts. Log bytes are counted when an attempt ends (the size of its log files); the artifact
+/// counters are hooks: whoever stores or serves an artifact adds its bytes here
+/// (`artifactBytesStored`, `artifactBytesServed`).
 struct APIMetrics {
     /// Bucket bounds (seconds) of the submission latency: a submission waits for two fsyncs.
     static let submitBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -22,16 +24,25 @@ struct APIMetrics {
     var artifactBytesStored: UInt64 = 0
     /// Bytes of artifacts this node sent to clients or peers.
     var artifactBytesServed: UInt64 = 0
-    private var runStarts: [(run: RunID, at: Int64)] = []
+    private var runStarts: [(run: AgentRun, at: Int64)] = []
 
-    mutating func attemptStarted(_ run: RunID) {
+    mutating func attemptStarted(_ run: AgentRun) {
         if runStarts.count >= Self.runsTrackedMax { runStarts.removeFirst() }
         runStarts.append((run, SystemClock.monotonicNanoseconds()))
     }
 
-    mutating func attemptEnded(_ run: RunID) {
-        guard let index = runStarts.firstIndex(where: { $0.run == run }) else { return }
-        attemptDuration.observe(nanoseconds: SystemClock.monotonicNanoseconds() &- runStarts.remove(at: index).at)
+    /// Measures the run's duration; with a data directory, adds the bytes its attempt's log files
+    /// hold (`output-A.log`, or `stdout-A.log` and `stderr-A.log`) to `logBytes`.
+    mutating func attemptEnded(_ run: RunID, dataPath: String?) {
+        guard let index = runStarts.firstIndex(where: { $0.run.run == run }) else { return }
+        let (started, at) = runStarts.remove(at: index)
+        attemptDuration.observe(nanoseconds: SystemClock.monotonicNanoseconds() &- at)
+        guard let dataPath else { return }
+        let logs = "\(dataPath)/tasks/\(started.task)/logs/"
+        for name in ["output", "stdout", "stderr"] {
+            var info = stat()
+            if stat(logs + "\(name)-\(started.attempt).log", &info) == 0 { logBytes &+= UInt64(clamping: info.st_size) }
+        }
     }
 }
 

@@ -8,7 +8,7 @@ import MeshCore
 ///
 /// What a client receives: first a snapshot (`event: task` for every task the feed knows, oldest
 /// change first, then `event: synced` with `{"tasks": N}`), then one `event: task` per change.
-/// `id:` is this node's change counter; a client that reconnects gets a fresh snapshot (nothing is
+/// `id:` is this node's event counter; a client that reconnects gets a fresh snapshot (nothing is
 /// missed, some tasks are sent again), so `Last-Event-ID` is accepted and not needed.
 struct TaskFeed {
     /// How often the mesh is listed while a stream is open: a change shows within this (plus the
@@ -32,7 +32,7 @@ struct TaskFeed {
     var nextSubscriber: UInt64 = 0
     /// The newest summary seen of each task.
     var known: [TaskID: TaskSummary] = [:]
-    /// Changes pushed so far (the `id:` of the next event).
+    /// Task events pushed so far, to every stream (the last `id:` sent).
     var sequence: UInt64 = 0
     /// True while a listing is in flight or scheduled.
     var isPolling = false

@@ -21,7 +21,7 @@ extension OpenAPIDocument {
                 responses: [("200", OAS.response("A page.", OAS.ref("TaskListing")))])),
          ]),
          ("/v1/tasks/events", [(get, OAS.operation("streamTaskEvents", "tasks", "Live task feed (Server-Sent Events)",
-            "The mesh's tasks as they change, from any node: first a snapshot (`event: task` per task, then `event: synced` with `{\"tasks\": N}`), then one `event: task` (data: a TaskSummary) per change. Changes show within \(TaskFeed.pollInterval / 1_000_000_000) s. `id:` is this node's counter: a client that reconnects gets a fresh snapshot. At most \(ControlServer.Settings().eventStreamsMax) streams per node and \(ControlServer.Settings().eventStreamsPerSourceMax) per client address (503 with Retry-After past them).",
+            "The mesh's tasks as they change, from any node: first a snapshot (`event: task` per task, then `event: synced` with `{\"tasks\": N}`), then one `event: task` (data: a TaskSummary) per change. Changes show within \(TaskFeed.pollInterval / 1_000_000_000) s. `id:` is this node's event counter: a client that reconnects gets a fresh snapshot. At most \(ControlServer.Settings().eventStreamsMax) streams per node and \(ControlServer.Settings().eventStreamsPerSourceMax) per client address (503 with Retry-After past them).",
             parameters: [OAS.query("task", taskID, "Only this task's changes.")],
             responses: [("200", OAS.response("The stream (stays open).", eventStream, contentType: "text/event-stream"))]))]),
          ("/v1/tasks/{id}", [(get, OAS.operation("getTask", "tasks", "One task with its history",
@@ -39,7 +39,7 @@ extension OpenAPIDocument {
             "The raw bytes (Content-Length required, at most \(TaskLimits.attachmentBytesDefault) bytes by default), stored content-addressed at this node; name it in a submission's `attachments`.",
             parameters: [OAS.query("name", OAS.string(minLength: 1, maxLength: TaskLimits.fileNameBytesMax), required: true, "The file name.", example: .string("brief.md"))],
             body: OAS.body(OAS.string(format: "binary"), "The file's bytes.", contentType: "application/octet-stream"),
-            responses: [("201", OAS.response("Stored.", OAS.ref("TaskFile")))], errors: [411]))]),
+            responses: [("201", OAS.response("Stored.", OAS.ref("TaskFile")))], errors: [411, 500]))]),
          ("/v1/tasks/{id}/logs", [(get, OAS.operation("getTaskLogs", "tasks", "An attempt's output (stdout and stderr)",
             "Raw bytes from the node that runs or ran the attempt, from byte `from`; `follow=1` keeps the answer open while the attempt runs. With `Accept: text/event-stream`: Server-Sent Events whose `id:` is the cursor `A:N` (a client reconnecting with `Last-Event-ID` resumes exactly).",
             parameters: [idParameter, OAS.query("attempt", OAS.integer(minimum: 1), "The attempt (default: the latest)."),
@@ -50,16 +50,17 @@ extension OpenAPIDocument {
                                                               ("X-Mesh-Log-Offset", OAS.header("The byte offset of the first byte sent."))])),
                                          ("content", .object([("text/plain", .object([("schema", OAS.string())])),
                                                               ("text/event-stream", .object([("schema", eventStream)]))]))]))],
-            errors: [404]))]),
+            errors: [404, 409, 502]))]),
          ("/v1/tasks/{id}/artifacts", [(get, OAS.operation("listArtifacts", "tasks", "A task's artifacts",
             "The files the latest attempt that recorded any left in artifacts/, with their SHA-256.",
-            parameters: [idParameter], responses: [("200", OAS.response("The artifacts.", OAS.ref("ArtifactList")))], errors: [404]))]),
+            parameters: [idParameter], responses: [("200", OAS.response("The artifacts.", OAS.ref("ArtifactList")))],
+            errors: [404, 409, 502]))]),
          ("/v1/tasks/{id}/artifacts/{name}", [(get, OAS.operation("getArtifact", "tasks", "Download one artifact",
             "The bytes, from any node (proxied from a node that holds them); check them against `X-Mesh-SHA256`.",
             parameters: [idParameter, OAS.path("name", OAS.string(minLength: 1, maxLength: TaskLimits.fileNameBytesMax), "The artifact's name.")],
             responses: [("200", OAS.response("The bytes.", OAS.string(format: "binary"), contentType: "application/octet-stream",
                                              headers: [("X-Mesh-SHA256", OAS.header("SHA-256 of the bytes, hex.")),
-                                                       ("ETag", OAS.header("The SHA-256, quoted."))]))], errors: [404]))]),
+                                                       ("ETag", OAS.header("The SHA-256, quoted."))]))], errors: [404, 409, 502]))]),
         ]
     }
 
@@ -78,6 +79,14 @@ extension OpenAPIDocument {
          ("/.well-known/agent-card.json", [(get, OAS.operation("getAgentCard", "edges", "The A2A agent card",
             "Public, read-only: the mesh's profiles as skills, and the A2A JSON-RPC endpoint's URL.",
             responses: [("200", OAS.response("The card.", OAS.ref("AgentCard")))]))]),
+         ("/a2a", [(post, OAS.operation("a2a", "edges", "The A2A JSON-RPC endpoint",
+            "JSON-RPC 2.0 as the A2A specification defines it (the version the agent card names): send a message (its text is the prompt, `metadata.skill` picks the profile), stream task updates, get, cancel, resubscribe. Protocol errors are JSON-RPC error objects in a 200 answer; streaming methods answer Server-Sent Events.",
+            body: OAS.body(OAS.object([("jsonrpc", OAS.string(values: ["2.0"])), ("id", .object([("type", .array([.string("string"), .string("integer"), .string("null")]))])),
+                                       ("method", OAS.string()), ("params", OAS.object([]))], required: ["jsonrpc", "method"]), "A JSON-RPC request.",
+                           example: .object([("jsonrpc", .string("2.0")), ("id", .integer(1)), ("method", .string("tasks/get")), ("params", .object([("id", .string("nosuch"))]))])),
+            responses: [("200", .object([("description", .string("A JSON-RPC response, or a stream of them.")),
+                                         ("content", .object([("application/json", .object([("schema", OAS.object([("jsonrpc", OAS.string())], required: ["jsonrpc"]))])),
+                                                              ("text/event-stream", .object([("schema", eventStream)]))]))]))]))]),
         ]
     }
 }

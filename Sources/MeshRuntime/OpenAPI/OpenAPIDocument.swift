@@ -14,7 +14,7 @@ enum OpenAPIDocument {
     /// More refusals for a request with a body: too large (413), not `application/json` (415).
     static let bodyErrors = [413, 415]
     /// Every status an error answer may have, each a component response.
-    static let errorStatuses = [400, 401, 403, 404, 408, 409, 411, 413, 415, 422, 431, 500, 503]
+    static let errorStatuses = [400, 401, 403, 404, 408, 409, 411, 413, 415, 422, 431, 500, 502, 503]
 
     static func build() -> JSONValue {
         .object([
