@@ -11,6 +11,7 @@ extension ControlServer {
     /// them: `503` with `Retry-After`, counted as `tooManyStreams`).
     func openEventStream(_ connection: Connection, id: UInt64, request: HTTPRequest, head: HTTPResponse,
                          opener: EventStreamOpener) {
+        guard connection.ending == nil else { return }   // the client left while the handler decided
         let source = ControlAdmission.source(of: connection.peer)
         let fromSource = eventStreams.keys.count { ControlAdmission.source(of: open[$0]?.peer) == source }
         guard eventStreams.count < settings.eventStreamsMax, fromSource < settings.eventStreamsPerSourceMax else {

@@ -51,7 +51,7 @@ struct APIDescribedTests {
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "hi"), through: 1))
         let feed = EventStreamReader.read(fd, until: { $0.contains("\"succeeded\"") })
         #expect(feed.contains("event: task\nid: ") && feed.contains("\"id\":\"\(id)\"") && feed.contains("\"state\":\"succeeded\""), "\(feed)")
-        for index in 0..<6 { _ = cluster.submit(TaskSpec(profile: "shell", prompt: "p\(index)"), through: 1 + index % 2) }
+        for index in 0..<6 { _ = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "p\(index)"), through: 1 + index % 2)) }
         var seen: [String] = []
         var after: String?
         var pages = 0
@@ -97,6 +97,9 @@ struct APIDescribedTests {
                 }
             }
         }
+        // Every one was refused by the policy, before any route: counted as a bad origin.
+        let refused = cluster.health("a11")?.counters["controlRejectedBadOrigin"]
+        #expect(refused == UInt64(paths.count * 2 * variants.count), "\(String(describing: refused))")
         let tasks = try #require(cluster.tasks(from: 11))
         #expect(tasks.count == 1 && tasks.first?["id"]?.string == id.description, "\(tasks)")
         #expect(cluster.status("a11")?.members.count == 1, "the node is still running")
@@ -109,7 +112,7 @@ struct APIDescribedTests {
         defer { cluster.shutdown() }
         try await Self.start(cluster, first: 21, count: 2)
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "walk"), through: 21))
-        let (status, output) = ClientScript.run("openapi_walk.py", [Self.base(cluster, 21), id.description, "param:to=a22"]
+        let (status, output) = await ClientScript.run("openapi_walk.py", [Self.base(cluster, 21), id.description, "param:to=a22"]
                                                 + Self.pendingPaths, timeout: 120)
         #expect(status == 0, "\(output)")
         #expect(output.contains("openapi-spec-validator accepts") && output.contains("POST /v1/leave -> 202"), "\(output)")
@@ -132,7 +135,7 @@ struct APIDescribedTests {
                          "--exclude-path-regex", "^/v1/keys/", "--exclude-path", "/v1/tasks/events",
                          "--exclude-path", "/v1/status/events"]
         for path in ["/v1/leave", "/v1/join", "/v1/force-leave"] + Self.pendingPaths { arguments += ["--exclude-path", path] }
-        let (status, output) = ClientScript.run(nil, arguments, timeout: 300)
+        let (status, output) = await ClientScript.run(nil, arguments, timeout: 300)
         #expect(status == 0, "\(output.suffix(6000))")
         #expect(output.contains("generated"), "\(output.suffix(2000))")
     }
@@ -145,18 +148,18 @@ struct APIDescribedTests {
         try await Self.start(cluster, first: 41, count: 1)   // alone: the entry node runs the task too
         let id = try #require(cluster.submit(TaskSpec(profile: "shell", prompt: "measured"), through: 41))
         await cluster.eventually("the task succeeded", timeout: 20) { cluster.task(id, from: 41)?["state"]?.string == "succeeded" }
-        let (status, output) = ClientScript.run("prometheus_parse.py", [Self.base(cluster, 41)], timeout: 60)
+        let (status, output) = await ClientScript.run("prometheus_parse.py", [Self.base(cluster, 41)], timeout: 60)
         #expect(status == 0, "\(output)")
     }
 }
 
 /// Reads a Server-Sent Events stream from a raw socket.
 enum EventStreamReader {
-    /// Reads until `done` holds for everything read, the peer closes, or 10 s pass.
+    /// Reads until `done` holds for everything read, the peer closes, or 30 s pass.
     static func read(_ fd: Int32, until done: (String) -> Bool) -> String {
         var bytes = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(30)
         while Date() < deadline, !done(String(decoding: bytes, as: UTF8.self)) {
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 && (errno == EINTR || errno == EAGAIN) { continue }
@@ -174,10 +177,14 @@ enum ClientScript {
         .appendingPathComponent("Clients").path
 
     /// The exit status (nil when it did not finish within `timeout` and was killed) and the output.
-    static func run(_ script: String?, _ arguments: [String], timeout: TimeInterval) -> (status: Int32?, output: String) {
+    /// Suspends between polls (never blocks one of the few cooperative threads every test shares).
+    static func run(_ script: String?, _ arguments: [String], timeout: TimeInterval) async -> (status: Int32?, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ClientRequirement.python)
         process.arguments = (script.map { [directory + "/" + $0] } ?? []) + arguments
+        // Run in the temporary directory: some clients leave caches in their working directory
+        // (schemathesis writes `.schemathesis/`), which must never land in the checkout.
+        process.currentDirectoryURL = FileManager.default.temporaryDirectory
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("mesh-client-\(UUID().uuidString).out")
         FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
@@ -186,7 +193,7 @@ enum ClientScript {
         process.standardError = handle
         do { try process.run() } catch { return (nil, "cannot start \(ClientRequirement.python): \(error)") }
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(50_000) }   // polling the child, with a deadline
+        while process.isRunning && Date() < deadline { try? await Task.sleep(nanoseconds: 50_000_000) }   // polling the child
         if process.isRunning { process.terminate(); process.waitUntilExit(); try? handle.close(); return (nil, "timed out") }
         try? handle.close()
         return (process.terminationStatus, (try? String(contentsOf: output, encoding: .utf8)) ?? "")
