@@ -85,10 +85,12 @@ struct WebPageTests {
         let fd = try #require(RawHTTP.connect(ip, port, timeoutSeconds: 5))
         defer { close(fd) }
         #expect(RawHTTP.send(fd, Array("GET /v1/status/events HTTP/1.1\r\n\(own)\r\nAccept: text/event-stream\r\n\r\n".utf8)))
-        let stream = Self.read(fd, until: "\n\n", after: "event: status\n", deadline: Date().addingTimeInterval(10))
+        // Two events: one when the stream opens, the next `StatusFeed.interval` later.
+        let stream = Self.read(fd, events: 2, named: "event: status\n", deadline: Date().addingTimeInterval(15))
+        #expect(stream.components(separatedBy: "event: status\n").count == 3, "\(stream.prefix(600))")
         #expect(stream.hasPrefix("HTTP/1.1 200") && stream.contains("Content-Type: text/event-stream"), "\(stream.prefix(300))")
-        let data = stream.components(separatedBy: "event: status\n").last?.split(separator: "\n")
-            .first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) } ?? ""
+        let data = stream.components(separatedBy: "event: status\n").dropFirst().first?.split(separator: "\n")
+            .first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) } ?? "null"
         let status = try StatusReport(json: try JSONValue.parse(data))
         #expect(status.selfName == "t1" && status.members.count == 1, "\(data)")
     }
@@ -112,13 +114,13 @@ struct WebPageTests {
         return answer.status == 200
     }
 
-    /// What arrives on `fd` until `marker`, then `terminator` after it, has been read, or `deadline` passes.
-    static func read(_ fd: Int32, until terminator: String, after marker: String, deadline: Date) -> String {
+    /// What arrives on `fd` until `events` whole events headed `marker` have been read, or `deadline` passes.
+    static func read(_ fd: Int32, events: Int, named marker: String, deadline: Date) -> String {
         var bytes = [UInt8]()
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         while Date() < deadline {
-            let text = String(decoding: bytes, as: UTF8.self)
-            if let range = text.range(of: marker), text[range.upperBound...].contains(terminator) { return text }
+            let parts = String(decoding: bytes, as: UTF8.self).components(separatedBy: marker)
+            if parts.count > events, parts[events].contains("\n\n") { return String(decoding: bytes, as: UTF8.self) }
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { break }
