@@ -139,7 +139,7 @@ return JSON.stringify({
   injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null}); })()"""
 
 
-def main():
+def arguments():
     parser = argparse.ArgumentParser()
     parser.add_argument("--chromium", required=True)
     parser.add_argument("--url", required=True)
@@ -151,58 +151,79 @@ def main():
     parser.add_argument("--hostile", required=True, help="id of a task whose log holds markup")
     parser.add_argument("--hostile-text", required=True, help="the markup, expected as text in the log")
     parser.add_argument("--timeout", type=float, default=60)
-    args = parser.parse_args()
-    deadline = time.monotonic() + args.timeout
-    members = args.members.split(",")
-    result = {}
-    browser = Browser(args.chromium, "1280,1000", deadline)
-    try:
-        browser.call("Page.enable")
-        browser.call("Page.navigate", url=args.url)
-        snap = lambda: json.loads(browser.evaluate(SNAPSHOT)) or {"members": [], "tasks": [], "log": ""}
+    return parser.parse_args()
 
-        def shows_mesh():
-            s = snap()
-            alive = {m["name"] for m in s["members"] if m["state"] == "alive"}
-            running = any(t["id"] == args.running and t["state"] == "running" for t in s["tasks"])
-            return s if alive >= set(members) and running else None
-        first = poll(deadline, "the page to show every member alive and the running task", shows_mesh)
-        result.update(members=first["members"], tasksAtLoad=[t["id"] for t in first["tasks"]], title=first["title"])
-        shot = browser.call("Page.captureScreenshot", format="png")
-        os.makedirs(os.path.dirname(os.path.abspath(args.screenshot)), exist_ok=True)
-        with open(args.screenshot, "wb") as f:
+
+class Session:
+    """One page in the browser and what the checks found."""
+
+    def __init__(self, browser, args, deadline):
+        self.browser, self.args, self.deadline, self.result = browser, args, deadline, {}
+
+    def snap(self):
+        return json.loads(self.browser.evaluate(SNAPSHOT)) or {"members": [], "tasks": [], "log": ""}
+
+    def until(self, what, test, deadline=None):
+        """The first snapshot that passes `test`, polled until the deadline."""
+        return poll(deadline or self.deadline, what, lambda: (lambda s: s if test(s) else None)(self.snap()))
+
+    def screenshot(self, path):
+        shot = self.browser.call("Page.captureScreenshot", format="png")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
             f.write(base64.b64decode(shot["data"]))
-        result["screenshot"] = os.path.abspath(args.screenshot)
+        return path
 
-        browser.evaluate("window.__meshNoReload = 1")   # gone if the page reloads
-        body = json.dumps({"profile": args.profile, "prompt": "submitted after the page loaded"}).encode()
-        request = urllib.request.Request(args.submit + "/v1/tasks", data=body, method="POST",
+    def load(self):
+        """Every member alive and the running task shown; then the screenshot."""
+        self.browser.call("Page.enable")
+        self.browser.call("Page.navigate", url=self.args.url)
+        members, running = set(self.args.members.split(",")), self.args.running
+        first = self.until("the page to show every member alive and the running task", lambda s:
+                           {m["name"] for m in s["members"] if m["state"] == "alive"} >= members
+                           and any(t["id"] == running and t["state"] == "running" for t in s["tasks"]))
+        self.result.update(members=first["members"], tasksAtLoad=[t["id"] for t in first["tasks"]], title=first["title"])
+        self.result["screenshot"] = self.screenshot(os.path.abspath(self.args.screenshot))
+
+    def submit_later(self):
+        """A task submitted through another node appears, and the page did not reload."""
+        self.browser.evaluate("window.__meshNoReload = 1")   # gone if the page reloads
+        body = json.dumps({"profile": self.args.profile, "prompt": "submitted after the page loaded"}).encode()
+        request = urllib.request.Request(self.args.submit + "/v1/tasks", data=body, method="POST",
                                          headers={"Content-Type": "application/json"})
-        submitted = json.load(urllib.request.urlopen(request, timeout=30))["id"]
-        result["submitted"] = submitted
-        later = poll(deadline, f"task {submitted} to appear on the page",
-                     lambda: (lambda s: s if any(t["id"] == submitted for t in s["tasks"]) else None)(snap()))
-        result["submittedShown"] = True
-        result["noReload"] = later["marker"]
+        submitted = self.result["submitted"] = json.load(urllib.request.urlopen(request, timeout=30))["id"]
+        later = self.until(f"task {submitted} to appear on the page", lambda s: any(t["id"] == submitted for t in s["tasks"]))
+        self.result.update(submittedShown=True, noReload=later["marker"])
 
-        browser.evaluate(f"document.querySelector('tr[data-task=\"{args.hostile}\"]').click()")
+    def open_hostile(self):
+        """The task whose log holds markup: the markup shows as text, no element is made of it."""
+        self.browser.evaluate(f"document.querySelector('tr[data-task=\"{self.args.hostile}\"]').click()")
         try:
-            shown = poll(min(deadline, time.monotonic() + 20), "the hostile task's log", lambda: (lambda s: s if args.hostile_text in s["log"] else None)(snap()))
-            result.update(logShown=True, injected=shown["injected"], titleAfterLog=shown["title"])
+            shown = self.until("the hostile task's log", lambda s: self.args.hostile_text in s["log"],
+                               min(self.deadline, time.monotonic() + 20))
+            self.result.update(logShown=True, injected=shown["injected"], titleAfterLog=shown["title"])
         except RuntimeError:
-            s = snap()
-            result.update(logShown=False, logInfo=s["logInfo"], injected=s["injected"])
-        detail = browser.call("Page.captureScreenshot", format="png")
-        task_shot = os.path.join(os.path.dirname(os.path.abspath(args.screenshot)), "web-page-task.png")
-        with open(task_shot, "wb") as f:
-            f.write(base64.b64decode(detail["data"]))
-        result["taskScreenshot"] = task_shot
+            s = self.snap()
+            self.result.update(logShown=False, logInfo=s["logInfo"], injected=s["injected"])
+        folder = os.path.dirname(os.path.abspath(self.args.screenshot))
+        self.result["taskScreenshot"] = self.screenshot(os.path.join(folder, "web-page-task.png"))
+
+
+def main():
+    args = arguments()
+    deadline = time.monotonic() + args.timeout
+    browser = Browser(args.chromium, "1280,1000", deadline)
+    session = Session(browser, args, deadline)
+    try:
+        session.load()
+        session.submit_later()
+        session.open_hostile()
     except Exception as error:   # report what was seen so far, then fail
-        result["error"] = str(error)
+        session.result["error"] = str(error)
     finally:
         browser.close()
-    print(json.dumps(result))
-    sys.exit(0 if "error" not in result else 1)
+    print(json.dumps(session.result))
+    sys.exit(0 if "error" not in session.result else 1)
 
 
 if __name__ == "__main__":
