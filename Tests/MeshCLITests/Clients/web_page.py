@@ -134,7 +134,7 @@ return JSON.stringify({
     name: r.getAttribute('data-member'), state: r.cells[2].textContent, slots: r.cells[4].textContent})),
   tasks: [...document.querySelectorAll('#tasks tbody tr')].map(r => ({
     id: r.getAttribute('data-task'), state: r.cells[2].textContent})),
-  title: document.title, marker: window.__meshNoReload === 1,
+  title: document.title, marker: window.__meshNoReload === 1, links: document.getElementById('links').textContent,
   log: document.getElementById('log').textContent, logInfo: document.getElementById('log-info').textContent,
   injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null}); })()"""
 
@@ -182,7 +182,8 @@ class Session:
         first = self.until("the page to show every member alive and the running task", lambda s:
                            {m["name"] for m in s["members"] if m["state"] == "alive"} >= members
                            and any(t["id"] == running and t["state"] == "running" for t in s["tasks"]))
-        self.result.update(members=first["members"], tasksAtLoad=[t["id"] for t in first["tasks"]], title=first["title"])
+        self.result.update(members=first["members"], tasksAtLoad=[t["id"] for t in first["tasks"]], title=first["title"],
+                           links=first["links"])
         self.result["screenshot"] = self.screenshot(os.path.abspath(self.args.screenshot))
 
     def submit_later(self):

@@ -38,13 +38,10 @@ struct WebPageTests {
         let screenshot = Self.artifacts + "/web-page.png"
         unlink(screenshot)
         unlink(Self.artifacts + "/web-page-task.png")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Clients/web_page.py").path
-        let result = try await Self.drive(cluster, [script, "--chromium", ClientRequirement.chromiumPath,
-            "--url", "http://\(cluster.httpAddress(1))/", "--screenshot", screenshot, "--members", "t1,t2,t3",
-            "--running", running.description, "--submit", "http://\(cluster.httpAddress(3))", "--profile", "ok",
-            "--hostile", running.description, "--hostile-text", Self.hostile, "--timeout", "90"])
+        let result = try await Self.drive(cluster, screenshot: screenshot, members: "t1,t2,t3", running: running, submitThrough: 3)
         print("web page screenshot: \(screenshot)")
+        #expect(result["links"]?.string?.contains("members: live") == true && result["links"]?.string?.contains("tasks: live") == true,
+                "both feeds are streams: \(result)")
         #expect(result["error"] == nil, "\(result)")
         let shown = Set(result["members"]?.array?.compactMap { $0["name"]?.string } ?? [])
         #expect(shown == ["t1", "t2", "t3"], "\(result)")
@@ -61,6 +58,32 @@ struct WebPageTests {
         } else {
             print("web page: this build has no GET /v1/tasks/{id}/logs yet; the log view was not checked (\(result["logInfo"]?.string ?? ""))")
         }
+    }
+
+    @Test("with every event stream of its address taken, the page polls and still shows members and new tasks",
+          ClientRequirement.chromium)
+    func pagePollsWhenStreamsAreRefused() async throws {
+        let cluster = try TestCluster(subnet: 82)
+        defer { cluster.shutdown() }
+        try await cluster.startTaskNodes(1, profiles: Self.profiles)
+        let running = try #require(cluster.submit(TaskSpec(profile: "long", prompt: Self.hostile), through: 1))
+        await cluster.eventually("the long task runs", timeout: 30) { cluster.task(running, from: 1)?.taskState == "running" }
+        let (ip, port) = (cluster.ip(1), cluster.port + 1)
+        var held: [Int32] = []
+        defer { for fd in held { close(fd) } }
+        for _ in 0..<ControlServer.Settings().eventStreamsPerSourceMax {
+            let fd = try #require(RawHTTP.connect(ip, port, timeoutSeconds: 5))
+            held.append(fd)
+            #expect(RawHTTP.send(fd, Array("GET /v1/tasks/events HTTP/1.1\r\nHost: \(ip):\(port)\r\n\r\n".utf8)))
+            let head = Self.read(fd, events: 1, named: "event: synced\n", deadline: Date().addingTimeInterval(10))
+            #expect(head.hasPrefix("HTTP/1.1 200"), "stream \(held.count) is held: \(head.prefix(200))")
+        }
+        let result = try await Self.drive(cluster, screenshot: cluster.directory + "/polling.png", members: "t1",
+                                          running: running, submitThrough: 1)
+        #expect(result["error"] == nil, "\(result)")
+        let links = result["links"]?.string ?? ""
+        #expect(links.contains("members: polling") && links.contains("tasks: polling"), "\(result)")
+        #expect(result["submittedShown"]?.bool == true && result["noReload"]?.bool == true, "\(result)")
     }
 
     @Test("GET / carries the CSP and nosniff; a foreign Host, Origin or cross-site fetch is refused; the member feed streams")
@@ -93,6 +116,18 @@ struct WebPageTests {
             .first { $0.hasPrefix("data: ") }.map { String($0.dropFirst(6)) } ?? "null"
         let status = try StatusReport(json: try JSONValue.parse(data))
         #expect(status.selfName == "t1" && status.members.count == 1, "\(data)")
+    }
+
+    /// Runs `Clients/web_page.py` against node 1: it loads the page, waits for `members` alive and
+    /// `running` running, screenshots, submits an `ok` task through node `submitThrough`, opens `running`.
+    static func drive(_ cluster: TestCluster, screenshot: String, members: String, running: TaskID,
+                      submitThrough: Int) async throws -> JSONValue {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Clients/web_page.py").path
+        return try await drive(cluster, [script, "--chromium", ClientRequirement.chromiumPath,
+            "--url", "http://\(cluster.httpAddress(1))/", "--screenshot", screenshot, "--members", members,
+            "--running", running.description, "--submit", "http://\(cluster.httpAddress(submitThrough))", "--profile", "ok",
+            "--hostile", running.description, "--hostile-text", hostile, "--timeout", "90"])
     }
 
     /// Runs the driver with a deadline (polled, not waited on with a blocked thread); its last line as JSON.
