@@ -17,7 +17,7 @@ struct AgentExecutionTests {
             var found: AgentExit?
             _ = poll(within: seconds) {
                 found = lock.withLock {
-                    inputs.lazy.compactMap { if case .agentExited(run, let exit) = $0 { exit } else { nil } }.first
+                    inputs.lazy.compactMap { if case .agentExited(run, let exit, _) = $0 { exit } else { nil } }.first
                 }
                 return found != nil
             }
