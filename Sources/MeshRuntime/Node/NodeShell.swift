@@ -88,7 +88,7 @@ public final class NodeShell: @unchecked Sendable {
         let box = HandlerBox()
         logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
         if let directory = options.dataDirectory {
-            agents = AgentRunner(dataPath: directory.path, profiles: options.agentProfiles) { input in
+            agents = AgentRunner(dataPath: directory.path, profiles: options.profiles, settings: options.workspaces) { input in
                 queue.async { box.shell?.input(input) }
             }
         }
