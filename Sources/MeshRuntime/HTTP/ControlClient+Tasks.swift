@@ -46,7 +46,7 @@ extension ControlClient {
         try taskAnswer("GET", "/v1/tasks" + (state.map { "?state=\($0.rawValue)" } ?? ""))
     }
 
-    private func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
+    func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
         let (status, body) = try exchange(method, path, body: body)
         do {
             return TaskAnswer(status: status, json: try JSONValue.parse(String(decoding: body, as: UTF8.self)))
