@@ -41,6 +41,8 @@ public final class NodeShell: @unchecked Sendable {
     var parentWatch: DispatchSourceTimer?
     /// Feeds the core a measurement of the machine every `loadSampleInterval`.
     var loadWatch: DispatchSourceTimer?
+    /// Prunes finished task workspaces every `WorkspaceRetention.interval`.
+    var workspaceWatch: DispatchSourceTimer?
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
@@ -179,6 +181,7 @@ public final class NodeShell: @unchecked Sendable {
         ])
         input(.start)
         watchLoad()
+        watchWorkspaces()
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -207,6 +210,7 @@ public final class NodeShell: @unchecked Sendable {
         udpSource?.cancel()
         parentWatch?.cancel()
         loadWatch?.cancel()
+        workspaceWatch?.cancel()
         streams.stop()
         control?.stop()
         for source in signalSources { source.cancel() }

@@ -33,6 +33,7 @@ public final class AgentRunner: @unchecked Sendable {
     private let preparing = DispatchQueue(label: "mesh.agent-start")
     private let lock = NSLock()
     private var running: [RunID: pid_t] = [:]
+    private var runningTaskIDs: [RunID: String] = [:]
 
     /// A runner for the node with data directory `dataPath`.
     public init(dataPath: String, profiles: [AgentProfile], settings: WorkspaceSettings = WorkspaceSettings(),
@@ -88,7 +89,7 @@ public final class AgentRunner: @unchecked Sendable {
             let environment = AgentEnvironment.build(task: run.task, attempt: run.attempt, workspace: workspace, profile: profile,
                                                      node: nodeEnvironment, marker: "\(run.task)/\(run.attempt)/\(getpid())")
             let pid = try launcher.spawn(supervisor + plan.arguments, environment: environment)
-            lock.withLock { running[run.run] = pid }
+            lock.withLock { running[run.run] = pid; runningTaskIDs[run.run] = run.task }
             watch(run, pid: pid, plan: plan, declared: run.expect + profile.expect.filter { !run.expect.contains($0) },
                   stallAfter: profile.stallAfter ?? 0)
         } catch {
@@ -124,6 +125,9 @@ public final class AgentRunner: @unchecked Sendable {
     /// Runs in progress.
     public var runningCount: Int { lock.withLock { running.count } }
 
+    /// Task ids (workspace names) of the runs in progress.
+    public var runningTasks: Set<String> { lock.withLock { Set(runningTaskIDs.values) } }
+
     /// Waits for the supervisor on a thread of its own, then makes sure the agent's group is gone
     /// (the supervisor itself may have been killed), removes the pgid file, hashes the artifacts
     /// and reports the exit (`stalled` when the supervisor's watchdog stopped it).
@@ -134,7 +138,7 @@ public final class AgentRunner: @unchecked Sendable {
             Self.killGroup(recordedIn: plan.pgidFile)
             unlink(plan.pgidFile)
             let outputs = AgentArtifacts.collect(plan.workspace + "/artifacts", declared: declared)
-            lock.withLock { _ = running.removeValue(forKey: run.run) }
+            lock.withLock { running[run.run] = nil; runningTaskIDs[run.run] = nil }
             let signalNumber = status & 0x7F
             var exit: AgentExit = signalNumber == 0 ? .exited((status >> 8) & 0xFF) : .signalled(signalNumber)
             if unlink(plan.stallFile) == 0 { exit = .stalled(silence: stallAfter) }
