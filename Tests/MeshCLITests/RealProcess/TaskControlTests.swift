@@ -7,7 +7,11 @@ import Testing
 /// Cancel, timeouts and stalls against real nodes on 127.0.76.x (issue 10 §5): cancel ends a
 /// running agent and every descendant — one `setsid()`-ed, one orphaned, both ignoring SIGTERM —
 /// within 1 s, with a cgroup and without one.
-@Suite("Real nodes: cancel, timeouts, stalls", .serialized, .timeLimit(.minutes(5)))
+@Suite("Real nodes on 127.0.76.x: execution and control, one test at a time", .serialized, .timeLimit(.minutes(5)))
+struct ExecutionControlTests {}
+
+extension ExecutionControlTests {
+@Suite("Real nodes: cancel, timeouts, stalls", .timeLimit(.minutes(5)))
 struct TaskControlTests {
     /// `tree` starts an escaped family and waits; `sleepy` sleeps; `quiet` prints once, then
     /// stalls (watchdog 1 s).
@@ -111,4 +115,5 @@ struct TaskControlTests {
         #expect(record?.history.last?["reason"]?.string == "stalled: no output for 1s")
         #expect(record?.events("running").count == 2)
     }
+}
 }

@@ -6,7 +6,8 @@ import Testing
 
 /// Workspaces, environment, declared outputs and artifacts against real nodes on 127.0.76.x
 /// (issue 10 §1, §3, §5).
-@Suite("Real nodes: workspaces, environment, declared outputs", .serialized, .timeLimit(.minutes(5)))
+extension ExecutionControlTests {
+@Suite("Real nodes: workspaces, environment, declared outputs", .timeLimit(.minutes(5)))
 struct TaskWorkspaceTests {
     static let config = """
     {"workspaces": {"outputBytesMax": 1000}, "profiles": [
@@ -96,8 +97,9 @@ struct TaskWorkspaceTests {
         #expect((ignored ?? 0) & (1 << (UInt64(SIGPIPE) - 1)) != 0, "the node ignores SIGPIPE")
     }
 }
+}
 
-extension TaskWorkspaceTests {
+extension ExecutionControlTests.TaskWorkspaceTests {
     @Test("mesh check-config reports bad env names, declared outputs, durations and workspace keys where they are")
     func checkConfigExecutionKeys() throws {
         let cluster = try TestCluster(subnet: 76)
