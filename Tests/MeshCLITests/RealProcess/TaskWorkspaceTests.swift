@@ -74,6 +74,9 @@ struct TaskWorkspaceTests {
             #expect(file["sha256"]?.string == MeshKey.hex(SHA256.hash(bytes)) && file["size"]?.integer == Int64(bytes.count))
         }
         for index in 1...2 { #expect(cluster.task(id, from: index)?.history.last?["artifacts"]?.array?.count == 2) }
+        let table = try #require(cluster.runInLauncher(["task", id.description, "--http", cluster.httpAddress(1)]))
+        let hash = try #require(artifacts.first?["sha256"]?.string)
+        #expect(table.contains("artifacts of attempt 2") && table.contains("  report.md  6 B  sha256 \(hash)"), "\(table)")
     }
 
     @Test("stdout and stderr share one log, capped per task with the dropped bytes noted; an agent that never reads its stdin harms nothing")
