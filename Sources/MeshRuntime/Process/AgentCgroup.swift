@@ -50,8 +50,9 @@ struct AgentCgroup {
     /// Moves the calling process into the cgroup (children it starts now are born inside).
     func enter() -> Bool { Self.write(path + "/cgroup.procs", "\(getpid())\n") }
 
-    /// Moves the calling process back to where it came from.
-    func leave() { _ = Self.write(parent + "/cgroup.procs", "\(getpid())\n") }
+    /// Moves the calling process back to where it came from; false when it could not (it is then
+    /// still inside, and `killAll` must spare it).
+    func leave() -> Bool { Self.write(parent + "/cgroup.procs", "\(getpid())\n") }
 
     /// The processes in the cgroup now.
     var pids: [pid_t] {
@@ -60,13 +61,16 @@ struct AgentCgroup {
     }
 
     /// SIGKILL to every process in the cgroup: `cgroup.kill` (Linux 5.14+), else one by one.
+    /// With the calling process inside (it could not leave), one by one, sparing it.
     func killAll() {
-        if Self.write(path + "/cgroup.kill", "1\n") { return }
-        for pid in pids { kill(pid, SIGKILL) }
+        let me = getpid()
+        let inside = pids.contains(me)
+        if !inside && Self.write(path + "/cgroup.kill", "1\n") { return }
+        for pid in pids where pid != me { kill(pid, SIGKILL) }
     }
 
     /// `number` to every process in the cgroup.
-    func signalAll(_ number: Int32) { for pid in pids { kill(pid, number) } }
+    func signalAll(_ number: Int32) { for pid in pids where pid != getpid() { kill(pid, number) } }
 
     /// Removes the (empty) cgroup; false while processes remain.
     @discardableResult

@@ -122,7 +122,7 @@ public enum AgentSupervisor {
     /// so the agent is born there and nothing it starts can be outside, then steps out).
     private static func spawnInside(_ cgroup: AgentCgroup?, _ plan: Plan) throws(SystemError) -> (pid_t, Int32) {
         let entered = cgroup?.enter() ?? false
-        defer { if entered { cgroup?.leave() } }
+        defer { if entered { _ = cgroup?.leave() } }
         return try AgentSpawn.spawn(plan)
     }
 

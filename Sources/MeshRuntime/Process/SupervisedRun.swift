@@ -47,7 +47,7 @@ struct SupervisedRun {
                 stop(now)
             }
             guard let status = leaderStatus else { continue }
-            if killedAt == nil || !AgentDescendants.of(getpid()).isEmpty || !(cgroup?.pids.isEmpty ?? true) {
+            if killedAt == nil || !AgentDescendants.of(getpid()).isEmpty || !(cgroup?.pids.allSatisfy { $0 == getpid() } ?? true) {
                 killAll(now)
                 continue
             }

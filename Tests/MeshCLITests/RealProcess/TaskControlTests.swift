@@ -47,6 +47,11 @@ struct TaskControlTests {
             pids[name] = try #require(pidFile(workspace + "/\(name).pid"), "\(name) never started\n\(cluster.logTails())")
         }
         #expect(pids.values.allSatisfy(AgentExecutionTests.isAlive))
+        // With cgroups (where the machine has cgroup v2), the escaped process is in the attempt's cgroup.
+        let mount = AgentCgroup.cgroup2Mount()
+        let cgroupLine = (try? String(contentsOfFile: "/proc/\(pids["escaped"]!)/cgroup", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
+        if mount != nil { #expect(cgroupLine?.contains("/mesh-agent-") == cgroups, "\(String(describing: cgroupLine))") }
         let entry = owner == 3 ? 2 : 3
         let asked = Date()
         let (status, output) = cluster.runCapturing(["cancel", id.description, "--json", "--http", cluster.httpAddress(entry)], timeout: 15)
@@ -69,7 +74,9 @@ struct TaskControlTests {
         #expect(code == 409, "\(String(decoding: body, as: UTF8.self))")
         let unknown = try cluster.client(1).cancelTask(TaskID.idempotent(key: "never submitted"))
         #expect(unknown.status == 404 && unknown.errorCode == "not_found", "\(unknown)")
-        #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/unified/mesh-agent-\(pids["leader"]!)"))
+        if let mount, let cgroupLine, cgroups {
+            #expect(!FileManager.default.fileExists(atPath: mount + cgroupLine), "the attempt's cgroup is removed")
+        }
     }
 
     @Test("a queued task is cancelled at once; a task past its timeout ends timed_out with its processes gone")
