@@ -148,4 +148,33 @@ struct TaskControlTests {
         guard case .taskCancelled? = cluster.replies[again] else { Issue.record("second cancel: \(String(describing: cluster.replies[again]))"); return }
         #expect(cluster.record(id, at: replica)?.state == .cancelled)
     }
+
+    @Test func aCancelWhileTheOwnerIsDownIsRefusedAndTheTaskStaysForTheTakeover() {
+        let (cluster, id, owner, replica) = Self.submitted(Self.spec("down"))
+        cluster.crash(owner)
+        let request = cluster.control(.cancelTask(id), via: replica)
+        cluster.run(for: .seconds(6))
+        guard case .refused(let why)? = cluster.replies[request] else {
+            Issue.record("answered \(String(describing: cluster.replies[request]))"); return
+        }
+        #expect(why.contains("did not answer"))
+        #expect(cluster.record(id, at: replica)?.state.isTerminal == false)
+    }
+
+    @Test func aRunCancelledWhileItIsBeingTimedOutEndsCancelled() {
+        let (cluster, id, owner, _) = Self.submitted(Self.spec("both", timeout: .seconds(1)))
+        let run = cluster.running[owner]!.first!
+        // Hold the exit: the harness ends a stopped run 5 ms after the stop; take it out of `running`
+        // first, so the test decides when the run exits.
+        cluster.running[owner] = []
+        cluster.run(for: .seconds(2))
+        #expect(cluster.stopped.contains { $0.run == run.run })
+        let request = cluster.control(.cancelTask(id), via: owner)
+        cluster.run(for: .milliseconds(50))
+        #expect(cluster.replies[request] == nil, "no answer before the attempt exited")
+        cluster.exitAgent(owner, run.run, .signalled(15))
+        cluster.run(for: .milliseconds(100))
+        guard case .taskCancelled(let record)? = cluster.replies[request] else { Issue.record("not cancelled"); return }
+        #expect(record.state == .cancelled)
+    }
 }
