@@ -18,9 +18,13 @@ enum AgentArtifacts {
         var seen = Set(order)
         for name in names.sorted() where !seen.contains(name) { order.append(name); seen.insert(name) }
         var outputs = AgentOutputs()
+        var buffer = [UInt8](repeating: 0, count: chunkBytes)
         for name in order {
-            guard outputs.artifacts.count < TaskLimits.artifactsRecordedMax else { outputs.unrecorded += 1; continue }
-            if let file = hash(directory + "/" + name, name: name) { outputs.artifacts.append(file) }
+            guard outputs.artifacts.count < TaskLimits.artifactsRecordedMax else {
+                if isRegularFile(directory + "/" + name) { outputs.unrecorded += 1 }
+                continue
+            }
+            if let file = hash(directory + "/" + name, name: name, buffer: &buffer) { outputs.artifacts.append(file) }
         }
         outputs.missing = declared.filter { name in !outputs.artifacts.contains { $0.name == name } }
         return outputs
@@ -42,8 +46,14 @@ enum AgentArtifacts {
         return names
     }
 
+    /// True when `path` is a regular file itself (not through a link).
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// The record of the regular file at `path` (not a link, a directory or a device), or nil.
-    static func hash(_ path: String, name: String) -> TaskFile? {
+    static func hash(_ path: String, name: String, buffer: inout [UInt8]) -> TaskFile? {
         let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -51,7 +61,6 @@ enum AgentArtifacts {
         guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
         var hasher = SHA256()
         var size: UInt64 = 0
-        var buffer = [UInt8](repeating: 0, count: chunkBytes)
         while true {
             let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 && errno == EINTR { continue }
