@@ -115,7 +115,8 @@ extension TaskMachine {
                 continue
             }
             guard owned[id]!.finishing == nil, record.state.isTerminal else { continue }
-            guard let position = cancelling.committedAt else { cancels[id]!.committedAt = appended; continue }
+            let position = cancelling.committedAt ?? appended
+            cancels[id]!.committedAt = position
             guard synced >= position else { continue }
             cancels[id] = nil
             let answer: TaskCancelAnswer = record.state == .cancelled ? .cancelled(record) : .finished(record)
