@@ -134,6 +134,8 @@ return JSON.stringify({
     name: r.getAttribute('data-member'), state: r.cells[2].textContent, slots: r.cells[4].textContent})),
   tasks: [...document.querySelectorAll('#tasks tbody tr')].map(r => ({
     id: r.getAttribute('data-task'), state: r.cells[2].textContent})),
+  artifacts: [...document.querySelectorAll('#artifacts tbody tr')].map(r => ({name: r.cells[0].textContent,
+    href: r.querySelector('a') && r.querySelector('a').getAttribute('href'), sha256: r.cells[2].textContent})),
   title: document.title, marker: window.__meshNoReload === 1, links: document.getElementById('links').textContent,
   log: document.getElementById('log').textContent, logInfo: document.getElementById('log-info').textContent,
   injected: document.getElementById('injected') !== null || document.querySelector('#log *') !== null}); })()"""
@@ -150,6 +152,7 @@ def arguments():
     parser.add_argument("--profile", required=True)
     parser.add_argument("--hostile", required=True, help="id of a task whose log holds markup")
     parser.add_argument("--hostile-text", required=True, help="the markup, expected as text in the log")
+    parser.add_argument("--artifact", help="a file the later task leaves: its row is read once the task succeeded")
     parser.add_argument("--timeout", type=float, default=60)
     return parser.parse_args()
 
@@ -210,6 +213,16 @@ class Session:
         self.result["taskScreenshot"] = self.screenshot(os.path.join(folder, "web-page-task.png"))
 
 
+    def open_submitted(self):
+        """The later task, once succeeded: its artifacts as the page lists them."""
+        submitted, name = self.result["submitted"], self.args.artifact
+        self.until(f"task {submitted} to succeed on the page",
+                   lambda s: any(t["id"] == submitted and t["state"] == "succeeded" for t in s["tasks"]))
+        self.browser.evaluate(f"document.querySelector('tr[data-task=\"{submitted}\"]').click()")
+        shown = self.until(f"artifact {name} to be listed", lambda s: any(a["name"] == name for a in s["artifacts"]))
+        self.result["artifacts"] = shown["artifacts"]
+
+
 def main():
     args = arguments()
     deadline = time.monotonic() + args.timeout
@@ -219,6 +232,8 @@ def main():
         session.load()
         session.submit_later()
         session.open_hostile()
+        if args.artifact:
+            session.open_submitted()
     except Exception as error:   # report what was seen so far, then fail
         session.result["error"] = str(error)
     finally:

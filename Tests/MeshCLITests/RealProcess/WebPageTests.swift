@@ -16,7 +16,7 @@ struct WebPageTests {
     /// `long` echoes its prompt, then ticks once a second for two minutes (the agent's own pace).
     static let profiles = """
         {"profiles": [
-          {"name": "ok", "command": ["/bin/sh", "-c", "cat > /dev/null; echo done"], "slots": 4},
+          {"name": "ok", "command": ["/bin/sh", "-c", "cat > /dev/null; echo done > \\"$MESH_ARTIFACTS/report.txt\\""], "slots": 4},
           {"name": "long", "command": ["/bin/sh", "-c", "cat; echo; i=0; while [ $i -lt 120 ]; do echo tick $i; i=$((i+1)); sleep 1; done"], "slots": 2}
         ]}
         """
@@ -53,6 +53,10 @@ struct WebPageTests {
         #expect(result["submittedShown"]?.bool == true && result["noReload"]?.bool == true, "\(result)")
         #expect(cluster.task(submitted, from: 1) != nil, "the task the page showed exists in the mesh")
         #expect(result["injected"]?.bool == false, "markup from the mesh became elements: \(result)")
+        let artifact = result["artifacts"]?.array?.first { $0["name"]?.string == "report.txt" }
+        let sha = SHA256.hash(Array("done\n".utf8)).map { String(format: "%02x", $0) }.joined()
+        #expect(artifact?["sha256"]?.string == sha, "the artifact's SHA-256 as recorded: \(result)")
+        #expect(artifact?["href"]?.string == "/v1/tasks/\(submitted)/artifacts/report.txt", "\(result)")
         if Self.servesLogs(cluster, running) {
             #expect(result["logShown"]?.bool == true && result["titleAfterLog"]?.string != "pwned", "\(result)")
         } else {
@@ -127,7 +131,7 @@ struct WebPageTests {
         return try await drive(cluster, [script, "--chromium", ClientRequirement.chromiumPath,
             "--url", "http://\(cluster.httpAddress(1))/", "--screenshot", screenshot, "--members", members,
             "--running", running.description, "--submit", "http://\(cluster.httpAddress(submitThrough))", "--profile", "ok",
-            "--hostile", running.description, "--hostile-text", hostile, "--timeout", "90"])
+            "--hostile", running.description, "--hostile-text", hostile, "--artifact", "report.txt", "--timeout", "90"])
     }
 
     /// Runs the driver with a deadline (polled, not waited on with a blocked thread); its last line as JSON.
