@@ -131,7 +131,11 @@ final class MCPServer: @unchecked Sendable {
         let toolbox = toolbox
         Thread.detachNewThread { [self] in
             let result = toolbox.call(name, arguments: arguments, cancel: flag)
-            let isAnswered = lock.withLock { inFlight.removeValue(forKey: key) != nil }
+            let isAnswered = lock.withLock {
+                guard inFlight[key] === flag else { return false }   // cancelled (its id may be reused since)
+                inFlight.removeValue(forKey: key)
+                return true
+            }
             if isAnswered && !flag.isCancelled { send(JSONRPC.result(id, result.json)) }
         }
     }
