@@ -15,6 +15,9 @@ enum MCPLimits {
     /// First and longest pause between two polls of a task while `submit_task` waits.
     static let pollPauseFirst: Nanoseconds = .milliseconds(50)
     static let pollPauseMax: Nanoseconds = .milliseconds(500)
+    /// How often a waiting `submit_task` reports progress while the task's state stays the same
+    /// (when the client asked for progress): it keeps hosts that time out silent calls patient.
+    static let progressEvery: Nanoseconds = .seconds(10)
     /// Default and largest number of log bytes one `task_logs` call returns.
     static let logBytesDefault = 64 * 1024
     static let logBytesMax = 1 << 20

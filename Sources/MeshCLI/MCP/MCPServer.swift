@@ -110,6 +110,16 @@ final class MCPServer: @unchecked Sendable {
         ]))
     }
 
+    /// Sends `notifications/progress` for `token` (a string or an integer), or nil without one.
+    static func progressReporter(_ token: JSONValue?, send: @escaping @Sendable (JSONValue) -> Void) -> (@Sendable (Int, String) -> Void)? {
+        guard let token, token.string != nil || token.integer != nil else { return nil }
+        return { number, message in
+            send(.object([("jsonrpc", .string("2.0")), ("method", .string("notifications/progress")),
+                          ("params", .object([("progressToken", token), ("progress", .integer(Int64(number))),
+                                              ("message", .string(message))]))]))
+        }
+    }
+
     private func callTool(_ id: JSONValue, _ params: JSONValue?) {
         guard let params, let name = params["name"]?.string else {
             return send(JSONRPC.error(id, JSONRPC.Code.invalidParams, "tools/call needs params.name (a string)"))
@@ -120,7 +130,7 @@ final class MCPServer: @unchecked Sendable {
         }
         let arguments = params["arguments"] ?? .object([])
         let key = id.serialized()
-        let flag = CancelFlag()
+        let flag = CancelFlag(progress: Self.progressReporter(params["_meta"]?["progressToken"], send: send))
         let refusal: String? = lock.withLock {
             if inFlight[key] != nil { return "request id \(key.prefix(100)) is already in use by a running call" }
             if inFlight.count >= callsInFlightMax { return "\(callsInFlightMax) tool calls are already running; try again when one ends" }

@@ -55,12 +55,19 @@ struct ToolFailure: Error, Sendable, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Set when the client cancels a call (`notifications/cancelled`: no answer is sent) or the
-/// session ends (the call stops waiting and answers with what it has); long calls check it.
+/// One running call's link to its session: set when the client cancels it
+/// (`notifications/cancelled`: no answer is sent) or the session ends (the call stops waiting and
+/// answers with what it has); long calls check it, and report progress through it when the client
+/// asked for progress (a `progressToken`).
 final class CancelFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var cancelled = false
     private var cut = false
+    private var reports = 0
+    private let progress: (@Sendable (Int, String) -> Void)?
+
+    /// A flag; `progress` sends a `notifications/progress` (nil: the client asked for none).
+    init(progress: (@Sendable (Int, String) -> Void)? = nil) { self.progress = progress }
 
     /// True once the client cancelled the call.
     var isCancelled: Bool { lock.withLock { cancelled } }
@@ -68,6 +75,17 @@ final class CancelFlag: @unchecked Sendable {
     var shouldStop: Bool { lock.withLock { cancelled || cut } }
     func cancel() { lock.withLock { cancelled = true } }
     func cutShort() { lock.withLock { cut = true } }
+
+    /// Sends one progress report (numbered 1, 2, … so that each is above the last) with `message`.
+    func report(_ message: String) {
+        guard let progress else { return }
+        let number: Int? = lock.withLock {
+            guard !cancelled else { return nil }
+            reports += 1
+            return reports
+        }
+        if let number { progress(number, message) }
+    }
 }
 
 /// The tools a server offers and how a call runs; `MeshTools` is the real one.

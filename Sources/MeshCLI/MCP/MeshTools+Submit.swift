@@ -53,6 +53,16 @@ extension MeshTools {
         return .object(members)
     }
 
+    /// Reports the task's state when it changed, or every `progressEvery` while it does not.
+    private func progress(_ record: JSONValue, _ id: TaskID, since last: (state: String, at: Int64),
+                          _ cancel: CancelFlag) -> (state: String, at: Int64) {
+        let state = record["state"]?.string ?? "?"
+        let now = SystemClock.monotonicNanoseconds()
+        guard state != last.state || now &- last.at >= MCPLimits.progressEvery else { return last }
+        cancel.report("task \(id): \(state)")
+        return (state, now)
+    }
+
     /// Polls the task until it is terminal (true), `seconds` pass or the call is cancelled (false).
     /// A node that stops answering is asked again until the deadline; a task that is not found
     /// right after its submission (the listing races the copies) is asked again too.
@@ -61,11 +71,13 @@ extension MeshTools {
         var pause = MCPLimits.pollPauseFirst
         var last: JSONValue?
         var problem = ""
+        var reported = (state: "", at: SystemClock.monotonicNanoseconds())
         while true {
             do throws(ControlClient.Failure) {
                 let answer = try client.task(id)
                 if answer.isSuccess {
                     last = answer.json
+                    reported = progress(answer.json, id, since: reported, cancel)
                     if let state = answer.json["state"]?.string.flatMap(TaskState.init(rawValue:)), state.isTerminal {
                         return (answer.json, true)
                     }

@@ -68,7 +68,18 @@ async def main():
             profiles = (await call(session, "list_profiles")).structured_content["profiles"]
             assert {"ok", "slow"} <= {profile["name"] for profile in profiles}, profiles
 
-            done = (await call(session, "submit_task", {"profile": "ok", "prompt": PROMPT, "wait": 60})).structured_content
+            progress = []
+
+            async def on_progress(value, total, message):
+                progress.append((value, message))
+
+            result = await session.call_tool("submit_task", {"profile": "ok", "prompt": PROMPT, "wait": 60},
+                                             progress_callback=on_progress)
+            assert not result.is_error, text_of(result)
+            done = result.structured_content
+            assert progress and progress[-1][1].endswith(": succeeded"), progress
+            assert [value for value, _ in progress] == sorted({value for value, _ in progress}), progress
+            summary["progress"] = [message for _, message in progress]
             assert done["finished"] is True and done["state"] == "succeeded", done
             task = done["id"]
             record = (await call(session, "task_status", {"id": task})).structured_content

@@ -144,6 +144,23 @@ struct MCPServerTests {
         #expect(server.callsInFlight == 0)
     }
 
+    @Test("a call with a progressToken reports numbered progress under that token; one without reports nothing")
+    func progress() throws {
+        let sent = Sent()
+        let collect: @Sendable (JSONValue) -> Void = { sent.append($0) }
+        let reporter = try #require(MCPServer.progressReporter(.string("tok"), send: collect))
+        let flag = CancelFlag(progress: reporter)
+        flag.report("task x: running")
+        flag.report("task x: succeeded")
+        #expect(sent.all.map { $0["params"]?["progress"] } == [.integer(1), .integer(2)])
+        #expect(sent.all.allSatisfy { $0["method"]?.string == "notifications/progress" && $0["params"]?["progressToken"] == .string("tok") })
+        flag.cancel()
+        flag.report("after cancel")
+        #expect(sent.all.count == 2)
+        #expect(MCPServer.progressReporter(nil, send: collect) == nil)
+        #expect(MCPServer.progressReporter(.object([]), send: collect) == nil)
+    }
+
     @Test("calls beyond the in-flight limit are refused at once; a cancelled call sends no answer; finishing cuts waits short")
     func boundedCalls() throws {
         let gate = Gate()
