@@ -61,7 +61,7 @@ extension MeshTools {
             throw ToolFailure("this node does not serve task artifacts (GET /v1/tasks/{id}/artifacts); it runs an older mesh")
         }
         guard response.isSuccess, let json = response.json else {
-            throw ToolFailure(response.json?["error"]?.string ?? "the node answered \(response.status) for the artifact list")
+            throw ToolFailure(response.taskAnswer.errorMessage)
         }
         return ((json["artifacts"]?.array ?? []).compactMap(Self.taskFile), json["attempt"] ?? .null, json["node"] ?? .null)
     }
@@ -86,7 +86,7 @@ extension MeshTools {
             try downloader.fetch("GET", "/v1/tasks/\(id)/artifacts/\(Self.percentEncoded(file.name))")
         }
         guard response.isSuccess else {
-            throw ToolFailure("'\(file.name)': " + (response.json?["error"]?.string ?? "the node answered \(response.status)"))
+            throw ToolFailure("'\(file.name)': " + response.taskAnswer.errorMessage)
         }
         let hash = SHA256.hash(response.body)
         guard UInt64(response.body.count) == file.size, hash == file.sha256 else {

@@ -46,7 +46,7 @@ extension MeshTools {
             throw ToolFailure("this node does not serve task logs (GET /v1/tasks/{id}/logs); it runs an older mesh")
         }
         guard response.isSuccess else {
-            throw ToolFailure(response.json?["error"]?.string ?? "the node answered \(response.status) for the log")
+            throw ToolFailure(response.taskAnswer.errorMessage)
         }
         var served = start
         if let attempt = response.header("X-Mesh-Log-Attempt").flatMap({ UInt32($0) }) { served.attempt = attempt }

@@ -17,7 +17,7 @@ extension MeshTools {
         }
         let json = response.json ?? .null
         guard response.isSuccess, let idText = json["id"]?.string, let id = TaskID(idText) else {
-            let answer = TaskAnswer(status: response.status, json: json)
+            let answer = response.taskAnswer
             var message = answer.errorMessage
             if let field = answer.field { message = "the node refused '\(field)': \(message)" }
             throw ToolFailure(message)

@@ -81,7 +81,7 @@ struct MeshTools: MCPToolbox {
             throw ToolFailure("this node does not serve task cancellation (POST /v1/tasks/{id}/cancel); it runs an older mesh")
         }
         guard response.isSuccess, let json = response.json else {
-            let message = response.json?["error"]?.string ?? "the node answered \(response.status)"
+            let message = response.taskAnswer.errorMessage
             throw ToolFailure(response.status == 409 ? "cannot cancel: \(message)" : message)
         }
         return json
@@ -90,11 +90,11 @@ struct MeshTools: MCPToolbox {
     /// True when the node answered as one that lacks the route (an older node): 405, a 404 that
     /// names no task, or the `400` a task route gives a path segment that is not a task id.
     static func isNotServed(_ response: ControlResponse) -> Bool {
-        let json = response.json
+        let answer = response.taskAnswer
         switch response.status {
         case 405: return true
-        case 404: return json?["code"]?.string != "not_found"
-        case 400: return json?["field"]?.string == "id"
+        case 404: return answer.errorCode != "not_found"
+        case 400: return answer.field == "id"
         default: return false
         }
     }

@@ -27,6 +27,10 @@ public struct ControlResponse: Sendable, Equatable {
 
     /// True for 2xx.
     public var isSuccess: Bool { (200..<300).contains(status) }
+
+    /// The answer read as a task answer: its error message, code and field in whichever error
+    /// shape the node uses.
+    public var taskAnswer: TaskAnswer { TaskAnswer(status: status, json: json ?? .null) }
 }
 
 extension ControlClient {
