@@ -26,10 +26,8 @@ struct MCPClientTests {
         try await cluster.startTaskNodes(2, profiles: Self.profiles)
         let served = Self.servedRoutes(cluster.client(1))
         let directory = cluster.directory + "/fetched"
-        let script = Self.clientsDirectory + "/mcp_client.py"
-        let (status, output) = Self.run(ClientRequirement.python,
-                                        [script, MeshBinary.path, cluster.httpAddress(1), directory, served.joined(separator: ",")],
-                                        logDirectory: cluster.directory, timeout: 150)
+        let (status, output) = await ClientScript.run("mcp_client.py", [MeshBinary.path, cluster.httpAddress(1), directory,
+                                                                        served.joined(separator: ",")], timeout: 150)
         #expect(status == 0, "mcp_client.py (serving: \(served)) said:\n\(output)\n\(cluster.logTails())")
         let summary = try #require(Self.lastJSONLine(output), "no summary line in:\n\(output)")
         #expect(summary["protocolVersion"]?.string == MCPServer.protocolVersions[0])
@@ -55,23 +53,6 @@ struct MCPClientTests {
             guard let response = try? client.fetch(method, path) else { return nil }
             return MeshTools.isNotServed(response) ? nil : name
         }
-    }
-
-    static var clientsDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Clients").path
-    }
-
-    /// Runs `executable` with its output (both streams) in a file; its exit status (nil when it
-    /// did not end within `timeout` and was killed) and what it printed.
-    static func run(_ executable: String, _ arguments: [String], logDirectory: String,
-                    timeout: TimeInterval) -> (Int32?, String) {
-        let path = logDirectory + "/client-\(UUID().uuidString).out"
-        guard let process = try? ChildProcess.spawn(executable, arguments, output: .file(path)) else {
-            return (nil, "cannot start \(executable)")
-        }
-        let status = process.waitForExit(timeout: timeout)
-        if status == nil { process.kill() }
-        return (status, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
 
     /// The last line of `output` that is a JSON object.
