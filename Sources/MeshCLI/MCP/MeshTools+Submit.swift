@@ -43,14 +43,9 @@ extension MeshTools {
         if let attempts = try arguments.integer("attempts", in: Int64(TaskLimits.attemptsMin)...Int64(TaskLimits.attemptsMax)) {
             spec.attemptsMax = UInt32(attempts)
         }
+        spec.expect = try arguments.strings("expect", countMax: TaskLimits.expectedOutputsMax)
         if let problem = spec.validationError() { throw ToolFailure("submit_task: '\(problem.field)' \(problem.message)") }
-        let expect = try arguments.strings("expect", countMax: TaskLimits.expectedOutputsMax)
-        if let bad = expect.lazy.compactMap({ TaskFile.nameError($0) }).first { throw ToolFailure("submit_task: 'expect': \(bad)") }
-        guard case .object(var members) = TaskSubmission.json(spec) else { return TaskSubmission.json(spec) }
-        if !expect.isEmpty, !members.contains(where: { $0.0 == "expect" }) {
-            members.append(("expect", .array(expect.map { .string($0) })))
-        }
-        return .object(members)
+        return TaskSubmission.json(spec)
     }
 
     /// Reports the task's state when it changed, or every `progressEvery` while it does not.

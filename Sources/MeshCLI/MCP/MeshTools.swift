@@ -87,13 +87,13 @@ struct MeshTools: MCPToolbox {
         return json
     }
 
-    /// True when the node answered as one that lacks the route (an older node): 405, a 404 that
-    /// names no task, or the `400` a task route gives a path segment that is not a task id.
+    /// True when the node answered as one that lacks the route (an older node): 405, a 404 for the
+    /// endpoint rather than the task, or the `400` a task route gives a path segment that is not a task id.
     static func isNotServed(_ response: ControlResponse) -> Bool {
         let answer = response.taskAnswer
         switch response.status {
         case 405: return true
-        case 404: return answer.errorCode != "not_found"
+        case 404: return answer.errorCode != "not_found" || answer.errorMessage.hasPrefix("no such endpoint")
         case 400: return answer.field == "id"
         default: return false
         }

@@ -73,7 +73,8 @@ async def main():
             async def on_progress(value, total, message):
                 progress.append((value, message))
 
-            result = await session.call_tool("submit_task", {"profile": "ok", "prompt": PROMPT, "wait": 60},
+            result = await session.call_tool("submit_task", {"profile": "ok", "prompt": PROMPT, "wait": 60,
+                                                                "expect": ["result.txt"]},
                                              progress_callback=on_progress)
             assert not result.is_error, text_of(result)
             done = result.structured_content

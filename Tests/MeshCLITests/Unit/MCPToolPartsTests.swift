@@ -78,6 +78,10 @@ struct MCPToolPartsTests {
         #expect(MeshTools.isNotServed(response(400, #"{"error":"…","code":"bad_field","field":"id"}"#)))
         #expect(!MeshTools.isNotServed(response(404, #"{"error":"no such task","code":"not_found"}"#)))
         #expect(!MeshTools.isNotServed(response(409, #"{"error":"already finished"}"#)))
+        // The one error shape of API v1.
+        #expect(MeshTools.isNotServed(response(404, #"{"error":{"code":"not_found","message":"no such endpoint: /v1/tasks/x/logs"}}"#)))
+        #expect(MeshTools.isNotServed(response(400, #"{"error":{"code":"bad_field","message":"…","field":"id"}}"#)))
+        #expect(!MeshTools.isNotServed(response(404, #"{"error":{"code":"not_found","message":"no such task: 00"}}"#)))
     }
 
     @Test("whole answers: headers kept, Content-Length honoured, chunked bodies joined, hostile sizes refused")
