@@ -21,7 +21,10 @@ extension NodeShell {
             return
         }
         if handleTaskEvents(request, respond: respond) { return }
+        if handleStatusEvents(request, respond: respond) { return }
+        if handleWebPage(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
+        if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))

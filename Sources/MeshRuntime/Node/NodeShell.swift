@@ -47,6 +47,8 @@ public final class NodeShell: @unchecked Sendable {
     var parentWatch: DispatchSourceTimer?
     /// Feeds the core a measurement of the machine every `loadSampleInterval`.
     var loadWatch: DispatchSourceTimer?
+    /// Prunes finished task workspaces every `WorkspaceRetention.interval`.
+    var workspaceWatch: DispatchSourceTimer?
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
@@ -68,6 +70,8 @@ public final class NodeShell: @unchecked Sendable {
     var operatorState = OperatorState()
     /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
     var taskFeed = TaskFeed()
+    /// The live member feed's streams (`GET /v1/status/events`).
+    var statusFeed = StatusFeed()
     /// Histograms and byte counters for `/metrics` (`NodeShell+Metrics`).
     var apiMetrics = APIMetrics()
     let startedAt = SystemClock.now()
@@ -103,7 +107,7 @@ public final class NodeShell: @unchecked Sendable {
         let box = HandlerBox()
         logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
         if let directory = options.dataDirectory {
-            agents = AgentRunner(dataPath: directory.path, profiles: options.agentProfiles) { input in
+            agents = AgentRunner(dataPath: directory.path, profiles: options.profiles, settings: options.workspaces) { input in
                 queue.async { box.shell?.input(input) }
             }
         }
@@ -201,6 +205,7 @@ public final class NodeShell: @unchecked Sendable {
         ])
         input(.start)
         watchLoad()
+        watchWorkspaces()
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -229,6 +234,7 @@ public final class NodeShell: @unchecked Sendable {
         udpSource?.cancel()
         parentWatch?.cancel()
         loadWatch?.cancel()
+        workspaceWatch?.cancel()
         streams.stop()
         control?.stop()
         for source in signalSources { source.cancel() }
