@@ -6,13 +6,15 @@ public struct HTTPResponse: Equatable, Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: Bytes
+    /// Set for a response whose body is written over time (`HTTPResponse.streaming`); `body` is unused then.
+    public var streamingAnswer: StreamingAnswer?
 
     public init(status: Int, headers: [(String, String)] = [], body: Bytes = []) {
         self.status = status; self.headers = headers; self.body = body
     }
 
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
-        lhs.status == rhs.status && lhs.body == rhs.body
+        lhs.status == rhs.status && lhs.body == rhs.body && lhs.streamingAnswer === rhs.streamingAnswer
             && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
     }
 

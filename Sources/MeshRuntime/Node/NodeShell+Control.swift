@@ -21,6 +21,7 @@ extension NodeShell {
             return
         }
         if handleTaskRoute(request, respond: respond) { return }
+        if handleA2ARoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
