@@ -99,8 +99,7 @@ def artifacts_of(events):
     return found
 
 
-async def run(args):
-    report = {}
+async def run(args, report):
     first_card = await card_of(args.first)
     skills = {skill.id: list(skill.tags) for skill in first_card.skills}
     check(args.skill in skills and args.slow_skill in skills, f"skills on the card: {skills}")
@@ -170,13 +169,14 @@ def main():
     parser.add_argument("--artifact")
     parser.add_argument("--artifact-text", default="")
     args = parser.parse_args()
+    report = {}
     try:
-        report = asyncio.run(run(args))
+        asyncio.run(run(args, report))
     except Failed as failure:
-        print(json.dumps({"ok": False, "failure": str(failure)}))
+        print(json.dumps({"ok": False, "failure": str(failure), **report}))
         return 1
     except Exception as error:  # an SDK error (A2AClientError, TaskNotCancelableError, ...) is a failure too
-        print(json.dumps({"ok": False, "failure": f"{type(error).__name__}: {error}"}))
+        print(json.dumps({"ok": False, "failure": f"{type(error).__name__}: {error}", **report}))
         return 1
     print(json.dumps({"ok": True, **report}))
     return 0
