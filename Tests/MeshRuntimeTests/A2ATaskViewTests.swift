@@ -135,5 +135,9 @@ struct A2ATaskViewTests {
         #expect(json["capabilities"]?["streaming"] == .bool(true))
         #expect(json["skills"]?.array?.first?["id"] == .string("echo"))
         #expect(A2ACard(node: "n1", records: []).defaultSkill == nil)
+        #expect(json["securitySchemes"] == nil, "no token on loopback")
+        let guarded = card.json(origin: "http://10.0.0.1:7947", requiresToken: true)
+        #expect(guarded["securitySchemes"]?["meshToken"]?["httpAuthSecurityScheme"]?["scheme"] == .string("Bearer"))
+        #expect(guarded["securityRequirements"]?.array?.count == 1)
     }
 }

@@ -39,8 +39,9 @@ public struct A2ACard: Sendable {
     /// The profile a message that names no skill runs: the first skill id in sorted order.
     public var defaultSkill: String? { skills.first?.id }
 
-    /// The card, naming `origin` + `/a2a` as the JSON-RPC endpoint.
-    public func json(origin: String) -> JSONValue {
+    /// The card, naming `origin` + `/a2a` as the JSON-RPC endpoint. With `requiresToken` (a node
+    /// off loopback), it declares the bearer token every request must carry.
+    public func json(origin: String, requiresToken: Bool = false) -> JSONValue {
         let interface: JSONValue = .object([("url", .string(origin + A2AProtocol.endpointPath)),
                                             ("protocolBinding", .string(A2AProtocol.binding)),
                                             ("protocolVersion", .string(A2AProtocol.version))])
@@ -49,13 +50,20 @@ public struct A2ACard: Sendable {
         let fallback = defaultSkill.map { "a message whose metadata names no skill runs '\($0)'" } ?? "no profile is advertised yet"
         let description = "A hubless mesh of machines that run agents (node \(node) answers). Each skill is an agent "
             + "profile; set the message's metadata.skill to a skill id to pick one (\(fallback)). Text parts are the prompt."
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("name", .string("AgentMesh")), ("description", .string(description)), ("version", .string(MeshVersion.release)),
             ("supportedInterfaces", .array([interface])), ("capabilities", capabilities),
             ("defaultInputModes", .array([.string("text/plain")])),
             ("defaultOutputModes", .array([.string("text/plain"), .string("application/octet-stream")])),
             ("skills", .array(skills.map(Self.json))),
-        ])
+        ]
+        if requiresToken {
+            let bearer: JSONValue = .object([("httpAuthSecurityScheme", .object([("scheme", .string("Bearer")),
+                                                                                ("description", .string("the node's control token"))]))])
+            members.append(("securitySchemes", .object([("meshToken", bearer)])))
+            members.append(("securityRequirements", .array([.object([("schemes", .object([("meshToken", .object([("list", .array([]))]))]))])])))
+        }
+        return .object(members)
     }
 
     static func json(_ skill: Skill) -> JSONValue {

@@ -17,7 +17,7 @@ extension NodeShell {
         switch request.path {
         case A2AProtocol.cardPath:
             guard request.method == "GET" else { respond(Self.methodNotAllowed(request, allow: "GET")); return true }
-            respond(.json(a2aCard().json(origin: a2aOrigin(request))))
+            respond(.json(a2aCard().json(origin: a2aOrigin(request), requiresToken: options.httpToken != nil)))
         case A2AProtocol.endpointPath:
             guard request.method == "POST" else { respond(Self.methodNotAllowed(request, allow: "POST")); return true }
             switch A2ACall.parse(request.body, versionHeader: request.headers[A2AProtocol.versionHeader]) {
