@@ -100,13 +100,14 @@ struct A2ATaskViewTests {
         #expect(progress.isDone)
     }
 
-    @Test("events are JSON-RPC responses in SSE data lines; errors are named 'error'; keep-alives are comments")
+    @Test("events are JSON-RPC responses in SSE data lines; errors are named 'error'")
     func framing() {
-        let event = String(decoding: A2AStreamProgress.event(.object([("task", .null)]), id: .string("r1")), as: UTF8.self)
+        let response = A2AStreamProgress.response(.object([("task", .null)]), id: .string("r1"))
+        let event = String(decoding: A2AEventOutput.frame(response), as: UTF8.self)
         #expect(event == "data: {\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"result\":{\"task\":null}}\n\n")
-        let error = String(decoding: A2AStreamProgress.errorEvent(.taskNotFound("x"), id: .integer(1)), as: UTF8.self)
+        let failure: JSONValue = .object([("jsonrpc", .string("2.0")), ("id", .integer(1)), ("error", A2AError.taskNotFound("x").json)])
+        let error = String(decoding: A2AEventOutput.frame(failure), as: UTF8.self)
         #expect(error.hasPrefix("event: error\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32001"))
-        #expect(A2AStreamProgress.keepAlive.first == UInt8(ascii: ":"))
     }
 
     @Test("a rejected submission is a terminal task with the reason")

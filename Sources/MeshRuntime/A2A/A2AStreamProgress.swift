@@ -50,18 +50,8 @@ public struct A2AStreamProgress: Sendable {
         return events
     }
 
-    /// One JSON-RPC response carrying `result`, as one Server-Sent Event.
-    public static func event(_ result: JSONValue, id: JSONValue) -> Bytes {
-        let response: JSONValue = .object([("jsonrpc", .string("2.0")), ("id", id), ("result", result)])
-        return Array(("data: " + response.serialized() + "\n\n").utf8)
+    /// The JSON-RPC response carrying `result`.
+    public static func response(_ result: JSONValue, id: JSONValue) -> JSONValue {
+        .object([("jsonrpc", .string("2.0")), ("id", id), ("result", result)])
     }
-
-    /// A JSON-RPC error as one Server-Sent Event named `error` (the SDK raises it as its A2A error).
-    public static func errorEvent(_ error: A2AError, id: JSONValue) -> Bytes {
-        let response: JSONValue = .object([("jsonrpc", .string("2.0")), ("id", id), ("error", error.json)])
-        return Array(("event: error\ndata: " + response.serialized() + "\n\n").utf8)
-    }
-
-    /// An SSE comment: keeps a silent stream's client and any proxy from timing out.
-    public static let keepAlive = Array(": keep-alive\n\n".utf8)
 }

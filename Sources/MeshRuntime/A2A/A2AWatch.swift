@@ -1,57 +1,79 @@
 import Dispatch
 import MeshCore
 
-/// Follows one task for an open answer: reads it from the mesh every `A2ALimits.pollInterval`
-/// (one reading at a time), hands each reading to `onRecord`, and sends `keepAlive` when nothing
-/// was written for `A2ALimits.keepAliveInterval`. Stops when the answer ends, whichever side ends it.
-/// Confined to the node's queue.
+/// Where a watch writes: a Server-Sent Events stream, or a JSON answer that waits.
+protocol A2AOutput: AnyObject {
+    /// True until the output has ended.
+    var isOpen: Bool { get }
+    /// Writes one JSON-RPC response: an SSE event, or the JSON answer itself.
+    func send(_ response: JSONValue)
+    /// Writes what keeps a silent client's read timeout from firing.
+    func keepAlive()
+    /// Ends the output (the client sees the end of the body).
+    func finish()
+    /// `action` runs once when the output ends, whichever side ends it.
+    func whenEnded(_ action: @escaping () -> Void)
+}
+
+/// Follows one task for an open output: reads it from the mesh every `A2ALimits.pollInterval`
+/// (one reading at a time), hands each reading to `onRecord`, and keeps the output alive when
+/// nothing was written for `A2ALimits.keepAliveInterval`. Stops when the output ends. Confined to
+/// the node's queue.
 final class A2AWatch: @unchecked Sendable {
-    private let answer: StreamingAnswer
+    private let output: A2AOutput
     private let task: TaskID
-    private let keepAlive: Bytes
     private let read: (TaskID, @escaping (ControlReply) -> Void) -> Void
-    /// Gets each reading; writes through `answer` (and may finish it).
-    var onRecord: ((TaskRecord, StreamingAnswer) -> Void)?
+    /// Gets each reading; writes through the watch (and may finish the output).
+    var onRecord: ((TaskRecord) -> Void)?
     /// Called on each tick with the time since the watch began, before the reading.
-    var onTick: ((Nanoseconds, StreamingAnswer) -> Void)?
+    var onTick: ((Nanoseconds) -> Void)?
     private var timer: DispatchSourceTimer?
     private var isReading = false
     private let startedAt = SystemClock.now()
     private var lastWriteAt = SystemClock.now()
 
-    /// A watch of `task` for `answer`, reading through `read` (the node's query).
-    init(answer: StreamingAnswer, task: TaskID, keepAlive: Bytes, read: @escaping (TaskID, @escaping (ControlReply) -> Void) -> Void) {
-        self.answer = answer; self.task = task; self.keepAlive = keepAlive; self.read = read
+    /// A watch of `task` for `output`, reading through `read` (the node's query).
+    init(output: A2AOutput, task: TaskID, read: @escaping (TaskID, @escaping (ControlReply) -> Void) -> Void) {
+        self.output = output; self.task = task; self.read = read
     }
 
-    /// Starts ticking on `queue` (the first reading at once); ends with the answer.
+    /// True until the output has ended.
+    var isOpen: Bool { output.isOpen }
+
+    /// Starts ticking on `queue` (the first reading at once); ends with the output.
     func start(on queue: DispatchQueue) {
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.schedule(deadline: .now(), repeating: .nanoseconds(Int(A2ALimits.pollInterval)), leeway: .milliseconds(20))
         timer.setEventHandler { [self] in tick() }
         self.timer = timer
-        answer.onEnd = { [self] in stop() }
+        output.whenEnded { [self] in stop() }
         timer.resume()
     }
 
-    /// Writes `bytes` through the answer, noting the time (keep-alives wait on it).
-    func write(_ bytes: Bytes) {
-        answer.send(bytes)
+    /// Writes one JSON-RPC response, noting the time (keep-alives wait on it).
+    func send(_ response: JSONValue) {
+        output.send(response)
         lastWriteAt = SystemClock.now()
     }
 
+    /// Ends the output.
+    func finish() { output.finish() }
+
     private func tick() {
-        guard answer.isOpen else { return stop() }
+        guard output.isOpen else { return stop() }
         let now = SystemClock.now()
-        onTick?(now - startedAt, answer)
-        guard answer.isOpen else { return }
-        if now - lastWriteAt >= A2ALimits.keepAliveInterval { write(keepAlive) }
+        onTick?(now - startedAt)
+        guard output.isOpen else { return }
+        if now - lastWriteAt >= A2ALimits.keepAliveInterval {
+            output.keepAlive()
+            lastWriteAt = now
+        }
         guard !isReading else { return }
         isReading = true
         read(task) { [self] reply in
             isReading = false
-            guard answer.isOpen, case .task(let record) = reply else { return }
-            onRecord?(record, answer)
+            guard output.isOpen, case .task(let record) = reply else { return }
+            onRecord?(record)
         }
     }
 
@@ -70,19 +92,17 @@ extension NodeShell {
                    isAccepted: Bool = false) -> HTTPResponse {
         var progress = progress
         let answer = StreamingAnswer { [self] answer in
-            let watch = A2AWatch(answer: answer, task: task, keepAlive: A2AStreamProgress.keepAlive) { [self] id, done in
-                askCore(.task(id), done)
-            }
-            watch.onRecord = { record, answer in
-                for event in progress.events(after: record) { watch.write(A2AStreamProgress.event(event, id: call.id)) }
-                if progress.isDone { answer.finish() }
+            let watch = A2AWatch(output: A2AEventOutput(answer), task: task) { [self] id, done in askCore(.task(id), done) }
+            watch.onRecord = { record in
+                for event in progress.events(after: record) { watch.send(A2AStreamProgress.response(event, id: call.id)) }
+                if progress.isDone { watch.finish() }
             }
             if let first, isAccepted {
-                watch.write(A2AStreamProgress.event(progress.accepted(first), id: call.id))
+                watch.send(A2AStreamProgress.response(progress.accepted(first), id: call.id))
             } else if let first {
-                watch.onRecord?(first, answer)
+                watch.onRecord?(first)
             }
-            if answer.isOpen { watch.start(on: queue) }
+            if watch.isOpen { watch.start(on: queue) }
         }
         var response = HTTPResponse.streaming(contentType: "text/event-stream", answer)
         response.headers.append(("A2A-Version", A2AProtocol.version))
@@ -96,21 +116,19 @@ extension NodeShell {
     func a2aWaiting(_ task: TaskID, call: A2ACall, view: A2ATaskView, untilOver: Bool, historyLength: Int?) -> HTTPResponse {
         var last: TaskRecord?
         let answer = StreamingAnswer { [self] answer in
-            let watch = A2AWatch(answer: answer, task: task, keepAlive: [UInt8(ascii: " ")]) { [self] id, done in
-                askCore(.task(id), done)
-            }
+            let watch = A2AWatch(output: A2AWaitingOutput(answer), task: task) { [self] id, done in askCore(.task(id), done) }
             func reply(_ record: TaskRecord) {
                 let result: JSONValue = .object([("task", view.task(record, historyLength: historyLength))])
-                watch.write(Array(Self.a2aAnswer(call.id, result: result).body))
-                answer.finish()
+                watch.send(A2AStreamProgress.response(result, id: call.id))
+                watch.finish()
             }
-            watch.onRecord = { record, _ in
+            watch.onRecord = { record in
                 last = record
                 if !untilOver || A2ATaskState(record.state).isTerminal { reply(record) }
             }
-            watch.onTick = { elapsed, answer in
+            watch.onTick = { elapsed in
                 guard elapsed >= A2ALimits.blockingWaitMax else { return }
-                if let last { reply(last) } else { answer.finish() }
+                if let last { reply(last) } else { watch.finish() }
             }
             watch.start(on: queue)
         }
