@@ -123,4 +123,15 @@ struct A2ARequestTests {
         #expect(A2AError.version(nil).reason == "VERSION_NOT_SUPPORTED")
         #expect(A2AError.notCancelable("x").reason == "TASK_NOT_CANCELABLE")
     }
+
+    @Test("refusals are counted by reason under names /v1/health prints")
+    func counters() {
+        var counters = A2ACounters()
+        counters.calls = 3
+        counters.refused(.invalidParams("x"))
+        counters.refused(.invalidParams("y"))
+        counters.refused(.version(nil))
+        let named = Dictionary(uniqueKeysWithValues: counters.named)
+        #expect(named == ["a2aCalls": 3, "a2aStreamsOpened": 0, "a2aRefusedInvalidParams": 2, "a2aRefusedVersionNotSupported": 1])
+    }
 }

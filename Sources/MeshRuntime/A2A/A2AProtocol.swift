@@ -125,3 +125,27 @@ public struct A2AError: Error, Equatable, Sendable {
         return .object([("code", .integer(Int64(code))), ("message", .string(message)), ("data", .array([info]))])
     }
 }
+
+/// What the A2A edge did, for `/v1/health`: calls, streams (and waiting `SendMessage` answers)
+/// opened, and calls refused before they reached the mesh, by reason (hostile or mistaken input is
+/// answered and counted, never a crash).
+struct A2ACounters {
+    var calls: UInt64 = 0
+    var streamsOpened: UInt64 = 0
+    /// Refusals by `A2AError.reason`.
+    var refused: [String: UInt64] = [:]
+
+    /// Counts a refusal.
+    mutating func refused(_ error: A2AError) { refused[error.reason, default: 0] &+= 1 }
+
+    /// The counters as `/v1/health` names them: `a2aCalls`, `a2aStreamsOpened`, and
+    /// `a2aRefused` + the reason in camel case (`a2aRefusedInvalidParams`), zeros left out.
+    var named: [(String, UInt64)] {
+        var result = [("a2aCalls", calls), ("a2aStreamsOpened", streamsOpened)]
+        for (reason, count) in refused.sorted(by: { $0.key < $1.key }) {
+            let words = reason.lowercased().split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            result.append(("a2aRefused" + words.joined(), count))
+        }
+        return result
+    }
+}

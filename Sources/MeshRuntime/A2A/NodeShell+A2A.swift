@@ -20,9 +20,16 @@ extension NodeShell {
             respond(.json(a2aCard().json(origin: a2aOrigin(request), requiresToken: options.httpToken != nil)))
         case A2AProtocol.endpointPath:
             guard request.method == "POST" else { respond(Self.methodNotAllowed(request, allow: "POST")); return true }
+            a2aCounters.calls &+= 1
             switch A2ACall.parse(request.body, versionHeader: request.headers[A2AProtocol.versionHeader]) {
-            case .failure(let refusal): respond(Self.a2aAnswer(refusal.id, error: refusal.error))
-            case .success(let call): answerA2A(call, view: A2ATaskView(origin: a2aOrigin(request)), respond: respond)
+            case .failure(let refusal):
+                a2aCounters.refused(refusal.error)
+                respond(Self.a2aAnswer(refusal.id, error: refusal.error))
+            case .success(let call):
+                answerA2A(call, view: A2ATaskView(origin: a2aOrigin(request))) { [self] response in
+                    if response.streamingAnswer != nil { a2aCounters.streamsOpened &+= 1 }
+                    respond(response)
+                }
             }
         default:
             return false

@@ -115,6 +115,7 @@ extension NodeShell {
                               ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
             counterValues[name] = value
         }
+        for (name, value) in a2aCounters.named { counterValues[name] = value }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

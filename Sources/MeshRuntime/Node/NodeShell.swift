@@ -56,6 +56,8 @@ public final class NodeShell: @unchecked Sendable {
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// What the A2A edge answered and refused.
+    var a2aCounters = A2ACounters()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 

@@ -93,5 +93,8 @@ struct A2AClientTests {
         let obeyed = RawHTTP.exchange(ip, port, post([own, "Content-Type: application/json", "A2A-Version: 1.0"]))
         #expect(obeyed.status == 200 && obeyed.response.contains("\"result\""), "\(obeyed.response)")
         #expect(cluster.tasks(from: 1)?.count == 1)
+        let counters = cluster.health("t1")?.counters ?? [:]
+        #expect(counters["a2aCalls"] == 1, "the refused requests never reached the A2A handler: \(counters)")
+        #expect(counters["controlRejectedBadOrigin"] == 3 && counters["controlRejectedBadHost"] == 1)
     }
 }
