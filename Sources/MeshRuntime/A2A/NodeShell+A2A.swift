@@ -60,26 +60,36 @@ extension NodeShell {
                 }
             }
         case .listTasks(let state, let pageSize):
-            askCore(.tasks(TaskFilter())) { reply in
-                guard case .tasks(let listing) = reply else { return respond(Self.a2aAnswer(call.id, error: Self.a2aUnexpected(reply))) }
-                let tasks = listing.tasks.filter { state == nil || A2ATaskState($0.state) == state }.prefix(pageSize)
-                let result: JSONValue = .object([("tasks", .array(tasks.map(Self.a2aListed))), ("nextPageToken", .string("")),
-                                                 ("pageSize", .integer(Int64(pageSize))), ("totalSize", .integer(Int64(tasks.count)))])
-                respond(Self.a2aAnswer(call.id, result: result))
-            }
+            listA2A(state: state, pageSize: pageSize, call: call, respond: respond)
         case .cancelTask(let id):
             cancelA2A(id, call: call, view: view, respond: respond)
         case .subscribe(let id):
-            askCore(.task(id)) { [self] reply in
-                switch reply {
-                case .task(let record) where A2ATaskState(record.state).isTerminal:
-                    respond(Self.a2aAnswer(call.id, error: .unsupported("task \(id) is over (\(record.state.rawValue)): "
-                                                                        + "nothing to subscribe to; GetTask reads it")))
-                case .task(let record):
-                    respond(a2aStream(id, call: call, progress: A2AStreamProgress(view: view), first: record))
-                case .taskNotFound: respond(Self.a2aAnswer(call.id, error: .taskNotFound(id.description)))
-                default: respond(Self.a2aAnswer(call.id, error: Self.a2aUnexpected(reply)))
-                }
+            subscribeA2A(id, call: call, view: view, respond: respond)
+        }
+    }
+
+    /// `ListTasks`: one page of the mesh's listing, newest first.
+    private func listA2A(state: A2ATaskState?, pageSize: Int, call: A2ACall, respond: @escaping (HTTPResponse) -> Void) {
+        askCore(.tasks(TaskFilter())) { reply in
+            guard case .tasks(let listing) = reply else { return respond(Self.a2aAnswer(call.id, error: Self.a2aUnexpected(reply))) }
+            let tasks = listing.tasks.filter { state == nil || A2ATaskState($0.state) == state }.prefix(pageSize)
+            let result: JSONValue = .object([("tasks", .array(tasks.map(Self.a2aListed))), ("nextPageToken", .string("")),
+                                             ("pageSize", .integer(Int64(pageSize))), ("totalSize", .integer(Int64(tasks.count)))])
+            respond(Self.a2aAnswer(call.id, result: result))
+        }
+    }
+
+    /// `SubscribeToTask`: the stream of a task that is not over, its current state first.
+    private func subscribeA2A(_ id: TaskID, call: A2ACall, view: A2ATaskView, respond: @escaping (HTTPResponse) -> Void) {
+        askCore(.task(id)) { [self] reply in
+            switch reply {
+            case .task(let record) where A2ATaskState(record.state).isTerminal:
+                respond(Self.a2aAnswer(call.id, error: .unsupported("task \(id) is over (\(record.state.rawValue)): "
+                                                                    + "nothing to subscribe to; GetTask reads it")))
+            case .task(let record):
+                respond(a2aStream(id, call: call, progress: A2AStreamProgress(view: view), first: record))
+            case .taskNotFound: respond(Self.a2aAnswer(call.id, error: .taskNotFound(id.description)))
+            default: respond(Self.a2aAnswer(call.id, error: Self.a2aUnexpected(reply)))
             }
         }
     }
