@@ -8,9 +8,12 @@ Usage: a2a_client.py --first URL --second URL --skill NAME --slow-skill NAME [--
    completed; the agent stays silent for longer than that timeout first, so the stream must keep
    itself alive. With --artifact, the artifact must arrive (an artifact update, or in the task)
    and its link must serve --artifact-text.
+   Meanwhile a non-streaming client (ClientConfig(streaming=False)) sends the same kind of message
+   through the second node and must get the task back completed, after the same silence.
 3. Gets the same task through the second node's card and client.
-4. Sends a second streaming message naming --slow-skill, cancels it once it works, and reads the
-   stream to its end: the task must be canceled, through GetTask as well.
+4. Sends a second streaming message naming --slow-skill; once it works, subscribes to it through
+   the second node (SubscribeToTask) and cancels it through the first; both streams must end
+   canceled, and GetTask through the second node must say so.
 
 Prints one JSON line with what it saw; exits 0 when every check held, 1 with the reason otherwise.
 """
@@ -32,6 +35,7 @@ from a2a.types import (
     Part,
     Role,
     SendMessageRequest,
+    SubscribeToTaskRequest,
     TaskState,
 )
 
@@ -109,6 +113,11 @@ async def run(args, report):
 
     factory = ClientFactory(ClientConfig())
     client = factory.create(first_card)
+    second_card = await card_of(args.second)
+    # Meanwhile, a non-streaming client (same defaults otherwise) waits on the second node for a
+    # task of the same silent skill: its answer must outlast the read timeout too.
+    blocking = ClientFactory(ClientConfig(streaming=False)).create(second_card)
+    waited = asyncio.create_task(stream_to_end(blocking, message("think, and answer when done", args.skill)))
     started = time.monotonic()
     events = await stream_to_end(client, message("think quietly, then answer", args.skill))
     task_id = task_id_of(events)
@@ -130,7 +139,12 @@ async def run(args, report):
         check(body == args.artifact_text, f"the artifact link {url} served {body!r}")
         report["artifact"] = {"name": args.artifact, "url": url}
 
-    second_card = await card_of(args.second)
+    answered = await waited
+    blocking_state = state_name(answered[-1][1].task.status.state)
+    report["blocking"] = {"state": blocking_state, "seconds": round(answered[-1][0] - started, 2)}
+    check(blocking_state == "TASK_STATE_COMPLETED", f"the non-streaming send answered {blocking_state}")
+    await blocking.close()
+
     other = factory.create(second_card)
     seen = await other.get_task(GetTaskRequest(id=task_id))
     check(seen.id == task_id, f"the second node returned task {seen.id}")
@@ -138,11 +152,23 @@ async def run(args, report):
     report["second_node"] = {"endpoint": second_card.supported_interfaces[0].url, "state": state_name(seen.status.state)}
 
     cancel_answer = {}
+    subscribed = {}
+
+    async def subscription(task_id, ready):
+        events = []
+        async for event in other.subscribe(SubscribeToTaskRequest(id=task_id)):
+            events.append((time.monotonic(), event))
+            ready.set()
+        return events
 
     async def cancel_when_working(event):
         if cancel_answer or not event.HasField("status_update"):
             return
         if event.status_update.status.state == TaskState.TASK_STATE_WORKING:
+            # Subscribe through the second node first, then cancel through the first.
+            ready = asyncio.Event()
+            subscribed["task"] = asyncio.create_task(subscription(event.status_update.task_id, ready))
+            await asyncio.wait_for(ready.wait(), 10)
             answer = await client.cancel_task(CancelTaskRequest(id=event.status_update.task_id))
             cancel_answer["state"] = state_name(answer.status.state)
 
@@ -150,10 +176,12 @@ async def run(args, report):
     slow_id = task_id_of(slow_events)
     slow_states = states_of(slow_events)
     final = await other.get_task(GetTaskRequest(id=slow_id))
+    subscription_states = states_of(await subscribed["task"]) if subscribed else []
     report["cancel"] = {"task": slow_id, "answer": cancel_answer.get("state"), "states": slow_states,
-                        "final": state_name(final.status.state)}
+                        "subscription": subscription_states, "final": state_name(final.status.state)}
     check(cancel_answer, f"the slow task never reported working: {slow_states}")
     check(slow_states[-1] == "TASK_STATE_CANCELED", f"the cancelled stream ended in {slow_states[-1]}")
+    check(subscription_states[-1:] == ["TASK_STATE_CANCELED"], f"the subscription through the second node: {subscription_states}")
     check(state_name(final.status.state) == "TASK_STATE_CANCELED", f"GetTask after cancel: {state_name(final.status.state)}")
     await client.close()
     await other.close()

@@ -40,7 +40,7 @@ struct A2AClientTests {
         return (process.exitStatus, line.flatMap { try? JSONValue.parse($0) }, text)
     }
 
-    @Test("card, a streamed task through a silent agent to completed with its artifact, the same task through another node, a cancelled task",
+    @Test("card, a streamed (and a waiting) task through a silent agent to completed with its artifact, the same task through another node, a cancelled task",
           ClientRequirement.trait("a2a"))
     func sdkClient() async throws {
         let cluster = try TestCluster(subnet: 81)
@@ -58,7 +58,9 @@ struct A2AClientTests {
         #expect(report["states"]?.array?.last == .string("TASK_STATE_COMPLETED"))
         #expect((report["longest_silence"]?.double ?? 0) > 5, "the agent's silence outlasted the client's read timeout")
         #expect(report["second_node"]?["endpoint"] == .string("http://\(cluster.httpAddress(2))/a2a"))
+        #expect(report["blocking"]?["state"] == .string("TASK_STATE_COMPLETED"))
         #expect(report["cancel"]?["final"] == .string("TASK_STATE_CANCELED"))
+        #expect(report["cancel"]?["subscription"]?.array?.last == .string("TASK_STATE_CANCELED"))
         // The task the client saw is the mesh's own: every node reports it under the same id.
         let id = try #require(report["task"]?.string.flatMap(TaskID.init))
         #expect(cluster.task(id, from: 3)?.taskState == "succeeded")
