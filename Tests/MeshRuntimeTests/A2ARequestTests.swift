@@ -61,8 +61,11 @@ struct A2ARequestTests {
     }
 
     @Test("a message that is not plain text, or continues a task, or lacks an id, is refused", arguments: [
-        (#"{"messageId":"m","parts":[{"raw":"aGk=","filename":"a.txt"}]}"#, -32005),
         (#"{"messageId":"m","parts":[{"url":"http://x/a.txt"}]}"#, -32005),
+        (#"{"messageId":"m","parts":[{"raw":"aGk="}]}"#, -32602),
+        (#"{"messageId":"m","parts":[{"raw":"aGk=","filename":"../a"}]}"#, -32602),
+        (#"{"messageId":"m","parts":[{"raw":"a!k=","filename":"a"}]}"#, -32602),
+        (#"{"messageId":"m","parts":[{"raw":"aGk=","filename":"a"},{"raw":"aGk=","filename":"a"}]}"#, -32602),
         (#"{"messageId":"m","parts":[{"data":{"k":1}}]}"#, -32005),
         (#"{"messageId":"m","parts":[{"metadata":{}}]}"#, -32602),
         (#"{"messageId":"m","parts":[]}"#, -32602),
@@ -73,6 +76,14 @@ struct A2ARequestTests {
     ])
     func refusedMessages(message: String, code: Int) {
         #expect(Self.code(Self.send(message)) == code)
+    }
+
+    @Test("a file part with its bytes and a name is a file of the message, beside the text")
+    func fileParts() throws {
+        let message = #"{"messageId":"m","parts":[{"text":"read it"},{"raw":"aGk=","filename":"notes.md","mediaType":"text/markdown"}]}"#
+        guard case .send(let parsed, _) = try Self.parse(Self.send(message)).get().method else { Issue.record("not a send"); return }
+        #expect(parsed.prompt == "read it")
+        #expect(parsed.files == [A2AMessage.File(name: "notes.md", bytes: Array("hi".utf8))])
     }
 
     @Test("a message id longer than the idempotency key allows is refused; one at the limit is taken")

@@ -3,14 +3,23 @@ import MeshCore
 /// The message of a `SendMessage` or `SendStreamingMessage`, as a mesh task: its text parts,
 /// joined with line ends, are the prompt; `metadata.skill` names the profile.
 ///
-/// File parts (`raw`, `url`) are refused with `ContentTypeNotSupported` until the attachment
-/// upload is in this build; data parts always are (send text). A message that continues a task
-/// (`taskId`) is refused: a mesh task takes one prompt.
+/// File parts with their bytes (`raw`, base64, with a `filename`) are the task's attachments;
+/// file parts by `url` are refused (a node never fetches a URL a client names), and so are data
+/// parts (send text). A message that continues a task (`taskId`) is refused: a mesh task takes
+/// one prompt.
 public struct A2AMessage: Equatable, Sendable {
+    /// A file part: its name (the attachment rule, `TaskFile.nameError`) and its bytes.
+    public struct File: Equatable, Sendable {
+        public var name: String
+        public var bytes: Bytes
+    }
+
     /// The client's message id: it becomes the task's idempotency key (`a2a:` + id).
     public var messageId: String
     /// The text parts joined with "\n".
     public var prompt: String
+    /// The file parts, in order (at most `TaskLimits.attachmentsMax`, names distinct).
+    public var files: [File] = []
     /// The skill (profile) the message names, or nil for the default.
     public var skill: String?
     /// `configuration.returnImmediately`: answer once the task is accepted instead of at its end.
@@ -40,7 +49,7 @@ public struct A2AMessage: Equatable, Sendable {
             throw A2AError.unsupported("a mesh task takes one message: send a new message without taskId "
                                        + "(got taskId \(A2AProtocol.cut(taskId, to: 64)))")
         }
-        let prompt = try text(of: message["parts"])
+        let (prompt, files) = try contents(of: message["parts"])
         var skill = try skill(in: message["metadata"])
         if skill == nil { skill = try Self.skill(in: params["metadata"]) }
         let configuration = params["configuration"] ?? .object([])
@@ -50,24 +59,31 @@ public struct A2AMessage: Equatable, Sendable {
             throw A2AError.invalidParams("configuration.returnImmediately must be true or false")
         }
         let historyLength = try A2ACall.integer(configuration["historyLength"], "configuration.historyLength", 0...1_000)
-        return A2AMessage(messageId: messageId, prompt: prompt, skill: skill, returnsImmediately: returnsImmediately,
-                          historyLength: historyLength)
+        return A2AMessage(messageId: messageId, prompt: prompt, files: files, skill: skill,
+                          returnsImmediately: returnsImmediately, historyLength: historyLength)
     }
 
-    /// The text parts joined with "\n"; every other kind of part refused.
-    private static func text(of parts: JSONValue?) throws(A2AError) -> String {
+    /// The text parts joined with "\n", and the file parts; data and URL parts refused.
+    private static func contents(of parts: JSONValue?) throws(A2AError) -> (String, [File]) {
         guard let parts = parts?.array, !parts.isEmpty, parts.count <= A2ALimits.partsMax else {
             throw A2AError.invalidParams("message.parts must hold 1 to \(A2ALimits.partsMax) parts")
         }
         var texts: [String] = []
+        var files: [File] = []
         for (index, part) in parts.enumerated() {
             if let text = part["text"]?.string {
                 texts.append(text)
-            } else if part["raw"] != nil || part["url"] != nil {
-                throw A2AError.contentType("part \(index) is a file: file parts need the attachment upload, which "
-                                           + "this node does not have yet; send the text in a text part")
+            } else if let raw = part["raw"] {
+                let file = try file(raw, name: part["filename"], index: index)
+                guard !files.contains(where: { $0.name == file.name }), files.count < TaskLimits.attachmentsMax else {
+                    throw A2AError.invalidParams("part \(index): file names must be distinct, at most \(TaskLimits.attachmentsMax) files")
+                }
+                files.append(file)
+            } else if part["url"] != nil {
+                throw A2AError.contentType("part \(index) names a file by URL: a node never fetches a URL a client names; "
+                                           + "send the bytes in the part (raw)")
             } else if part["data"] != nil {
-                throw A2AError.contentType("part \(index) is a data part: this node takes text parts only")
+                throw A2AError.contentType("part \(index) is a data part: this node takes text and file parts")
             } else {
                 throw A2AError.invalidParams("part \(index) has no text, raw, url or data")
             }
@@ -76,7 +92,19 @@ public struct A2AMessage: Equatable, Sendable {
         guard prompt.utf8.count <= TaskLimits.promptBytesMax else {
             throw A2AError.invalidParams("the text parts hold more than \(TaskLimits.promptBytesMax) bytes")
         }
-        return prompt
+        return (prompt, files)
+    }
+
+    /// A `raw` part: padded base64 bytes and a file name.
+    private static func file(_ raw: JSONValue, name: JSONValue?, index: Int) throws(A2AError) -> File {
+        guard let name = name?.string, !name.isEmpty else {
+            throw A2AError.invalidParams("part \(index) is a file without a filename")
+        }
+        if let problem = TaskFile.nameError(name) { throw A2AError.invalidParams("part \(index): \(problem)") }
+        guard let text = raw.string, let bytes = Base64.decode(text) else {
+            throw A2AError.invalidParams("part \(index): raw must be padded base64")
+        }
+        return File(name: name, bytes: bytes)
     }
 
     /// `metadata.skill`, when `metadata` has one.

@@ -107,6 +107,10 @@ extension NodeShell {
             return respond(Self.a2aAnswer(call.id, error: .invalidParams("metadata.skill '\(A2AProtocol.cut(profile, to: 64))' "
                                                                          + "is not a skill of this mesh (skills: \(known))")))
         }
+        guard message.files.isEmpty else {
+            return respond(Self.a2aAnswer(call.id, error: .contentType("file parts become attachments, and this build has no "
+                                                                       + "attachment store yet; send text parts")))
+        }
         let spec = TaskSpec(profile: profile, prompt: message.prompt, idempotencyKey: message.idempotencyKey)
         if let problem = spec.validationError() { return respond(Self.a2aAnswer(call.id, error: .invalidParams(problem.description))) }
         askCore(.submitTask(spec)) { [self] reply in
