@@ -107,25 +107,29 @@ extension NodeShell {
             return respond(Self.a2aAnswer(call.id, error: .invalidParams("metadata.skill '\(A2AProtocol.cut(profile, to: 64))' "
                                                                          + "is not a skill of this mesh (skills: \(known))")))
         }
+        let spec = TaskSpec(profile: profile, prompt: message.prompt, idempotencyKey: message.idempotencyKey)
+        if let problem = spec.validationError() { return respond(Self.a2aAnswer(call.id, error: .invalidParams(problem.description))) }
         guard message.files.isEmpty else {
             return respond(Self.a2aAnswer(call.id, error: .contentType("file parts become attachments, and this build has no "
                                                                        + "attachment store yet; send text parts")))
         }
-        let spec = TaskSpec(profile: profile, prompt: message.prompt, idempotencyKey: message.idempotencyKey)
-        if let problem = spec.validationError() { return respond(Self.a2aAnswer(call.id, error: .invalidParams(problem.description))) }
+        submitA2A(spec, message: message, isStreaming: isStreaming, call: call, view: view, respond: respond)
+    }
+
+    /// Submits `spec`; answers with a stream, the task, or the task `rejected` when the mesh refuses it.
+    private func submitA2A(_ spec: TaskSpec, message: A2AMessage, isStreaming: Bool, call: A2ACall, view: A2ATaskView,
+                           respond: @escaping (HTTPResponse) -> Void) {
         askCore(.submitTask(spec)) { [self] reply in
             switch reply {
+            case .taskAccepted(let acceptance) where isStreaming:
+                let accepted = acceptance.state == .accepted ? TaskRecord(
+                    id: acceptance.id, spec: spec, owner: "", ownerEpoch: 0, copies: acceptance.copies,
+                    at: SystemClock.wallMilliseconds()) : nil
+                respond(a2aStream(acceptance.id, call: call, progress: A2AStreamProgress(view: view), first: accepted,
+                                  isAccepted: accepted != nil))
             case .taskAccepted(let acceptance):
-                if isStreaming {
-                    let accepted = acceptance.state == .accepted ? TaskRecord(
-                        id: acceptance.id, spec: spec, owner: "", ownerEpoch: 0, copies: acceptance.copies,
-                        at: SystemClock.wallMilliseconds()) : nil
-                    respond(a2aStream(acceptance.id, call: call, progress: A2AStreamProgress(view: view), first: accepted,
-                                      isAccepted: accepted != nil))
-                } else {
-                    respond(a2aWaiting(acceptance.id, call: call, view: view, untilOver: !message.returnsImmediately,
-                                       historyLength: message.historyLength))
-                }
+                respond(a2aWaiting(acceptance.id, call: call, view: view, untilOver: !message.returnsImmediately,
+                                   historyLength: message.historyLength))
             case .taskRefused(let refusal):
                 let task = view.rejected(message.taskID, reason: refusal.description, at: SystemClock.wallMilliseconds())
                 respond(Self.a2aAnswer(call.id, result: .object([("task", task)])))
