@@ -100,14 +100,10 @@ struct A2ATaskViewTests {
         #expect(progress.isDone)
     }
 
-    @Test("events are JSON-RPC responses in SSE data lines; errors are named 'error'")
+    @Test("each stream event is a JSON-RPC response carrying the StreamResponse, under the call's id")
     func framing() {
         let response = A2AStreamProgress.response(.object([("task", .null)]), id: .string("r1"))
-        let event = String(decoding: A2AEventOutput.frame(response), as: UTF8.self)
-        #expect(event == "data: {\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"result\":{\"task\":null}}\n\n")
-        let failure: JSONValue = .object([("jsonrpc", .string("2.0")), ("id", .integer(1)), ("error", A2AError.taskNotFound("x").json)])
-        let error = String(decoding: A2AEventOutput.frame(failure), as: UTF8.self)
-        #expect(error.hasPrefix("event: error\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32001"))
+        #expect(response.serialized() == "{\"jsonrpc\":\"2.0\",\"id\":\"r1\",\"result\":{\"task\":null}}")
     }
 
     @Test("a rejected submission is a terminal task with the reason")

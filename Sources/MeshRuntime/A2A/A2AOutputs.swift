@@ -1,28 +1,26 @@
 import MeshCore
 
-/// A2A streams as Server-Sent Events over a `StreamingAnswer`: each JSON-RPC response is one event
-/// (`data:` line); an error response is named `error`, which the SDK raises as its A2A error; a
-/// keep-alive is a comment line.
+/// A2A streams on the control server's Server-Sent Events (`EventStream`): each JSON-RPC
+/// response is one event (one `data:` line); an error response is named `error`, which the SDK
+/// raises as its A2A error. The stream keeps itself alive with comment lines at the interval its
+/// route asked for (`A2ALimits.keepAliveInterval`).
 final class A2AEventOutput: A2AOutput {
-    private let answer: StreamingAnswer
+    private let stream: EventStream
 
-    init(_ answer: StreamingAnswer) { self.answer = answer }
+    init(_ stream: EventStream) { self.stream = stream }
 
-    var isOpen: Bool { answer.isOpen }
+    var isOpen: Bool { stream.isOpen }
 
-    func send(_ response: JSONValue) { answer.send(Self.frame(response)) }
-
-    func keepAlive() { answer.send(Array(": keep-alive\n\n".utf8)) }
-
-    func finish() { answer.finish() }
-
-    func whenEnded(_ action: @escaping () -> Void) { answer.onEnd = action }
-
-    /// `response` as one event (its JSON holds no line end, so one `data:` line).
-    static func frame(_ response: JSONValue) -> Bytes {
-        let name = response["error"] != nil ? "event: error\n" : ""
-        return Array((name + "data: " + response.serialized() + "\n\n").utf8)
+    func send(_ response: JSONValue) {
+        stream.send(event: response["error"] != nil ? "error" : nil, data: response.serialized())
     }
+
+    /// Nothing: the stream's own timer sends the comment lines.
+    func keepAlive() {}
+
+    func finish() { stream.close() }
+
+    func whenEnded(_ action: @escaping () -> Void) { stream.onClose = action }
 }
 
 /// A blocking `SendMessage` answer: the JSON-RPC response once the task is over, preceded by a

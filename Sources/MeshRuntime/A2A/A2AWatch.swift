@@ -91,8 +91,8 @@ extension NodeShell {
     func a2aStream(_ task: TaskID, call: A2ACall, progress: A2AStreamProgress, first: TaskRecord?,
                    isAccepted: Bool = false) -> HTTPResponse {
         var progress = progress
-        let answer = StreamingAnswer { [self] answer in
-            let watch = A2AWatch(output: A2AEventOutput(answer), task: task) { [self] id, done in askCore(.task(id), done) }
+        var response = HTTPResponse.eventStream(keepAliveInterval: A2ALimits.keepAliveInterval) { [self] stream in
+            let watch = A2AWatch(output: A2AEventOutput(stream), task: task) { [self] id, done in askCore(.task(id), done) }
             watch.onRecord = { record in
                 for event in progress.events(after: record) { watch.send(A2AStreamProgress.response(event, id: call.id)) }
                 if progress.isDone { watch.finish() }
@@ -104,7 +104,6 @@ extension NodeShell {
             }
             if watch.isOpen { watch.start(on: queue) }
         }
-        var response = HTTPResponse.streaming(contentType: "text/event-stream", answer)
         response.headers.append(("A2A-Version", A2AProtocol.version))
         return response
     }

@@ -27,7 +27,7 @@ extension NodeShell {
                 respond(Self.a2aAnswer(refusal.id, error: refusal.error))
             case .success(let call):
                 answerA2A(call, view: A2ATaskView(origin: a2aOrigin(request))) { [self] response in
-                    if response.streamingAnswer != nil { a2aCounters.streamsOpened &+= 1 }
+                    if response.streamingAnswer != nil || response.eventStream != nil { a2aCounters.streamsOpened &+= 1 }
                     respond(response)
                 }
             }

@@ -30,24 +30,33 @@ final class ControlServer: @unchecked Sendable {
         /// A kept-alive connection must deliver its next whole request within this of the last
         /// answer, else it is closed. While it waits it is evictable like any waiting connection.
         var keepAliveIdleTimeout: Nanoseconds = .seconds(5)
-        /// Streamed answers (`StreamingAnswer`: A2A streams) open at once; past it, a new one is
-        /// answered 503. Below `connectionsMax`, so streams never take every connection.
+        /// Answers written over time that are not event streams (`StreamingAnswer`: A2A's waiting
+        /// `SendMessage`) open at once; past it, a new one is answered 503. Below `connectionsMax`.
         var streamsMax = 16
-        /// A streamed answer's connection closes this long after its head, whatever it is doing
-        /// (an A2A client resubscribes to go on).
+        /// Such an answer's connection closes this long after its head, whatever it is doing.
         var streamDurationMax: Nanoseconds = .seconds(3_600)
+        /// Server-Sent Events streams open at once. Each holds a connection that is never evicted
+        /// (its request has arrived), so it stays well below `connectionsMax`.
+        var eventStreamsMax = 16
+        /// Server-Sent Events streams open at once from one source address: below
+        /// `connectionsPerSourceMax`, so a page left open never keeps `mesh status` out.
+        var eventStreamsPerSourceMax = 4
+        /// Keep-alive interval and buffer bound of each stream.
+        var eventStream = EventStream.Limits()
     }
 
     private let listener: Listener
     /// Where it listens (with the port the kernel chose, when bound to port 0).
     let endpoint: SocketEndpoint
-    private let queue: DispatchQueue
-    private let settings: Settings
+    let queue: DispatchQueue
+    let settings: Settings
     private let policy: ControlRequestPolicy
     /// Answers a request now or later: it must call the responder once (a deferred answer, after
     /// a sync or a peer's reply, must still come within the connection's timeout).
     private let handler: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
-    private var open: [UInt64: Connection] = [:]
+    var open: [UInt64: Connection] = [:]
+    /// Server-Sent Events streams open now, by connection id (`ControlServer+EventStreams`).
+    var eventStreams: [UInt64: EventStream] = [:]
     private var admission: ControlAdmission
     private var nextID: UInt64 = 0
     /// Requests answered on each kept-alive connection: a request deadline armed for an earlier
@@ -58,7 +67,7 @@ final class ControlServer: @unchecked Sendable {
     /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
     private let peekBuffer: UnsafeMutableRawBufferPointer
     /// Connections and requests refused, by reason.
-    private(set) var rejections: [ControlRejection: UInt64] = [:]
+    var rejections: [ControlRejection: UInt64] = [:]
 
     /// Connections open now (admitted, refused and evicted ones until they have closed).
     var openCount: Int { open.count }
@@ -114,6 +123,7 @@ final class ControlServer: @unchecked Sendable {
             answeredCounts.removeValue(forKey: id)
             admission.remove(id)
             streams.removeValue(forKey: id)?.ended()
+            eventStreams.removeValue(forKey: id)?.ended()
         }
         connection.start(timeout: settings.connectionTimeout)
         refreshWaiting()
@@ -156,6 +166,9 @@ final class ControlServer: @unchecked Sendable {
             handler(request) { [self] response in
                 guard !isAnswered else { return }
                 isAnswered = true
+                if let opener = response.eventStream {
+                    return openEventStream(connection, id: id, request: request, head: response, opener: opener)
+                }
                 answer(connection, id: id, local: local, response, keepsAlive: keepsAlive)
             }
         }
@@ -179,6 +192,7 @@ final class ControlServer: @unchecked Sendable {
 
     /// Sends a streamed answer's head and hands it the connection, or 503 past `streamsMax`.
     private func openStream(_ connection: Connection, id: UInt64, _ response: HTTPResponse, _ answer: StreamingAnswer) {
+        guard connection.ending == nil else { return answer.ended() }   // the client left while the handler decided
         guard streams.count < settings.streamsMax else {
             connection.send(HTTPResponse.error(503, "\(settings.streamsMax) streams are open; try again later").serialized,
                             thenClose: true)
@@ -198,7 +212,7 @@ final class ControlServer: @unchecked Sendable {
     }
 
     /// Answers `response`, counts `reason` and closes; later input on the connection is ignored.
-    private func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
+    func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
         connection.onInput = nil
         rejections[reason, default: 0] += 1
         connection.send(response.serialized, thenClose: true)
