@@ -1,6 +1,6 @@
 """The a2a-sdk Python client, with the SDK's defaults, against real mesh nodes (issue 13, A2A).
 
-Usage: a2a_client.py --first URL --second URL --skill NAME --slow-skill NAME [--artifact NAME --artifact-text TEXT]
+Usage: a2a_client.py --first URL --second URL --skill NAME [--slow-skill NAME] [--artifact NAME --artifact-text TEXT]
 
 1. Resolves the agent card of the first node (A2ACardResolver) and checks that both skills are on it.
 2. Builds a client with ClientFactory(ClientConfig()) (streaming, JSON-RPC, httpx's default 5 s
@@ -10,8 +10,9 @@ Usage: a2a_client.py --first URL --second URL --skill NAME --slow-skill NAME [--
    and its link must serve --artifact-text.
    Meanwhile a non-streaming client (ClientConfig(streaming=False)) sends the same kind of message
    through the second node and must get the task back completed, after the same silence.
+   Once it works, a SubscribeToTask stream through the second node follows it to completed too.
 3. Gets the same task through the second node's card and client.
-4. Sends a second streaming message naming --slow-skill; once it works, subscribes to it through
+4. With --slow-skill, sends a second streaming message naming it; once it works, subscribes to it through
    the second node (SubscribeToTask) and cancels it through the first; both streams must end
    canceled, and GetTask through the second node must say so.
 
@@ -70,6 +71,11 @@ async def stream_to_end(client, request, on_event=None):
     return events
 
 
+async def collect(stream):
+    """Every StreamResponse of a stream, with its arrival time."""
+    return [(time.monotonic(), event) async for event in stream]
+
+
 def state_name(state):
     return TaskState.Name(state)
 
@@ -106,7 +112,7 @@ def artifacts_of(events):
 async def run(args, report):
     first_card = await card_of(args.first)
     skills = {skill.id: list(skill.tags) for skill in first_card.skills}
-    check(args.skill in skills and args.slow_skill in skills, f"skills on the card: {skills}")
+    check(args.skill in skills and (args.slow_skill is None or args.slow_skill in skills), f"skills on the card: {skills}")
     check(first_card.capabilities.streaming, "the card does not say streaming")
     report["skills"] = skills
     report["endpoint"] = first_card.supported_interfaces[0].url
@@ -118,8 +124,16 @@ async def run(args, report):
     # task of the same silent skill: its answer must outlast the read timeout too.
     blocking = ClientFactory(ClientConfig(streaming=False)).create(second_card)
     waited = asyncio.create_task(stream_to_end(blocking, message("think, and answer when done", args.skill)))
+    other = factory.create(second_card)
+    followed = {}
+
+    async def follow_when_working(event):
+        # Once the task works, a SubscribeToTask stream through the second node follows it too.
+        if not followed and event.HasField("status_update") and event.status_update.status.state == TaskState.TASK_STATE_WORKING:
+            followed["task"] = asyncio.create_task(collect(other.subscribe(SubscribeToTaskRequest(id=event.status_update.task_id))))
+
     started = time.monotonic()
-    events = await stream_to_end(client, message("think quietly, then answer", args.skill))
+    events = await stream_to_end(client, message("think quietly, then answer", args.skill), follow_when_working)
     task_id = task_id_of(events)
     states = states_of(events)
     gaps = [later - earlier for (earlier, _), (later, _) in zip([(started, None)] + events, events)]
@@ -145,12 +159,23 @@ async def run(args, report):
     check(blocking_state == "TASK_STATE_COMPLETED", f"the non-streaming send answered {blocking_state}")
     await blocking.close()
 
-    other = factory.create(second_card)
+    subscription_states = states_of(await followed["task"]) if followed else []
+    report["subscription"] = subscription_states
+    check(subscription_states[-1:] == ["TASK_STATE_COMPLETED"], f"the subscription through the second node: {subscription_states}")
+
     seen = await other.get_task(GetTaskRequest(id=task_id))
     check(seen.id == task_id, f"the second node returned task {seen.id}")
     check(state_name(seen.status.state) == "TASK_STATE_COMPLETED", f"through the second node: {state_name(seen.status.state)}")
     report["second_node"] = {"endpoint": second_card.supported_interfaces[0].url, "state": state_name(seen.status.state)}
 
+    if args.slow_skill is not None:
+        await cancel_phase(args, client, other, report)
+    await client.close()
+    await other.close()
+
+
+async def cancel_phase(args, client, other, report):
+    """A task of the slow skill, followed through the second node, cancelled through the first."""
     cancel_answer = {}
     subscribed = {}
 
@@ -183,9 +208,6 @@ async def run(args, report):
     check(slow_states[-1] == "TASK_STATE_CANCELED", f"the cancelled stream ended in {slow_states[-1]}")
     check(subscription_states[-1:] == ["TASK_STATE_CANCELED"], f"the subscription through the second node: {subscription_states}")
     check(state_name(final.status.state) == "TASK_STATE_CANCELED", f"GetTask after cancel: {state_name(final.status.state)}")
-    await client.close()
-    await other.close()
-    return report
 
 
 def main():
@@ -193,7 +215,7 @@ def main():
     parser.add_argument("--first", required=True)
     parser.add_argument("--second", required=True)
     parser.add_argument("--skill", required=True)
-    parser.add_argument("--slow-skill", required=True)
+    parser.add_argument("--slow-skill")
     parser.add_argument("--artifact")
     parser.add_argument("--artifact-text", default="")
     args = parser.parse_args()

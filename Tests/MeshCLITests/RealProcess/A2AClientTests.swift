@@ -40,9 +40,34 @@ struct A2AClientTests {
         return (process.exitStatus, line.flatMap { try? JSONValue.parse($0) }, text)
     }
 
-    @Test("card, a streamed (and a waiting) task through a silent agent to completed with its artifact, the same task through another node, a cancelled task",
+    @Test("card; a streamed task through a silent agent to completed, followed through another node; a waiting send; the same task through another node",
           ClientRequirement.trait("a2a"))
     func sdkClient() async throws {
+        let cluster = try TestCluster(subnet: 81)
+        defer { cluster.shutdown() }
+        try await cluster.startTaskNodes(3, profiles: Self.profiles)
+        let (status, printed, output) = try await Self.runClient([
+            "--first", "http://\(cluster.httpAddress(1))", "--second", "http://\(cluster.httpAddress(2))", "--skill", "think",
+        ], in: cluster)
+        #expect(status == 0, "\(output)\n\(cluster.logTails())")
+        let report = try #require(printed, "the client printed no report: \(output)")
+        #expect(report["ok"] == .bool(true), "\(output)")
+        #expect(report["skills"]?["think"] == .array([.string("research")]))
+        #expect(report["endpoint"] == .string("http://\(cluster.httpAddress(1))/a2a"))
+        #expect(report["states"]?.array?.last == .string("TASK_STATE_COMPLETED"))
+        #expect((report["longest_silence"]?.double ?? 0) > 5, "the agent's silence outlasted the client's read timeout")
+        #expect(report["subscription"]?.array?.last == .string("TASK_STATE_COMPLETED"))
+        #expect(report["blocking"]?["state"] == .string("TASK_STATE_COMPLETED"))
+        #expect(report["second_node"]?["endpoint"] == .string("http://\(cluster.httpAddress(2))/a2a"))
+        // The task the client saw is the mesh's own: every node reports it under the same id.
+        let id = try #require(report["task"]?.string.flatMap(TaskID.init))
+        #expect(cluster.task(id, from: 3)?.taskState == "succeeded")
+    }
+
+    @Test("the artifact arrives with its link, and a working task is cancelled (canceled, through another node too)",
+          .disabled("needs the cancel (ControlRequest.cancelTask), TaskEvent.artifacts and GET /v1/tasks/{id}/artifacts/{name} of issue 10, not on main yet"),
+          ClientRequirement.trait("a2a"))
+    func artifactAndCancel() async throws {
         let cluster = try TestCluster(subnet: 81)
         defer { cluster.shutdown() }
         try await cluster.startTaskNodes(3, profiles: Self.profiles)
@@ -53,17 +78,10 @@ struct A2AClientTests {
         #expect(status == 0, "\(output)\n\(cluster.logTails())")
         let report = try #require(printed, "the client printed no report: \(output)")
         #expect(report["ok"] == .bool(true), "\(output)")
-        #expect(report["skills"]?["think"] == .array([.string("research")]))
-        #expect(report["endpoint"] == .string("http://\(cluster.httpAddress(1))/a2a"))
-        #expect(report["states"]?.array?.last == .string("TASK_STATE_COMPLETED"))
-        #expect((report["longest_silence"]?.double ?? 0) > 5, "the agent's silence outlasted the client's read timeout")
-        #expect(report["second_node"]?["endpoint"] == .string("http://\(cluster.httpAddress(2))/a2a"))
-        #expect(report["blocking"]?["state"] == .string("TASK_STATE_COMPLETED"))
+        #expect(report["artifact"]?["name"] == .string("answer.txt"))
+        #expect(report["cancel"]?["answer"] == .string("TASK_STATE_CANCELED"))
         #expect(report["cancel"]?["final"] == .string("TASK_STATE_CANCELED"))
         #expect(report["cancel"]?["subscription"]?.array?.last == .string("TASK_STATE_CANCELED"))
-        // The task the client saw is the mesh's own: every node reports it under the same id.
-        let id = try #require(report["task"]?.string.flatMap(TaskID.init))
-        #expect(cluster.task(id, from: 3)?.taskState == "succeeded")
     }
 
     @Test("browser-style cross-site requests to the A2A endpoint and the card are refused 403 and create nothing")
