@@ -83,6 +83,22 @@ struct A2ATaskViewTests {
         #expect(progress.events(after: done).isEmpty, "nothing after the end")
     }
 
+    @Test("the task's artifacts are those of the latest event that has any; they end a stream, before the final status")
+    func artifactsInStream() {
+        let file = TaskFile(name: "answer.txt", size: 10, sha256: Array(repeating: 1, count: 32))
+        var record = Self.record([.queue, .start])
+        var progress = A2AStreamProgress(view: Self.view)
+        _ = progress.events(after: record)
+        _ = record.apply(.finish(Self.fence, .succeeded), by: "n1", at: 1_700_000_009_000)
+        record.history[record.history.count - 1].artifacts = [file]
+        #expect(A2ATaskView.artifacts(of: record) == [file])
+        #expect(Self.view.task(record)["artifacts"]?.array?.first?["name"] == .string("answer.txt"))
+        let events = progress.events(after: record)
+        #expect(events.count == 2)
+        #expect(events.first?["artifactUpdate"]?["artifact"]?["artifactId"] == .string("answer.txt"))
+        #expect(events.last?["statusUpdate"]?["status"]?["state"] == .string("TASK_STATE_COMPLETED"))
+    }
+
     @Test("a stream that begins at acceptance sends the accepted task, then what the readings add")
     func acceptedFirst() {
         var progress = A2AStreamProgress(view: Self.view)

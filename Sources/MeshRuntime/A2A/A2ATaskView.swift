@@ -41,9 +41,11 @@ public struct A2ATaskView: Sendable {
     /// A view whose artifact links point at `origin`.
     public init(origin: String) { self.origin = origin }
 
-    /// The files the task's latest attempt produced. The execution work records them on the event
-    /// that ends an attempt (`TaskEvent.artifacts`); until that is in this build there are none.
-    public static func artifacts(of record: TaskRecord) -> [TaskFile] { [] }
+    /// The task's artifacts: those of the latest event that has any (the event that ended an
+    /// attempt records what it left in `artifacts/`).
+    public static func artifacts(of record: TaskRecord) -> [TaskFile] {
+        record.history.last { !$0.artifacts.isEmpty }?.artifacts ?? []
+    }
 
     /// The `Task` object. `historyLength` 0 leaves the history out; otherwise it holds the user's
     /// message (rebuilt from the prompt; its id from the idempotency key when the task came through A2A).

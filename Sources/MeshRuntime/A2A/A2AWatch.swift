@@ -136,15 +136,14 @@ extension NodeShell {
         return response
     }
 
-    /// `CancelTask`: the cancel of the control API (`ControlRequest.cancelTask`), answered with the
-    /// task as it stands after it. Until that is in this build, every task answers "not cancelable".
+    /// `CancelTask`: the control API's cancel (`ControlRequest.cancelTask`, from any node), answered
+    /// with the task as its owner committed it; -32002 when it was already over.
     func cancelA2A(_ id: TaskID, call: A2ACall, view: A2ATaskView, respond: @escaping (HTTPResponse) -> Void) {
-        askCore(.task(id)) { reply in
+        askCore(.cancelTask(id)) { reply in
             switch reply {
-            case .task(let record) where A2ATaskState(record.state).isTerminal:
+            case .taskCancelled(let record): respond(Self.a2aAnswer(call.id, result: view.task(record)))
+            case .taskFinished(let record):
                 respond(Self.a2aAnswer(call.id, error: .notCancelable("task \(id) is over (\(record.state.rawValue))")))
-            case .task:
-                respond(Self.a2aAnswer(call.id, error: .notCancelable("this node cannot cancel tasks yet (no cancel in this build)")))
             case .taskNotFound: respond(Self.a2aAnswer(call.id, error: .taskNotFound(id.description)))
             default: respond(Self.a2aAnswer(call.id, error: Self.a2aUnexpected(reply)))
             }

@@ -22,6 +22,7 @@ extension NodeShell {
         }
         if handleTaskEvents(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
+        if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
         if handleA2ARoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }

@@ -6,8 +6,8 @@ Usage: a2a_client.py --first URL --second URL --skill NAME [--slow-skill NAME] [
 2. Builds a client with ClientFactory(ClientConfig()) (streaming, JSON-RPC, httpx's default 5 s
    read timeout), sends a streaming message naming --skill, and reads updates until the task is
    completed; the agent stays silent for longer than that timeout first, so the stream must keep
-   itself alive. With --artifact, the artifact must arrive (an artifact update, or in the task)
-   and its link must serve --artifact-text.
+   itself alive. With --artifact, the artifact must arrive (an artifact update, or in the task);
+   with --artifact-text too, its link must serve those bytes.
    Meanwhile a non-streaming client (ClientConfig(streaming=False)) sends the same kind of message
    through the second node and must get the task back completed, after the same silence.
    Once it works, a SubscribeToTask stream through the second node follows it to completed too.
@@ -148,10 +148,11 @@ async def run(args, report):
         artifacts = [a for a in artifacts_of(events) if a.name == args.artifact]
         check(artifacts, f"no artifact named {args.artifact}: {[a.name for a in artifacts_of(events)]}")
         url = artifacts[0].parts[0].url
-        async with httpx.AsyncClient() as http:
-            body = (await http.get(url)).text
-        check(body == args.artifact_text, f"the artifact link {url} served {body!r}")
-        report["artifact"] = {"name": args.artifact, "url": url}
+        report["artifact"] = {"name": args.artifact, "url": url, "sha256": artifacts[0].metadata["sha256"]}
+        if args.artifact_text is not None:
+            async with httpx.AsyncClient() as http:
+                body = (await http.get(url)).text
+            check(body == args.artifact_text, f"the artifact link {url} served {body!r}")
 
     answered = await waited
     blocking_state = state_name(answered[-1][1].task.status.state)
@@ -217,7 +218,7 @@ def main():
     parser.add_argument("--skill", required=True)
     parser.add_argument("--slow-skill")
     parser.add_argument("--artifact")
-    parser.add_argument("--artifact-text", default="")
+    parser.add_argument("--artifact-text", help="fetch the artifact's link and compare its bytes with this")
     args = parser.parse_args()
     report = {}
     try:
