@@ -26,6 +26,7 @@ extension NodeShell {
         if handleAPIv1(request, respond: respond) { return }
         if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
+        if handleA2ARoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
@@ -130,6 +131,7 @@ extension NodeShell {
             + syncs.wait.counters("timingSyncWait") + links.exchanges.counters("timingLinkExchange") {
             counterValues[name] = value
         }
+        for (name, value) in a2aCounters.named { counterValues[name] = value }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

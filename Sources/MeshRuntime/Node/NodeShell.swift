@@ -68,6 +68,8 @@ public final class NodeShell: @unchecked Sendable {
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// What the A2A edge answered and refused.
+    var a2aCounters = A2ACounters()
     /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
     var taskFeed = TaskFeed()
     /// The live member feed's streams (`GET /v1/status/events`).
