@@ -51,6 +51,8 @@ public final class NodeShell: @unchecked Sendable {
     let logCommitter: LogCommitter
     /// Runs agents for `startAgent`; nil without a data directory (no workspace to run them in).
     var agents: AgentRunner?
+    /// Attachment blobs, logs and artifacts between nodes; nil without a data directory.
+    var data: DataPlane?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     var nextRequest: UInt64 = 0
@@ -92,6 +94,16 @@ public final class NodeShell: @unchecked Sendable {
                 queue.async { box.shell?.input(input) }
             }
         }
+        if let directory = options.dataDirectory {
+            do {
+                data = try DataPlane(dataPath: directory.path, name: options.name, keyring: options.keyring,
+                                     labelHash: core.streamLabelHash, bind: options.bind.isUnspecified ? nil : options.bind,
+                                     attachmentBytesMax: options.attachmentBytesMax,
+                                     attachmentsTotalBytesMax: options.attachmentsTotalBytesMax)
+            } catch {
+                throw StartError(description: "cannot prepare \(directory.path)/blobs: \(error.reason)")
+            }
+        }
         logCommitter.onFailure = { [logger = options.logger] error in
             logger.error("write-ahead log failed", ["error": error.description])
         }
@@ -122,6 +134,7 @@ public final class NodeShell: @unchecked Sendable {
                 throw StartError(description: "cannot listen on \(endpoint) (control API): \(error.reason)")
             }
         }
+        if let data { streams.dataHandoff = { fd, peer in data.serve(fd: fd, peer: peer) } }
         box.shell = self
     }
 
