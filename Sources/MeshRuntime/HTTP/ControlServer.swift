@@ -34,9 +34,12 @@ final class ControlServer: @unchecked Sendable {
     private let listener: Listener
     /// Where it listens (with the port the kernel chose, when bound to port 0).
     let endpoint: SocketEndpoint
-    private let queue: DispatchQueue
-    private let settings: Settings
-    private let policy: ControlRequestPolicy
+    let queue: DispatchQueue
+    let settings: Settings
+    let policy: ControlRequestPolicy
+    /// Takes streamed uploads (`ControlRequestPolicy.rawBodyPaths`): given the request head, its
+    /// `Content-Length` and a responder, returns the sink for its body, or nil after answering.
+    var uploadHandler: ((HTTPRequest, Int, @escaping (HTTPResponse) -> Void) -> HTTPUploadSink?)?
     /// Answers a request now or later: it must call the responder once (a deferred answer, after
     /// a sync or a peer's reply, must still come within the connection's timeout).
     private let handler: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
@@ -127,6 +130,7 @@ final class ControlServer: @unchecked Sendable {
 
     /// Parses what arrived; a whole request that passes the policy goes to the handler.
     private func readRequest(_ connection: Connection, id: UInt64, local: SocketEndpoint?) {
+        if beginUpload(connection, id: id, local: local) { return }
         switch HTTPRequestParser.parse(connection.input, limits: settings.limits) {
         case .incomplete:
             if connection.isInputFinished { connection.close() }
@@ -153,8 +157,9 @@ final class ControlServer: @unchecked Sendable {
 
     /// Sends `response`; a kept-alive connection then waits for its next request (which may
     /// already be in its input: a pipelining client).
-    private func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
-                        keepsAlive: Bool) {
+    func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
+                keepsAlive: Bool) {
+        if let body = response.stream { return answerStreamed(connection, response, body: body) }
         let keepsAlive = keepsAlive && !connection.isInputFinished && connection.ending == nil
         connection.send(response.serialized(keepAlive: keepsAlive), thenClose: !keepsAlive)
         guard keepsAlive, let count = answeredCounts[id] else { return }
@@ -166,6 +171,9 @@ final class ControlServer: @unchecked Sendable {
         if !connection.input.isEmpty { readRequest(connection, id: id, local: local) }
     }
 
+    /// The request on connection `id` has arrived (it no longer waits, nor can be evicted).
+    func admissionArrived(_ id: UInt64) { admission.requestArrived(id) }
+
     private func armRequestDeadline(_ id: UInt64, after timeout: Nanoseconds) {
         let answered = answeredCounts[id] ?? 0
         queue.asyncAfter(deadline: .now() + .nanoseconds(Int(timeout))) { [weak self] in
@@ -174,7 +182,7 @@ final class ControlServer: @unchecked Sendable {
     }
 
     /// Answers `response`, counts `reason` and closes; later input on the connection is ignored.
-    private func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
+    func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
         connection.onInput = nil
         rejections[reason, default: 0] += 1
         connection.send(response.serialized, thenClose: true)

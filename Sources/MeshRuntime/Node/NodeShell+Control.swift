@@ -20,6 +20,7 @@ extension NodeShell {
             }
             return
         }
+        if handleEvidenceRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))

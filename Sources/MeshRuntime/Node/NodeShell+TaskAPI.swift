@@ -59,6 +59,7 @@ extension NodeShell {
         }
         let spec: TaskSpec
         do { spec = try TaskSubmission.parse(body) } catch { return respond(Self.fieldError(error)) }
+        if let problem = attachmentsProblem(spec) { return respond(Self.fieldError(problem)) }
         taskRequest(.submitTask(spec), respond: respond) { reply in
             switch reply {
             case .taskAccepted(let acceptance): return .json(acceptance.json, status: acceptance.isDuplicate ? 200 : 201)

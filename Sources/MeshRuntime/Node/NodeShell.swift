@@ -135,6 +135,10 @@ public final class NodeShell: @unchecked Sendable {
             }
         }
         if let data { streams.dataHandoff = { fd, peer in data.serve(fd: fd, peer: peer) } }
+        control?.uploadHandler = { request, length, respond in
+            guard let shell = box.shell else { respond(HTTPResponse.error(503, "starting")); return nil }
+            return shell.attachmentUpload(request, length: length, respond: respond)
+        }
         box.shell = self
     }
 
