@@ -125,10 +125,10 @@ struct TransferBench {
         members.append(("executor", .string(f.executor)))
         members.append(("reader", .string(f.reader)))
         members.append(("logBytes", .integer(Int64(f.logBytes))))
-        members.append(("logMBps", .double(rate(f.logBytes, f.logSeconds))))
+        members.append(("logMBps", .number(rate(f.logBytes, f.logSeconds))))
         members.append(("artifactBytes", .integer(Int64(f.artifactBytes))))
-        members.append(("artifactCheckedMBps", .double(rate(f.artifactBytes, f.artifactSeconds))))
-        members.append(("artifactTransferMBps", .double(rate(f.artifactBytes, f.transferSeconds))))
+        members.append(("artifactCheckedMBps", .number(rate(f.artifactBytes, f.artifactSeconds))))
+        members.append(("artifactTransferMBps", .number(rate(f.artifactBytes, f.transferSeconds))))
         return .object(members)
     }
 
