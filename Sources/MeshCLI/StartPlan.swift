@@ -33,6 +33,9 @@ struct StartPlan: Equatable {
     /// Agent profiles (with their local commands) and node tags from the config file.
     var profiles: [AgentProfile] = []
     var tags: [String] = []
+    /// Attachment limits from the config file (nil: the defaults).
+    var attachmentBytesMax: UInt64?
+    var attachmentsTotalBytesMax: UInt64?
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -125,7 +128,9 @@ struct StartPlan: Equatable {
                          keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
                          logLevel: logLevel, membersMax: membersMax, origins: settings.origins,
-                         profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [])
+                         profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [],
+                         attachmentBytesMax: settings.profiles?.attachmentBytesMax,
+                         attachmentsTotalBytesMax: settings.profiles?.attachmentsTotalBytesMax)
     }
 
     /// Why `name` cannot be a node name, or nil.

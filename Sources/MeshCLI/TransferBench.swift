@@ -11,6 +11,11 @@ import MeshRuntime
 ///   bytes per second (what `mesh logs -f` reads);
 /// - artifacts: `mesh artifacts`' download (`GET /v1/tasks/{id}/artifacts/{name}`, written to a
 ///   file and SHA-256-checked against the history), bytes per second, and the transfer alone.
+///
+/// Beside each wall-clock rate, a CPU-bound rate: the bytes over the CPU time of the busiest of
+/// the three processes in the pipeline (executor node, reader node, this client), which is what the
+/// rate would be on a machine with a free core for each (the wall-clock figure on a shared,
+/// overloaded machine measures mostly the wait for a CPU).
 struct TransferBench {
     let megabytes: Int
     let parent: String
@@ -34,6 +39,22 @@ struct TransferBench {
         var transferSeconds = 0.0
         var executor = ""
         var reader = ""
+        var logCPUSeconds = 0.0
+        var artifactCPUSeconds = 0.0
+        var transferCPUSeconds = 0.0
+    }
+
+    /// CPU seconds of the executor node, the reader node and this process, now.
+    struct CPU {
+        var seconds: [Double]
+        init(_ pids: [pid_t]) {
+            seconds = pids.map { Double(ProcessMeter.cpuTicks($0) ?? 0) / ProcessMeter.ticksPerSecond }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF, &usage)
+            seconds.append(Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6)
+        }
+        /// The largest increase of one process since `earlier`.
+        func busiest(since earlier: CPU) -> Double { zip(seconds, earlier.seconds).map { $0 - $1 }.max() ?? 0 }
     }
 
     func run(json: Bool) throws -> Int32 {
@@ -65,8 +86,16 @@ struct TransferBench {
         let readerIndex = cluster.names.firstIndex(of: executor) == 0 ? 1 : 0
         figures.reader = cluster.names[readerIndex]
         let reader = ControlClient(endpoint: cluster.httpEndpoint(readerIndex), timeout: .seconds(15))
+        let pids = [1 - readerIndex, readerIndex].compactMap { cluster.process($0)?.pid }
+        var before = CPU(pids)
         try measureLogs(id, reader: reader, into: &figures)
+        figures.logCPUSeconds = CPU(pids).busiest(since: before)
+        before = CPU(pids)
         try measureArtifact(id, reader: reader, directory: cluster.directory, into: &figures)
+        figures.artifactCPUSeconds = CPU(pids).busiest(since: before)
+        before = CPU(pids)
+        try measureRawArtifact(id, reader: reader, into: &figures)
+        figures.transferCPUSeconds = CPU(pids).busiest(since: before)
         if json { print(jsonFigures(figures).serialized(pretty: true)) } else { printText(figures) }
         return 0
     }
@@ -105,6 +134,10 @@ struct TransferBench {
         _ = try ArtifactDownload(id: id, file: file, client: reader, directory: out).run()
         figures.artifactSeconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         figures.artifactBytes = Int(file.size)
+    }
+
+    /// The same artifact again, read and dropped: the transfer alone.
+    private func measureRawArtifact(_ id: TaskID, reader: ControlClient, into figures: inout Figures) throws {
         let raw = try HTTPStreamClient(endpoint: reader.endpoint, token: nil, method: "GET", path: "/v1/tasks/\(id)/artifacts/blob.bin")
         let rawStart = SystemClock.monotonicNanoseconds()
         while try raw.read() != nil {}
@@ -115,9 +148,12 @@ struct TransferBench {
 
     private func printText(_ f: Figures) {
         print("transfer through \(f.reader) (the agent ran on \(f.executor)), \(megabytes) MiB each:")
-        print(String(format: "  logs -f:   %.1f MB/s (%d bytes in %.3f s; goal >= 50)", rate(f.logBytes, f.logSeconds), f.logBytes, f.logSeconds))
-        print(String(format: "  artifact:  %.1f MB/s written and SHA-256-checked (%.3f s); %.1f MB/s transfer alone (goal >= 100)",
-                     rate(f.artifactBytes, f.artifactSeconds), f.artifactSeconds, rate(f.artifactBytes, f.transferSeconds)))
+        print(String(format: "  logs -f:   %.1f MB/s wall (%d bytes in %.3f s); %.1f MB/s CPU-bound (goal >= 50)",
+                     rate(f.logBytes, f.logSeconds), f.logBytes, f.logSeconds, rate(f.logBytes, f.logCPUSeconds)))
+        print(String(format: "  artifact:  %.1f MB/s wall written and SHA-256-checked (%.3f s), %.1f MB/s CPU-bound; transfer alone %.1f MB/s wall, %.1f MB/s CPU-bound (goal >= 100)",
+                     rate(f.artifactBytes, f.artifactSeconds), f.artifactSeconds, rate(f.artifactBytes, f.artifactCPUSeconds),
+                     rate(f.artifactBytes, f.transferSeconds), rate(f.artifactBytes, f.transferCPUSeconds)))
+        print("  load average: " + TaskBench.loadAverage())
     }
 
     private func jsonFigures(_ f: Figures) -> JSONValue {
@@ -129,6 +165,10 @@ struct TransferBench {
         members.append(("artifactBytes", .integer(Int64(f.artifactBytes))))
         members.append(("artifactCheckedMBps", .number(rate(f.artifactBytes, f.artifactSeconds))))
         members.append(("artifactTransferMBps", .number(rate(f.artifactBytes, f.transferSeconds))))
+        members.append(("logCPUBoundMBps", .number(rate(f.logBytes, f.logCPUSeconds))))
+        members.append(("artifactCheckedCPUBoundMBps", .number(rate(f.artifactBytes, f.artifactCPUSeconds))))
+        members.append(("artifactTransferCPUBoundMBps", .number(rate(f.artifactBytes, f.transferCPUSeconds))))
+        members.append(("loadAverage", .string(TaskBench.loadAverage())))
         return .object(members)
     }
 
