@@ -50,7 +50,7 @@ struct TransferBench {
         init(_ pids: [pid_t]) {
             seconds = pids.map { Double(ProcessMeter.cpuTicks($0) ?? 0) / ProcessMeter.ticksPerSecond }
             var usage = rusage()
-            getrusage(RUSAGE_SELF, &usage)
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
             seconds.append(Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6)
         }
         /// The largest increase of one process since `earlier`.
