@@ -80,6 +80,8 @@ struct LogReader {
                     printError(why + " (cursor \(cursor))")
                     return 1
                 }
+                // The executor may be gone for good: a newer attempt (a failover) is read from 0.
+                if case .progressed = nextAttempt(&cursor) { continue }
                 let now = SystemClock.monotonicNanoseconds()
                 if let since = unansweredSince, now - since > Self.unansweredMax {
                     printError("gave up: \(why) (resume with --from \(cursor))")
@@ -132,7 +134,7 @@ struct LogReader {
 
     /// After an attempt's log ended: done when the task has ended; on to a newer attempt when one
     /// started; else wait for one.
-    private func nextAttempt(_ cursor: inout LogCursor) -> Step {
+    func nextAttempt(_ cursor: inout LogCursor) -> Step {
         guard let answer = try? client.task(id), answer.status == 200 else { return .retry("cannot read task \(id)") }
         let state = answer.json["state"]?.string ?? ""
         let latest = answer.json["history"]?.array?.filter { $0["state"]?.string == "running" }.compactMap { $0["attempt"]?.integer }.max()

@@ -19,6 +19,8 @@ struct DataFiles {
     let blobs: BlobStore
     /// True while the attempt runs on this node (a followed log is tailed until it is false).
     let isRunning: @Sendable (TaskID, UInt32) -> Bool
+    /// Hashes of workspace files already read.
+    let hashes = HashCache()
 
     typealias Reply = (DataReply) throws(DataFailure) -> Void
 
@@ -127,6 +129,8 @@ struct DataFiles {
         defer { closeDescriptor(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let identity = HashCache.identity(path, info)
+        if let known = hashes.hash(of: identity) { return TaskFile(name: name, size: UInt64(clamping: info.st_size), sha256: known) }
         var hasher = SHA256()
         var size: UInt64 = 0
         var buffer = Bytes(repeating: 0, count: Self.chunkBytes)
@@ -137,6 +141,11 @@ struct DataFiles {
             buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             size &+= UInt64(count)
         }
-        return TaskFile(name: name, size: size, sha256: hasher.finalize())
+        let file = TaskFile(name: name, size: size, sha256: hasher.finalize())
+        var after = stat()
+        if fstat(fd, &after) == 0, HashCache.identity(path, after) == identity, UInt64(clamping: after.st_size) == size {
+            hashes.remember(file.sha256, for: identity)
+        }
+        return file
     }
 }
