@@ -116,4 +116,36 @@ struct DataPlaneTests {
                                                 "GET /v1/tasks/\(id)/logs?attempt=1&from=\(offset) HTTP/1.1\r\nHost: \(cluster.httpAddress(reader))\r\n\r\n")
         #expect(code == 200 && response.contains("X-Mesh-Log-Offset: \(offset)") && response.contains("second line"), "\(response)")
     }
+
+    @Test("logs -f survives the executor's death: it moves to the attempt that runs elsewhere, marks it, and ends with the task")
+    func followedLogsAcrossAFailover() async throws {
+        let cluster = try TestCluster(subnet: 77)
+        defer { cluster.shutdown() }
+        try await cluster.startTaskNodes(3, profiles: cluster.dataProfiles())
+        let id = try #require(cluster.submit(TaskSpec(profile: "gated", prompt: "x"), through: 1))
+        var executor = ""
+        await cluster.eventually("the task runs", timeout: 20) {
+            guard let record = cluster.task(id, from: 1), record.taskState == "running" else { return false }
+            executor = record.events("running").last?["node"]?.string ?? ""
+            return true
+        }
+        let reader = [1, 2, 3].first { "t\($0)" != executor }!
+        let output = cluster.directory + "/failover.out"
+        let follower = try ChildProcess.spawn(MeshBinary.path, ["logs", id.description, "-f", "--http", cluster.httpAddress(reader)],
+                                              output: .file(output))
+        defer { follower.kill() }
+        func printed() -> String { (try? String(contentsOfFile: output, encoding: .utf8)) ?? "" }
+        await cluster.eventually("logs -f printed attempt 1's first line", timeout: 20) { printed().contains("first line") }
+        cluster.kill(executor)
+        await cluster.eventually("the task runs again on another node", timeout: 60) {
+            guard let record = cluster.task(id, from: reader) else { return false }
+            return record.events("running").contains { $0["node"]?.string != executor }
+        }
+        await cluster.eventually("logs -f marked the new attempt and printed its first line", timeout: 30) {
+            printed().contains("--- attempt ") && printed().components(separatedBy: "first line").count == 3
+        }
+        FileManager.default.createFile(atPath: cluster.directory + "/gate", contents: Data())
+        #expect(follower.waitForExit(timeout: 30) == 0, "logs -f ends with the task: \(printed())")
+        #expect(printed().hasSuffix("second line\n"), "\(printed())")
+    }
 }
