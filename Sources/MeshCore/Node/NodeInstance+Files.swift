@@ -26,6 +26,9 @@ public enum FileFetchLimits {
     public static let waitingMax = 32
     /// Members one fetch names as sources.
     public static let sourcesMax = 8
+    /// How long a task request that carries attachments may take, its receiver's fetch included
+    /// (the stream's usual deadline, 1 to 10 s by preset, is too short for megabytes).
+    public static let exchangeTimeout: Nanoseconds = .seconds(30)
 }
 
 /// Task requests waiting for the shell to hold their blobs.
@@ -57,9 +60,20 @@ extension NodeInstance {
         }
         fetches.nextID &+= 1
         fetches.waiting[fetches.nextID] = parked
+        if streams[stream] != nil { setTimer(.streamDeadline(stream), at: now + FileFetchLimits.exchangeTimeout) }
         emit(.fetchFiles(FileFetch(id: fetches.nextID, task: id, files: files, sources: fetchSources(first: sender))))
-        _ = stream
         return true
+    }
+
+    /// The deadline of an outbound exchange: longer for a task request whose receiver may first
+    /// fetch attachment blobs (a forwarded submission, a store), the stream timeout otherwise.
+    func exchangeTimeout(_ request: Bytes) -> Nanoseconds {
+        guard let kind = request.first, kind == TaskMessage.Kind.submit.rawValue || kind == TaskMessage.Kind.store.rawValue else { return membership.settings.streamTimeout }
+        switch try? TaskMessage.decode(request) {
+        case .submit(_, let spec, _)? where !spec.attachments.isEmpty: return FileFetchLimits.exchangeTimeout
+        case .store(let record, _)? where !record.spec.attachments.isEmpty: return FileFetchLimits.exchangeTimeout
+        default: return membership.settings.streamTimeout
+        }
     }
 
     /// The shell holds the blobs (`failure == nil`) or could not get them.
