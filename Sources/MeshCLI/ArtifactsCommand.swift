@@ -73,7 +73,7 @@ struct ArtifactDownload {
         } catch { throw Failure(description: error.description) }
         let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self))
         guard status == 200, let items = json?["artifacts"]?.array else {
-            throw Failure(description: "cannot list the artifacts of \(id): \(json?["error"]?.string ?? "status \(status)")")
+            throw Failure(description: "cannot list the artifacts of \(id): \(json.flatMap(ControlError.message(in:)) ?? "status \(status)")")
         }
         var files: [TaskFile] = []
         for item in items {
@@ -120,7 +120,7 @@ struct ArtifactDownload {
                                               path: "/v1/tasks/\(id)/artifacts/" + Percent.encode(file.name))
             guard answer.status == 200 else {
                 let json = try? JSONValue.parse(String(decoding: (try? answer.readAll()) ?? [], as: UTF8.self))
-                throw Failure(description: "cannot download '\(file.name)': \(json?["error"]?.string ?? "status \(answer.status)")")
+                throw Failure(description: "cannot download '\(file.name)': \(json.flatMap(ControlError.message(in:)) ?? "status \(answer.status)")")
             }
             while let piece = try answer.read() {
                 hasher.update(piece)

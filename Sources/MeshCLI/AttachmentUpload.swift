@@ -29,7 +29,7 @@ extension MeshCommandLine {
             }
             let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self))
             guard answer.status == 201, let json, let stored = try? TaskFile.parse(json) else {
-                let message = json?["error"]?.string ?? "status \(answer.status)"
+                let message = json.flatMap(ControlError.message(in:)) ?? "status \(answer.status)"
                 throw UsageError("--attach \(path): the node refused it: \(message)")
             }
             guard stored.sha256 == local.sha256, stored.size == local.size else {

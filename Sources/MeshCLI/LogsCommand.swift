@@ -148,10 +148,10 @@ struct LogReader {
     private func refusal(_ answer: HTTPStreamClient, cursor: inout LogCursor) -> Step {
         let body = (try? answer.readAll()) ?? []
         let json = try? JSONValue.parse(String(decoding: body, as: UTF8.self))
-        let message = json?["error"]?.string ?? "status \(answer.status)"
-        switch (answer.status, json?["code"]?.string) {
+        let message = json.flatMap(ControlError.message(in:)) ?? "status \(answer.status)"
+        switch (answer.status, json.flatMap { ControlError.detail("code", in: $0)?.string }) {
         case (409, "not_started"?):
-            if let state = json?["state"]?.string, ["succeeded", "failed", "timed_out", "cancelled"].contains(state) {
+            if let state = json.flatMap { ControlError.detail("state", in: $0)?.string }, ["succeeded", "failed", "timed_out", "cancelled"].contains(state) {
                 return .failed("task \(id) ended (\(state)) without running an attempt")
             }
             return follow ? .wait : .failed(message)

@@ -37,7 +37,7 @@ extension TaskMachine {
         case .list(let filter):
             var summaries = records.values.map(TaskSummary.init).filter(filter.admits)
             let truncated = summaries.count > filter.limit
-            summaries.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            summaries.sort(by: TaskFilter.listingOrder)
             return .summaries(Array(summaries.prefix(filter.limit)), isTruncated: truncated)
         }
     }
@@ -73,7 +73,7 @@ extension TaskMachine {
                 newest[summary.id] = summary
             }
             var tasks = newest.values.filter(filter.admits)
-            tasks.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            tasks.sort(by: TaskFilter.listingOrder)
             let truncated = query.isTruncated || tasks.count > filter.limit
             emit(.reply(query.request, .tasks(TaskListing(tasks: Array(tasks.prefix(filter.limit)), membersAsked: query.asked,
                                                          membersAnswered: query.answered, isTruncated: truncated))))

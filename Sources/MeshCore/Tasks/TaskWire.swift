@@ -87,6 +87,9 @@ extension TaskMessage {
             w.u8(Kind.query.rawValue); w.u8(0); w.raw(id.bytes)
         case .query(.list(let filter)):
             w.u8(Kind.query.rawValue); w.u8(1); w.u8(filter.state?.code ?? 0); w.varint(UInt64(filter.limit))
+            if let cursor = filter.after {   // appended field: absent means "from the start"
+                w.varint(UInt64(clamping: max(0, cursor.createdAt))); w.raw(cursor.id.bytes)
+            }
         case .release(let id, let epoch):
             w.u8(Kind.release.rawValue); w.raw(id.bytes); w.varint(epoch)
         case .records(let records):
@@ -172,7 +175,13 @@ enum TaskWire {
             let code = try r.u8()
             let state: TaskState? = code == 0 ? nil : try readState(code)
             let limit = try r.varint()
-            return .list(TaskFilter(state: state, limit: Int(min(limit, UInt64(TaskFilter.listedTasksMax)))))
+            var after: TaskCursor?
+            if !r.isAtEnd {
+                let created = try r.varint()
+                guard created <= UInt64(Int64.max) else { throw .counterOutOfRange }
+                after = TaskCursor(createdAt: Int64(created), id: try TaskCodec.readID(&r))
+            }
+            return .list(TaskFilter(state: state, limit: Int(min(limit, UInt64(TaskFilter.listedTasksMax))), after: after))
         default: throw .malformed
         }
     }

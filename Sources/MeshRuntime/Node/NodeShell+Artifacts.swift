@@ -51,7 +51,7 @@ extension NodeShell {
                     return Thread { then(set) }.start()
                 }
                 guard let (attempt, node) = Self.executor(of: record, attempt: nil) else {
-                    return respond(.json(.object([("error", .string("no attempt of task \(id) has started")), ("code", .string("not_started"))]), status: 409))
+                    return respond(.error(409, "no attempt of task \(id) has started", code: "not_started"))
                 }
                 guard let data else { return respond(.error(503, "\(options.name) has no data directory")) }
                 let address = node == options.name ? nil : memberAddress(node)

@@ -7,7 +7,10 @@ extension NodeShell {
     /// Hands one input to the core, now, and carries out what it asks. On `queue`.
     func input(_ input: Input) {
         guard exitStatus == nil else { return }
-        if case .agentExited(let run, _) = input { data?.runEnded(run) }
+        if case .agentExited(let run, _) = input {
+            data?.runEnded(run)
+            apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path)
+        }
         perform(core.handle(input, at: SystemClock.moment()))
         if case .control(_, .keys) = input { data?.setKeyring(core.keyring) }
     }
@@ -36,6 +39,7 @@ extension NodeShell {
             case .compactLog(let records):
                 logCommitter.compact(records)
             case .startAgent(let run):
+                apiMetrics.attemptStarted(run)
                 if let agents, prepareInbox(run) { agents.start(run) } else if agents != nil {
                     continue
                 } else {
@@ -96,6 +100,7 @@ extension NodeShell {
     // MARK: Events
 
     private func handle(_ event: MeshEvent) {
+        countForMetrics(event)
         recordForMonitor(event)
         switch event {
         case .memberChanged(let name, let status, let incarnation, let address):

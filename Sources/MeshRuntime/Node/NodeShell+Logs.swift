@@ -49,8 +49,8 @@ extension NodeShell {
         withRecord(id, respond: respond) { [self] record in
             guard let (attempt, executor) = Self.executor(of: record, attempt: ask.attempt) else {
                 let which = ask.attempt.map { "attempt \($0) of task \(id) has" } ?? "no attempt of task \(id) has"
-                return respond(.json(.object([("error", .string("\(which) not started yet")), ("code", .string("not_started")),
-                                              ("state", .string(record.state.rawValue))]), status: 409))
+                return respond(.error(409, "\(which) not started yet", code: "not_started",
+                                      details: [("state", .string(record.state.rawValue))]))
             }
             guard let data else { return respond(.error(503, "\(options.name) has no data directory")) }
             let source: Address?
@@ -86,7 +86,7 @@ extension NodeShell {
         control(.task(id)) { reply in
             switch reply {
             case .task(let record): then(record)
-            case .taskNotFound: respond(.json(.object([("error", .string("no such task: \(id)")), ("code", .string("not_found"))]), status: 404))
+            case .taskNotFound: respond(.error(404, "no such task: \(id)", code: "not_found"))
             case .refused(let reason): respond(.json(TaskRefusal.unavailable(reason).json, status: 503))
             default: respond(.error(500, "unexpected reply from the node: \(reply)"))
             }

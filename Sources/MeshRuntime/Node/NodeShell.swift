@@ -23,6 +23,12 @@ public final class NodeShell: @unchecked Sendable {
         var datagramBytesSent: UInt64 = 0
         var datagramBytesReceived: UInt64 = 0
         var sendFailures: UInt64 = 0
+        /// Suspicions this node raised (its probe of a member failed).
+        var suspicionsRaised: UInt64 = 0
+        /// Members seen going from suspect back to alive (a suspicion refuted).
+        var suspicionsRefuted: UInt64 = 0
+        /// Suspicions of this node that it refuted itself.
+        var selfRefutations: UInt64 = 0
     }
 
     public let options: NodeOptions
@@ -58,6 +64,10 @@ public final class NodeShell: @unchecked Sendable {
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
+    var taskFeed = TaskFeed()
+    /// Histograms and byte counters for `/metrics` (`NodeShell+Metrics`).
+    var apiMetrics = APIMetrics()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
