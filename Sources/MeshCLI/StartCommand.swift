@@ -94,6 +94,7 @@ extension MeshCommandLine {
                                   profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
         if let bytes = plan.attachmentBytesMax { options.attachmentBytesMax = bytes }
         if let bytes = plan.attachmentsTotalBytesMax { options.attachmentsTotalBytesMax = bytes }
+        options.workspaces = plan.workspaces
         return options
     }
 

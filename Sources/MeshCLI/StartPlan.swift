@@ -36,6 +36,8 @@ struct StartPlan: Equatable {
     /// Attachment limits from the config file (nil: the defaults).
     var attachmentBytesMax: UInt64?
     var attachmentsTotalBytesMax: UInt64?
+    /// Task workspace settings from the config file's `"workspaces"`.
+    var workspaces = WorkspaceSettings()
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -130,7 +132,8 @@ struct StartPlan: Equatable {
                          logLevel: logLevel, membersMax: membersMax, origins: settings.origins,
                          profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [],
                          attachmentBytesMax: settings.profiles?.attachmentBytesMax,
-                         attachmentsTotalBytesMax: settings.profiles?.attachmentsTotalBytesMax)
+                         attachmentsTotalBytesMax: settings.profiles?.attachmentsTotalBytesMax,
+                         workspaces: settings.profiles?.workspaces ?? WorkspaceSettings())
     }
 
     /// Why `name` cannot be a node name, or nil.

@@ -18,6 +18,10 @@ public struct TaskSpec: Equatable, Sendable {
     /// Files sent with the task (name, size, SHA-256; the bytes travel as blobs, never in the
     /// spec); at most `TaskLimits.attachmentsMax`, names by `TaskFile.nameError`, each used once.
     public var attachments: [TaskFile] = []
+    /// Declared outputs: artifact names an attempt must leave in `artifacts/` to succeed (besides
+    /// those its profile declares). At most `expectedOutputsMax`, each passing `TaskFile.nameError`,
+    /// together at most `expectedOutputsBytesMax` bytes of names.
+    public var expect: [String] = []
 
     /// A spec; check it with `validationError()` (the submission parser does).
     public init(profile: String, prompt: String, affinity: String = "", tags: [String] = [],
@@ -56,7 +60,7 @@ public struct TaskSpec: Equatable, Sendable {
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > TaskLimits.idempotencyKeyBytesMax {
             return TaskFieldError("idempotencyKey", "must be 1 to \(TaskLimits.idempotencyKeyBytesMax) bytes")
         }
-        return nil
+        return expectError()
     }
 
     /// The key placement hashes: the affinity key if given, else the task id's text.

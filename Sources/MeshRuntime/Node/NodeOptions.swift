@@ -43,6 +43,8 @@ public struct NodeOptions: Sendable {
     /// attachments may take together (issue 10 §2; settable in the config file).
     public var attachmentBytesMax: UInt64 = TaskLimits.attachmentBytesDefault
     public var attachmentsTotalBytesMax: UInt64 = TaskLimits.attachmentsTotalBytesDefault
+    /// Task workspaces: log cap, retention, cgroups (config key `"workspaces"`).
+    public var workspaces = WorkspaceSettings()
     /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from
     /// local config only (the wire never carries a command). Empty: every `startAgent` is refused.
     public var agentProfiles: [String: [String]] {

@@ -96,10 +96,12 @@ extension NodeShell {
         }
     }
 
-    /// The artifacts the history records: the latest event that lists any. (None until attempts
-    /// record their artifacts in the history.)
+    /// The artifacts the history records: those of the latest event that lists any, with the
+    /// attempt and the member that ran it (the node of that attempt's `running` event).
     static func recordedArtifacts(_ record: TaskRecord) -> (attempt: UInt32, node: String, files: [TaskFile])? {
-        nil
+        guard let event = record.history.last(where: { !$0.artifacts.isEmpty }) else { return nil }
+        let executor = executor(of: record, attempt: event.attempt)?.1 ?? event.node
+        return (event.attempt, executor, event.artifacts)
     }
 }
 

@@ -23,6 +23,7 @@ extension NodeShell {
         if handleTaskEvents(request, respond: respond) { return }
         if handleEvidenceRoute(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
+        if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
