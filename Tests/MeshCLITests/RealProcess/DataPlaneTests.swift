@@ -46,6 +46,9 @@ struct DataPlaneTests {
         let (code, head) = RawHTTP.exchange(cluster.ip(others[0]), cluster.port + 1,
                                             "GET /v1/tasks/\(id)/artifacts/copy.bin HTTP/1.1\r\nHost: \(cluster.httpAddress(others[0]))\r\n\r\n")
         #expect(code == 200 && head.contains("X-Mesh-SHA256: \(hash)") && head.contains("ETag: \"\(hash)\""), "\(head.prefix(400))")
+        let (listed, list) = RawHTTP.exchange(cluster.ip(others[1]), cluster.port + 1,
+                                              "GET /v1/tasks/\(id)/artifacts HTTP/1.1\r\nHost: \(cluster.httpAddress(others[1]))\r\n\r\n")
+        #expect(listed == 200 && list.contains(#""source":"history""#) && list.contains(hash), "the hashes come from the history: \(list)")
     }
 
     @Test("a path-traversing, control-character or oversized attachment is refused with a clear error and nothing is stored")
