@@ -2,16 +2,20 @@
 /// holds, merges by id (highest epoch, then most events, wins) and answers when all answered or
 /// the request deadline passed.
 extension TaskMachine {
-    /// A control request `task(id)` or `tasks(filter)`.
+    /// A control request `task(id)` or `tasks(filter)`. A listing asks members for their newest
+    /// summaries unfiltered (up to the listing bound) and filters only after merging by id: a
+    /// member's stale copy must not be listed in a state its newest copy elsewhere has left.
     mutating func query(_ target: TaskQueryTarget, request: RequestID, peers: TaskPeers) {
         nextExchange &+= 1
         let key = nextExchange
         let targets = Array(peers.aliveNames.prefix(settings.queryMembersMax))
+        var asked = target
+        if case .list = target { asked = .list(TaskFilter()) }
         var query = Query(request: request, target: target, asked: 1 + min(peers.aliveNames.count, settings.queryMembersMax),
                           deadline: now + settings.requestDeadline)
-        absorb(localAnswer(target), into: &query)
+        absorb(localAnswer(asked), into: &query)
         queries[key] = query
-        for peer in targets where openExchange(.query(key), to: peer, in: peers, payload: .query(target)) {
+        for peer in targets where openExchange(.query(key), to: peer, in: peers, payload: .query(asked)) {
             queries[key]!.waiting += 1
         }
         if queries[key]!.waiting == 0 { finishQuery(key) }
@@ -51,6 +55,7 @@ extension TaskMachine {
             }
         case .summaries(let summaries, let truncated):
             query.isTruncated = query.isTruncated || truncated
+            if truncated, let oldest = summaries.map(\.updatedAt).min() { query.cutoff = max(query.cutoff, oldest) }
             query.summaries.append(contentsOf: summaries)
         default:
             break
@@ -72,7 +77,7 @@ extension TaskMachine {
             for summary in query.summaries where newest[summary.id].map({ summary.isNewer(than: $0) }) ?? true {
                 newest[summary.id] = summary
             }
-            var tasks = newest.values.filter(filter.admits)
+            var tasks = newest.values.filter { filter.admits($0) && $0.updatedAt >= query.cutoff }
             tasks.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
             let truncated = query.isTruncated || tasks.count > filter.limit
             emit(.reply(query.request, .tasks(TaskListing(tasks: Array(tasks.prefix(filter.limit)), membersAsked: query.asked,

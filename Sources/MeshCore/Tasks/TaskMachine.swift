@@ -43,8 +43,16 @@ public struct TaskMachine: Sendable {
         /// History length the replica confirmed; -1 until it confirms one.
         var confirmedEvents = -1
         var storeInFlight = false
-        /// A terminal record waiting for the replica's `stored` before it counts.
+        /// True once a `store` to the current replica ended without an answer: the replica may
+        /// hold a copy (the reply was lost, not the request), so a new task never moves on to
+        /// another replica (two copies that could each be taken over) and its cancellation must
+        /// be stored there too before it counts.
+        var replicaMayHoldCopy = false
+        /// A record that counts only once the replica stored it: a terminal state, or this
+        /// node's takeover (the next epoch). Until then it is in no log here: a crash forgets it.
         var finishing: TaskRecord?
+        /// True while `finishing` is a takeover not yet stored on the new replica.
+        var isTakingOver: Bool { finishing.map { !$0.state.isTerminal } ?? false }
         /// When a retrying task may run again.
         var retryAt: Instant?
         /// The run of the current attempt, when one runs.
@@ -110,6 +118,9 @@ public struct TaskMachine: Sendable {
         var records: [TaskRecord] = []
         var summaries: [TaskSummary] = []
         var isTruncated = false
+        /// Summaries older than this (last event, ms) may have a newer copy on a member whose
+        /// answer was cut at its bound: they are left out of a listing.
+        var cutoff: Int64 = .min
         var deadline: Instant
     }
 
@@ -137,6 +148,11 @@ public struct TaskMachine: Sendable {
     /// recovered from the log may be stale (its owner moved the task while this node was down)
     /// and waits until its owner stores it again.
     var liveCopies: Set<TaskID> = []
+    /// Replica copies recovered from the log (not fenced off, not owned): taken over like live
+    /// ones once the restart's quiet period is over, if their owner is dead or left and the
+    /// verification finds no newer copy. Without this a task whose owner stays dead while its
+    /// replica restarted would stay `running` or `queued` forever.
+    var recoveredCopies: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.
@@ -218,6 +234,8 @@ public struct TaskMachine: Sendable {
 public struct TaskStats: Sendable, Equatable {
     public var accepted: UInt64 = 0
     public var forwarded: UInt64 = 0
+    /// Forwards by a node that was itself forwarded the task (a task's second forward).
+    public var forwardedAgain: UInt64 = 0
     public var refused: UInt64 = 0
     public var duplicates: UInt64 = 0
     public var attemptsStarted: UInt64 = 0

@@ -45,6 +45,9 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case kept
         case dropped
         case replica(String)
+        /// A newer copy fenced this node's off: it keeps that copy (so a stale owner storing an
+        /// older epoch here is fenced too), but it is not that task's replica.
+        case passive
     }
     /// The log record kind.
     public static let kind: UInt8 = 0x28
@@ -63,6 +66,7 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case .kept: w.u8(0)
         case .dropped: w.u8(1)
         case .replica(let name): w.u8(2); w.shortString(name)
+        case .passive: w.u8(3)
         }
         return LogRecord(kind: Self.kind, body: w.bytes)
     }
@@ -79,6 +83,7 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case 2:
             guard let name = try? r.shortString(limit: WireLimits.nameBytesMax), MemberName.validationError(name) == nil else { return nil }
             role = .replica(name)
+        case 3: role = .passive
         default: return nil
         }
         guard r.isAtEnd else { return nil }
