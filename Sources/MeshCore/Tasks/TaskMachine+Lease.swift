@@ -133,6 +133,9 @@ extension TaskMachine {
             && (liveCopies.contains(id) || recoveredCopies.contains(id)) {
             let record = records[id]!
             let owner = record.progress.owner
+            // A recovered copy waits longer: until this node knows the mesh again (a partial
+            // view after a restart makes any "majority" or "everyone answered" meaningless).
+            if !liveCopies.contains(id) && now < quietUntil + TaskSettings.unknownOwnerWait { continue }
             guard owner != name, !record.state.isTerminal, isGone(owner, peers: peers),
                   (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
             verify(id, purpose: .takeover, peers: peers)
@@ -140,11 +143,12 @@ extension TaskMachine {
     }
 
     /// True when membership holds `owner` dead or left; or, for a node that restarted, when the
-    /// mesh it joined again does not know `owner` at all (a member dead long enough is forgotten)
+    /// mesh it joined again still does not know `owner` `unknownOwnerWait` after the quiet period
+    /// (an owner that is up is heard of by then; one dead before this node came back never is)
     /// and `owner` has not contacted this node in this life.
     func isGone(_ owner: String, peers: TaskPeers) -> Bool {
         if let status = peers.status(of: owner) { return status.isDown }
-        return isRestart && grants[owner] == nil
+        return isRestart && grants[owner] == nil && now >= quietUntil + TaskSettings.unknownOwnerWait
     }
 
     /// This node becomes the owner of `id` with the next epoch; a running attempt is lost and re-runs.

@@ -37,6 +37,9 @@ extension TaskMachine {
     func localAnswer(_ target: TaskQueryTarget) -> TaskMessage {
         switch target {
         case .task(let id):
+            // A takeover under way answers with its new epoch: a second copy holder verifying
+            // its own takeover must see it, not the old copy it replaces.
+            if let local = owned[id], local.isTakingOver, let pending = local.finishing { return .records([pending]) }
             return .records(records[id].map { [$0] } ?? [])
         case .list(let filter):
             var summaries = records.values.map(TaskSummary.init).filter(filter.admits)

@@ -17,7 +17,7 @@ extension TaskMachine {
 
     /// The replica's answer to a `store` (nil: the exchange failed).
     mutating func storeAnswered(_ id: TaskID, replica: String, eventCount: Int, handover: Bool,
-                                _ message: TaskMessage?, peers: TaskPeers) {
+                                _ message: TaskMessage?, requestSent: Bool = true, peers: TaskPeers) {
         guard var local = owned[id] else { return }
         local.storeInFlight = false
         owned[id] = local
@@ -34,8 +34,9 @@ extension TaskMachine {
             startReady(peers: peers)
         case .storeAnswer(.fenced(let theirs))?:
             fencedOff(id, by: theirs, peers: peers)
-        case .storeAnswer(.declined)? where !local.replicaMayHoldCopy:
-            // A plain refusal: that replica holds no copy, so a new task may try the next one.
+        case nil where !requestSent && !local.replicaMayHoldCopy, .storeAnswer(.declined)? where !local.replicaMayHoldCopy:
+            // A plain refusal, or no connection (the request never left): that replica holds no
+            // copy, so a new task (or a takeover) may try the next one.
             if accepting[id] != nil || local.isTakingOver { tryNextReplica(id, peers: peers) }
         case .storeAnswer(.declined)?, nil, .some:
             // No answer: the replica may have stored it. The store is retried there on the next
@@ -150,7 +151,11 @@ extension TaskMachine {
         if let mine = records[record.id], isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
-        if isDiskFull || (isLeaving && !handover) || record.progress.owner != owner {
+        // A takeover under way here was decided (the owner held dead, every check passed): the
+        // old owner's store waits (declined, retried) instead of cancelling it; once the new
+        // replica holds the next epoch, the old owner is fenced.
+        let takingOver = owned[record.id]?.isTakingOver ?? false
+        if isDiskFull || (isLeaving && !handover) || record.progress.owner != owner || takingOver {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
         let before = appended

@@ -40,9 +40,15 @@ extension TaskMachine {
         }
         stats.forwarded &+= 1
         if hops > 0 { stats.forwardedAgain &+= 1 }
-        let message = TaskMessage.submit(id: id, spec: spec, hops: hops &+ 1)
-        if !openExchange(.forward(origin, id), to: owner, in: peers, payload: message) {
-            accept(id, spec, origin: origin, peers: peers)
+        let forward = Forward(origin: origin, id: id, spec: spec, hops: hops &+ 1, tried: [owner], deadline: now + settings.requestDeadline)
+        send(forward, to: owner, peers: peers)
+    }
+
+    /// Sends (or resends) a forward to `owner`; kept here when it cannot be opened.
+    mutating func send(_ forward: Forward, to owner: String, peers: TaskPeers) {
+        let message = TaskMessage.submit(id: forward.id, spec: forward.spec, hops: forward.hops)
+        if !openExchange(.forward(forward), to: owner, in: peers, payload: message) {
+            accept(forward.id, forward.spec, origin: forward.origin, peers: peers)
         }
     }
 
@@ -108,12 +114,27 @@ extension TaskMachine {
         }
     }
 
-    /// A forwarded submission's answer (or failure: nil).
-    mutating func forwardAnswered(_ origin: Origin, _ id: TaskID, _ message: TaskMessage?) {
-        guard case .submitted(let answer)? = message else {
-            return self.answer(origin, .refused(.unavailable("the owner of task \(id) did not answer")))
+    /// A forwarded submission's answer (or failure: nil). When the request never reached the
+    /// owner (no connection), the next candidate of the placement without the owners tried gets
+    /// it, up to `forwardTriesMax` owners within the deadline. A request that may have arrived is
+    /// never sent elsewhere: that could make two owners of one task.
+    mutating func forwardAnswered(_ forward: Forward, _ message: TaskMessage?, requestSent: Bool, peers: TaskPeers) {
+        if case .submitted(let answer)? = message { return self.answer(forward.origin, answer) }
+        let unanswered = TaskSubmitAnswer.refused(.unavailable("the owner of task \(forward.id) did not answer"))
+        guard !requestSent, forward.tried.count < TaskSettings.forwardTriesMax, now < forward.deadline else {
+            return answer(forward.origin, unanswered)
         }
-        self.answer(origin, answer)
+        if let record = records[forward.id] { return answerExisting(record, origin: forward.origin) }
+        let query = PlacementQuery(key: forward.spec.placementKey(id: forward.id), profile: forward.spec.profile, requiredTags: forward.spec.tags)
+        let view = PlacementView(candidates: peers.candidates.filter { !forward.tried.contains($0.name) })
+        let placement = view.place(query, assigned: peers.assigned)
+        guard let owner = placement.owner ?? fallbackOwner(placement, spec: forward.spec) else { return answer(forward.origin, unanswered) }
+        if owner == name || peers.address(of: owner) == nil {
+            return accept(forward.id, forward.spec, origin: forward.origin, peers: peers)
+        }
+        var next = forward
+        next.tried.append(owner)
+        send(next, to: owner, peers: peers)
     }
 
     /// Checks whether a new task has both copies; answers and schedules it when it has.

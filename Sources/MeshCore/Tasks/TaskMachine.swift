@@ -81,6 +81,12 @@ public struct TaskMachine: Sendable {
         /// A member held dead that is asked anyway (the owner of a takeover, the replica being
         /// replaced): if it answers, it is not dead, and the action waits.
         var presumedDead: String?
+        /// True for a copy recovered from the log (a takeover, or an owner whose replica is
+        /// down): every member known but `excused` must answer, not just a majority, since the
+        /// task may have moved while this node was down.
+        var needsEveryMember = false
+        /// The one member whose silence is expected (the dead owner, the dead replica).
+        var excused: String?
     }
 
     /// A new task waiting for its two copies.
@@ -98,9 +104,20 @@ public struct TaskMachine: Sendable {
         var profile: String
     }
 
+    /// A submission forwarded to the owner the placement gave, and the owners tried so far.
+    struct Forward: Sendable {
+        var origin: Origin
+        var id: TaskID
+        var spec: TaskSpec
+        /// Forwards so far, this one included (a retry to the next candidate is not a new hop).
+        var hops: UInt8
+        var tried: [String]
+        var deadline: Instant
+    }
+
     /// What an outbound exchange is for.
     enum Exchange: Sendable {
-        case forward(Origin, TaskID)
+        case forward(Forward)
         case store(TaskID, replica: String, eventCount: Int, handover: Bool)
         case renew(replica: String, sentAt: Instant)
         case query(UInt64)

@@ -24,6 +24,16 @@ public struct TaskSettings: Sendable, Equatable {
     /// Members asked by one fan-out query (the rest are reported as not asked).
     public var queryMembersMax = 64
 
+    /// Owners one submission is forwarded to at most: a forward whose request never left (no
+    /// connection: the owner is down and membership does not know it yet) goes to the next
+    /// candidate of the placement, within the request deadline.
+    public static let forwardTriesMax = 3
+
+    /// How long after its quiet period a restarted node waits before it acts on a copy recovered
+    /// from its log (verifies a task it owned, takes over one it held, counts an owner the mesh
+    /// does not know as gone): by then it knows the mesh again, not a partial view of it.
+    public static let unknownOwnerWait: Nanoseconds = .seconds(10)
+
     /// The longest lease a `granted` message may carry (a larger one is hostile).
     public static let leaseDurationMax: Nanoseconds = .seconds(60)
     /// Requests (control and forwarded submissions) waiting at once; past it a submit is `busy`.
