@@ -23,7 +23,7 @@ let package = Package(
         // Helpers the test targets share (a raw HTTP client that sends what no well-behaved client sends).
         .target(name: "MeshTestSupport", path: "Tests/MeshTestSupport"),
         .testTarget(name: "MeshRuntimeTests", dependencies: ["MeshCore", "MeshRuntime", "MeshTestSupport"]),
-        .testTarget(name: "MeshCLITests", dependencies: ["MeshCLI", "mesh", "MeshTestSupport"]),
+        .testTarget(name: "MeshCLITests", dependencies: ["MeshCLI", "mesh", "MeshTestSupport"], exclude: ["Clients"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -94,7 +94,8 @@ extension MeshCommandLine {
 
     /// ` (answered by 3 of 5 members: a node holding it may be down)` when not every member answered.
     static func partialNote(_ json: JSONValue) -> String {
-        guard let asked = json["membersAsked"]?.integer, let answered = json["membersAnswered"]?.integer,
+        guard let asked = ControlError.detail("membersAsked", in: json)?.integer,
+              let answered = ControlError.detail("membersAnswered", in: json)?.integer,
               answered < asked else { return "" }
         return " (answered by \(answered) of \(asked) members: a node holding it may be down)"
     }

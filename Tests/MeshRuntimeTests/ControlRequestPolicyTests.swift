@@ -26,6 +26,16 @@ struct ControlRequestPolicyTests {
         #expect(policy.refusal(of: request, arrivedAt: nil)?.0 == .badHost)
     }
 
+    @Test("Sec-Fetch-Site other than same-origin or none is refused like a foreign Origin", arguments: [
+        ("cross-site", true), ("same-site", true), ("Cross-Site", true), ("same-origin", false), ("none", false),
+    ])
+    func secFetchSite(site: String, isRefused: Bool) {
+        let request = HTTPRequest(method: "GET", path: "/metrics", headers: ["host": "127.0.0.1:7947", "sec-fetch-site": site])
+        let refusal = Self.policy("127.0.0.1:7947").refusal(of: request, arrivedAt: SocketEndpoint(parsing: "127.0.0.1:7947"))
+        #expect(refusal?.0 == (isRefused ? .badOrigin : nil))
+        #expect(refusal.map { $0.1.status } == (isRefused ? 403 : nil))
+    }
+
     @Test("on port 80 the port may be left out of Host")
     func port80() {
         let hosts = Self.policy("10.0.0.5:80").acceptedHosts(arrivedAt: SocketEndpoint(parsing: "10.0.0.5:80"))

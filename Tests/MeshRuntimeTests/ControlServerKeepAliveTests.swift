@@ -87,15 +87,22 @@ struct ControlServerKeepAliveTests {
         #expect(queue.sync { server.rejections[.requestTimeout, default: 0] } == 0, "idle is not a request timeout")
     }
 
-    @Test("the task routes' query strings: a known state and limit, an unknown state or parameter named")
+    @Test("the task routes' query strings: a known state, limit and cursor; an unknown state, parameter or cursor named")
     func taskFilters() throws {
-        #expect(try NodeShell.taskFilter(query: "") == TaskFilter())
+        #expect(try NodeShell.taskFilter(query: "") == TaskFilter(limit: 100))
+        let id = TaskID.idempotent(key: "k")
+        #expect(try NodeShell.taskFilter(query: "limit=1000&after=1700000000000-\(id)")
+                == TaskFilter(limit: 1000, after: TaskCursor(createdAt: 1_700_000_000_000, id: id)))
+        #expect(throws: TaskFieldError("limit", "must be a whole number from 1 to 1000")) { try NodeShell.taskFilter(query: "limit=1001") }
+        #expect(throws: TaskFieldError("after", "is not a listing cursor (pass back the 'next' of the previous page)")) {
+            try NodeShell.taskFilter(query: "after=-\(id)")
+        }
         #expect(try NodeShell.taskFilter(query: "state=running&limit=5") == TaskFilter(state: .running, limit: 5))
         #expect(throws: TaskFieldError("state", "'done' is not a task state (known: \(TaskState.allCases.map(\.rawValue).joined(separator: ", ")))")) {
             try NodeShell.taskFilter(query: "state=done")
         }
         #expect(throws: TaskFieldError("limit", "must be a whole number from 1 to 1000")) { try NodeShell.taskFilter(query: "limit=0") }
-        #expect(throws: TaskFieldError("colour", "is not a query parameter here (known: state, limit)")) {
+        #expect(throws: TaskFieldError("colour", "is not a query parameter here (known: state, limit, after)")) {
             try NodeShell.taskFilter(query: "colour=red")
         }
     }

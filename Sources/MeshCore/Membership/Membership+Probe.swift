@@ -63,6 +63,7 @@ extension Membership {
         let sequence = nextSequenceNumber()
         probes[sequence] = Probe(target: target.name, targetAddress: target.address,
                                  targetIncarnation: target.incarnation, sentAt: now)
+        probeStats.started &+= 1
         var messages: [Message] = [.ping(Ping(sequence: sequence, target: target.name, source: name))]
         if settings.lifeguard, target.status == .suspect, let suspicion = suspicions[target.name] {
             // Buddy system: tell a suspected member so it can refute at once.
@@ -104,6 +105,7 @@ extension Membership {
         guard let probe = probes.removeValue(forKey: sequence) else { return }
         if !pendingConfirmations.isEmpty && !isLeaving { drainPendingConfirmations(now: now) }
         guard !probe.isAcked else { return }
+        probeStats.failed &+= 1
         if settings.lifeguard {
             // Missing nacks mean the helpers could not hear us either: we may be the slow one.
             health.apply(probe.nacksExpected > 0 ? probe.nacksExpected - probe.nacksReceived : 1)

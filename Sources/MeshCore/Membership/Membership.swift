@@ -49,6 +49,8 @@ public struct Membership: Sendable {
     var nextSequence: UInt32 = 0
     var probes: [UInt32: Probe] = [:]
     var relays: [UInt32: Relay] = [:]
+    /// Probes started and probes that ended without an ack (for `/metrics`).
+    public internal(set) var probeStats = ProbeStats()
     /// Members to probe as soon as a probe slot frees up (confirmation probes that found every slot
     /// taken, after a heal for example). Bounded; a member appears at most once.
     var pendingConfirmations: [String] = []

@@ -84,32 +84,73 @@ public enum TaskRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// `{"error", "code", "field"?}` as the API prints it.
+    /// `{"error": {"code", "message", "field"?}}` as the API prints it (the API's one error shape).
     public var json: JSONValue {
-        var members: [(String, JSONValue)] = [("error", .string(description)), ("code", .string(code))]
+        var members: [(String, JSONValue)] = [("code", .string(code)), ("message", .string(description))]
         if case .badField(let error) = self { members.append(("field", .string(error.field))) }
-        return .object(members)
+        return .object([("error", .object(members))])
     }
 }
 
-/// Which tasks `ControlRequest.tasks` lists.
+/// Which tasks `ControlRequest.tasks` lists: a page of the listing order (newest created first,
+/// then by id), after a cursor.
 public struct TaskFilter: Equatable, Sendable {
     /// Only tasks in this state; nil for all.
     public var state: TaskState?
-    /// The most tasks listed (newest first by last event); clamped to `listedTasksMax`.
+    /// The most tasks listed; clamped to `listedTasksMax`.
     public var limit: Int
+    /// Only tasks after this one in the listing order (the previous page's `next`); nil: from the start.
+    public var after: TaskCursor?
 
     /// The most tasks one listing holds.
     public static let listedTasksMax = 1_000
 
     /// A filter.
-    public init(state: TaskState? = nil, limit: Int = TaskFilter.listedTasksMax) {
+    public init(state: TaskState? = nil, limit: Int = TaskFilter.listedTasksMax, after: TaskCursor? = nil) {
         self.state = state
         self.limit = min(max(limit, 0), Self.listedTasksMax)
+        self.after = after
     }
 
     /// Whether `summary` passes.
-    public func admits(_ summary: TaskSummary) -> Bool { state == nil || summary.state == state }
+    public func admits(_ summary: TaskSummary) -> Bool {
+        (state == nil || summary.state == state) && (after.map { $0.precedes(summary) } ?? true)
+    }
+
+    /// True when `a` comes before `b` in the listing order: newest created first, then by id. A
+    /// task's creation time never changes, so pages stay stable while tasks change state.
+    public static func listingOrder(_ a: TaskSummary, _ b: TaskSummary) -> Bool {
+        (b.createdAt, a.id) < (a.createdAt, b.id)
+    }
+}
+
+/// A position in the task listing order: the creation time and id of the last task of a page.
+/// Text form `CREATED_MS-IDHEX` (opaque to clients: they pass back what `next` said).
+public struct TaskCursor: Equatable, Sendable, CustomStringConvertible {
+    /// The task's creation time (ms since the Unix epoch).
+    public var createdAt: Int64
+    public var id: TaskID
+
+    /// A cursor at `summary`.
+    public init(_ summary: TaskSummary) { createdAt = summary.createdAt; id = summary.id }
+
+    /// A cursor from its parts.
+    public init(createdAt: Int64, id: TaskID) { self.createdAt = createdAt; self.id = id }
+
+    /// Parses the text form; nil for anything else.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].utf8.count <= 15, parts[0].utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }),
+              let created = Int64(parts[0]), let id = TaskID(String(parts[1])) else { return nil }
+        self.init(createdAt: created, id: id)
+    }
+
+    public var description: String { "\(createdAt)-\(id)" }
+
+    /// True when `summary` comes after this position in the listing order.
+    public func precedes(_ summary: TaskSummary) -> Bool {
+        summary.createdAt < createdAt || (summary.createdAt == createdAt && id < summary.id)
+    }
 }
 
 /// One line of a task listing: what `mesh tasks` prints (no prompt, no history).
@@ -161,7 +202,7 @@ public struct TaskSummary: Equatable, Sendable {
 /// The answer to `ControlRequest.tasks`: every task the members that answered hold, merged by id
 /// (newest copy wins).
 public struct TaskListing: Equatable, Sendable {
-    /// The tasks, newest last event first, then by id.
+    /// The tasks in the listing order (`TaskFilter.listingOrder`).
     public var tasks: [TaskSummary]
     /// Members asked (alive, this node included) and members that answered in time.
     public var membersAsked: Int
@@ -175,12 +216,16 @@ public struct TaskListing: Equatable, Sendable {
         self.isTruncated = isTruncated
     }
 
+    /// Where the next page starts (the last task's cursor) when more tasks matched; nil on the last page.
+    public var next: TaskCursor? { isTruncated ? tasks.last.map(TaskCursor.init) : nil }
+
     /// True when some member did not answer: a task it alone holds may be missing.
     public var isPartial: Bool { membersAnswered < membersAsked }
 
-    /// `{"tasks": [...], "membersAsked", "membersAnswered", "truncated"}`.
+    /// `{"tasks": [...], "membersAsked", "membersAnswered", "truncated", "next"}` (`next`: a cursor or null).
     public var json: JSONValue {
         .object([("tasks", .array(tasks.map(\.json))), ("membersAsked", .integer(Int64(membersAsked))),
-                 ("membersAnswered", .integer(Int64(membersAnswered))), ("truncated", .bool(isTruncated))])
+                 ("membersAnswered", .integer(Int64(membersAnswered))), ("truncated", .bool(isTruncated)),
+                 ("next", next.map { .string($0.description) } ?? .null)])
     }
 }

@@ -39,6 +39,7 @@ extension TaskMachine {
         releaseFormerReplicas(peers: peers)
         for id in owned.keys.sorted() { replicate(id, peers: peers) }
         expireDeadlines(peers: peers)
+        controlTick(peers: peers)
         startReady(peers: peers)
     }
 

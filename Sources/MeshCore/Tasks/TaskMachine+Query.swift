@@ -10,7 +10,7 @@ extension TaskMachine {
         let key = nextExchange
         let targets = Array(peers.aliveNames.prefix(settings.queryMembersMax))
         var asked = target
-        if case .list = target { asked = .list(TaskFilter()) }
+        if case .list(let filter) = target { asked = .list(TaskFilter(after: filter.after)) }
         var query = Query(request: request, target: target, asked: 1 + min(peers.aliveNames.count, settings.queryMembersMax),
                           deadline: now + settings.requestDeadline)
         absorb(localAnswer(asked), into: &query)
@@ -44,7 +44,7 @@ extension TaskMachine {
         case .list(let filter):
             var summaries = records.values.map(TaskSummary.init).filter(filter.admits)
             let truncated = summaries.count > filter.limit
-            summaries.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            summaries.sort(by: TaskFilter.listingOrder)
             return .summaries(Array(summaries.prefix(filter.limit)), isTruncated: truncated)
         }
     }
@@ -58,7 +58,10 @@ extension TaskMachine {
             }
         case .summaries(let summaries, let truncated):
             query.isTruncated = query.isTruncated || truncated
-            if truncated, let oldest = summaries.map(\.updatedAt).min() { query.cutoff = max(query.cutoff, oldest) }
+            if truncated, let last = summaries.max(by: TaskFilter.listingOrder),
+               query.cutoff.map({ TaskFilter.listingOrder(last, $0) }) ?? true {
+                query.cutoff = last
+            }
             query.summaries.append(contentsOf: summaries)
         default:
             break
@@ -80,8 +83,11 @@ extension TaskMachine {
             for summary in query.summaries where newest[summary.id].map({ summary.isNewer(than: $0) }) ?? true {
                 newest[summary.id] = summary
             }
-            var tasks = newest.values.filter { filter.admits($0) && $0.updatedAt >= query.cutoff }
-            tasks.sort { ($0.updatedAt, $1.id) > ($1.updatedAt, $0.id) }
+            let cutoff = query.cutoff
+            var tasks = newest.values.filter { summary in
+                filter.admits(summary) && (cutoff.map { summary.id == $0.id || TaskFilter.listingOrder(summary, $0) } ?? true)
+            }
+            tasks.sort(by: TaskFilter.listingOrder)
             let truncated = query.isTruncated || tasks.count > filter.limit
             emit(.reply(query.request, .tasks(TaskListing(tasks: Array(tasks.prefix(filter.limit)), membersAsked: query.asked,
                                                          membersAnswered: query.answered, isTruncated: truncated))))

@@ -9,6 +9,16 @@ extension TaskMachine {
         route(id, spec, hops: 0, origin: .control(request), peers: peers)
     }
 
+    /// A required tag that no member (alive or not) advertising `spec.profile` carries, node-level
+    /// or on the profile; nil when every tag is carried by one such member at least.
+    static func tagNoMemberCarries(_ spec: TaskSpec, candidates: [PlacementCandidate]) -> String? {
+        let runners = candidates.filter { $0.slotCount(spec.profile) > 0 }
+        guard !runners.isEmpty else { return nil }   // the profile is local only: placement decides
+        return spec.tags.first { tag in
+            !runners.contains { $0.tags.contains(tag) || ($0.profileTags[spec.profile] ?? []).contains(tag) }
+        }
+    }
+
     /// A `submit` from another node (`hops` forwards so far).
     mutating func submitArrived(_ id: TaskID, _ spec: TaskSpec, hops: UInt8, stream: StreamID, peers: TaskPeers) {
         route(id, spec, hops: hops, origin: .stream(stream), peers: peers)
@@ -21,6 +31,10 @@ extension TaskMachine {
         guard peers.hasJoined else { return answer(origin, .refused(.unavailable("\(name) has not joined the mesh yet"))) }
         guard peers.advertised.contains(spec.profile) || slots[spec.profile] != nil else {
             return answer(origin, .refused(.unknownProfile(spec.profile)))
+        }
+        if let missing = Self.tagNoMemberCarries(spec, candidates: peers.candidates) {
+            // Like an unknown profile: no member of the mesh, alive or not, could ever take it.
+            return answer(origin, .refused(.badField(TaskFieldError("tags", "no member carries tag '\(TaskEvent.cut(missing, to: 64))' with profile \(spec.profile)"))))
         }
         // Every member's load as gossiped, this node's included: the entry and the owner it
         // forwards to then see the same loads, so the owner's re-check agrees with the entry.

@@ -1,7 +1,7 @@
 import MeshCore
 
 /// What a node answered to a task request: the HTTP status and the JSON body (the answer for a
-/// 2xx, `{"error", "code", "field"?}` otherwise).
+/// 2xx, `{"error": {"code", "message", "field"?}}` otherwise).
 public struct TaskAnswer: Sendable, Equatable {
     public var status: Int
     public var json: JSONValue
@@ -13,13 +13,13 @@ public struct TaskAnswer: Sendable, Equatable {
     public var isSuccess: Bool { (200..<300).contains(status) }
 
     /// The error line of a non-2xx answer.
-    public var errorMessage: String { json["error"]?.string ?? "the node answered \(status)" }
+    public var errorMessage: String { ControlError.message(in: json) ?? "the node answered \(status)" }
 
     /// The machine word of a refusal (`bad_field`, `unknown_profile`, `busy`, `not_found`, …).
-    public var errorCode: String? { json["code"]?.string }
+    public var errorCode: String? { ControlError.detail("code", in: json)?.string }
 
     /// The field a `400 bad_field` names.
-    public var field: String? { json["field"]?.string }
+    public var field: String? { ControlError.detail("field", in: json)?.string }
 }
 
 /// The task routes of the control API (`mesh submit`, `mesh task`, `mesh tasks`).
@@ -41,12 +41,16 @@ extension ControlClient {
         try taskAnswer("GET", "/v1/tasks/\(id)")
     }
 
-    /// `GET /v1/tasks[?state=S]`.
-    public func tasks(state: TaskState? = nil) throws(Failure) -> TaskAnswer {
-        try taskAnswer("GET", "/v1/tasks" + (state.map { "?state=\($0.rawValue)" } ?? ""))
+    /// `GET /v1/tasks?limit=L[&state=S][&after=CURSOR]`: one page (the first 1,000 tasks unless told).
+    public func tasks(state: TaskState? = nil, limit: Int = TaskFilter.listedTasksMax, after: TaskCursor? = nil)
+        throws(Failure) -> TaskAnswer {
+        var query = "?limit=\(limit)"
+        if let state { query += "&state=\(state.rawValue)" }
+        if let after { query += "&after=\(after)" }
+        return try taskAnswer("GET", "/v1/tasks" + query)
     }
 
-    private func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
+    func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
         let (status, body) = try exchange(method, path, body: body)
         do {
             return TaskAnswer(status: status, json: try JSONValue.parse(String(decoding: body, as: UTF8.self)))

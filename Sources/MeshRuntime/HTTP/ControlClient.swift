@@ -65,7 +65,7 @@ public struct ControlClient: Sendable {
         guard (200..<300).contains(status) else {
             let text = String(decoding: responseBody, as: UTF8.self)
             // A mesh node explains in `{"error": …}`; another server's page is cut to one printable line.
-            let message = (try? JSONValue.parse(text))?["error"]?.string ?? String(text.prefix(200))
+            let message = (try? JSONValue.parse(text)).flatMap(ControlError.message(in:)) ?? String(text.prefix(200))
             throw .status(status, message: Text.printableLine(message))
         }
         return responseBody

@@ -9,7 +9,8 @@ public enum ControlRejection: String, CaseIterable, Sendable {
     case missingHost
     /// A `Host` that is not the control API's own address (403): DNS rebinding.
     case badHost
-    /// An `Origin` that is not the control API's own origin (403): a cross-site request.
+    /// An `Origin` that is not the control API's own origin, or a `Sec-Fetch-Site` other than
+    /// `same-origin`/`none` (403): a cross-site request.
     case badOrigin
     /// Missing or wrong bearer token (401).
     case unauthorized
@@ -21,6 +22,8 @@ public enum ControlRejection: String, CaseIterable, Sendable {
     case evicted
     /// The request did not fully arrive within the request deadline (408).
     case requestTimeout
+    /// A Server-Sent Events stream past the limit on open streams, in all or from one source (503).
+    case tooManyStreams
 
     /// The counter's name in `/v1/health`.
     public var counterName: String { "controlRejected" + rawValue.prefix(1).uppercased() + rawValue.dropFirst() }
@@ -34,6 +37,8 @@ public enum ControlRejection: String, CaseIterable, Sendable {
 ///   reaches the API under its own domain name, and says so in `Host`.
 /// - An `Origin`, if present, must be the API's own (`http://` + an accepted `Host`). Browsers send
 ///   `Origin` on every cross-site `POST` and `fetch`; command-line clients send none.
+/// - A browser's `Sec-Fetch-Site`, if present, must be `same-origin` or `none` (typed by the user):
+///   it catches the cross-site requests that carry no `Origin` (a plain link, an image, a form GET).
 /// - Every `POST` must say `Content-Type: application/json` (parameters allowed). An HTML form can
 ///   only send `text/plain`, `application/x-www-form-urlencoded` or `multipart/form-data` without a
 ///   CORS preflight, which this API never grants.
@@ -58,6 +63,9 @@ struct ControlRequestPolicy {
         }
         if let origin = request.headers["origin"], !hosts.contains(where: { "http://" + $0 == origin.lowercased() }) {
             return (.badOrigin, .error(403, "cross-origin request refused (Origin '\(origin)'); web pages may not drive a node"))
+        }
+        if let site = request.headers["sec-fetch-site"]?.lowercased(), site != "same-origin", site != "none" {
+            return (.badOrigin, .error(403, "cross-site request refused (Sec-Fetch-Site: \(site)); web pages may not drive a node"))
         }
         if let token {
             let expected = Array(("Bearer " + token).utf8)

@@ -29,18 +29,28 @@ final class ControlServer: @unchecked Sendable {
         /// A kept-alive connection must deliver its next whole request within this of the last
         /// answer, else it is closed. While it waits it is evictable like any waiting connection.
         var keepAliveIdleTimeout: Nanoseconds = .seconds(5)
+        /// Server-Sent Events streams open at once. Each holds a connection that is never evicted
+        /// (its request has arrived), so it stays well below `connectionsMax`.
+        var eventStreamsMax = 16
+        /// Server-Sent Events streams open at once from one source address: below
+        /// `connectionsPerSourceMax`, so a page left open never keeps `mesh status` out.
+        var eventStreamsPerSourceMax = 4
+        /// Keep-alive interval and buffer bound of each stream.
+        var eventStream = EventStream.Limits()
     }
 
     private let listener: Listener
     /// Where it listens (with the port the kernel chose, when bound to port 0).
     let endpoint: SocketEndpoint
-    private let queue: DispatchQueue
-    private let settings: Settings
+    let queue: DispatchQueue
+    let settings: Settings
     private let policy: ControlRequestPolicy
     /// Answers a request now or later: it must call the responder once (a deferred answer, after
     /// a sync or a peer's reply, must still come within the connection's timeout).
     private let handler: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
-    private var open: [UInt64: Connection] = [:]
+    var open: [UInt64: Connection] = [:]
+    /// Server-Sent Events streams open now, by connection id (`ControlServer+EventStreams`).
+    var eventStreams: [UInt64: EventStream] = [:]
     private var admission: ControlAdmission
     private var nextID: UInt64 = 0
     /// Requests answered on each kept-alive connection: a request deadline armed for an earlier
@@ -49,7 +59,7 @@ final class ControlServer: @unchecked Sendable {
     /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
     private let peekBuffer: UnsafeMutableRawBufferPointer
     /// Connections and requests refused, by reason.
-    private(set) var rejections: [ControlRejection: UInt64] = [:]
+    var rejections: [ControlRejection: UInt64] = [:]
 
     /// Connections open now (admitted, refused and evicted ones until they have closed).
     var openCount: Int { open.count }
@@ -104,6 +114,7 @@ final class ControlServer: @unchecked Sendable {
             open.removeValue(forKey: id)
             answeredCounts.removeValue(forKey: id)
             admission.remove(id)
+            eventStreams.removeValue(forKey: id)?.ended()
         }
         connection.start(timeout: settings.connectionTimeout)
         refreshWaiting()
@@ -146,6 +157,9 @@ final class ControlServer: @unchecked Sendable {
             handler(request) { [self] response in
                 guard !isAnswered else { return }
                 isAnswered = true
+                if let opener = response.eventStream {
+                    return openEventStream(connection, id: id, request: request, head: response, opener: opener)
+                }
                 answer(connection, id: id, local: local, response, keepsAlive: keepsAlive)
             }
         }
@@ -174,7 +188,7 @@ final class ControlServer: @unchecked Sendable {
     }
 
     /// Answers `response`, counts `reason` and closes; later input on the connection is ignored.
-    private func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
+    func refuse(_ connection: Connection, _ reason: ControlRejection, _ response: HTTPResponse) {
         connection.onInput = nil
         rejections[reason, default: 0] += 1
         connection.send(response.serialized, thenClose: true)

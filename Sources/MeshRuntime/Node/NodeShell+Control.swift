@@ -20,6 +20,9 @@ extension NodeShell {
             }
             return
         }
+        if handleTaskEvents(request, respond: respond) { return }
+        if handleAPIv1(request, respond: respond) { return }
+        if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
@@ -53,7 +56,7 @@ extension NodeShell {
             response.headers.append(("Allow", request.path == "/v1/leave" ? "POST" : "GET"))
             return response
         default:
-            return .error(404, "no such endpoint: \(request.path) (try /v1/status, /v1/health, /v1/info, /v1/events, /v1/keys, /v1/place, /v1/leave, /v1/tasks)")
+            return .error(404, "no such endpoint: \(Text.printableLine(String(request.path.prefix(200)))) (every endpoint is described at /v1/openapi.json)")
         }
     }
 

@@ -7,6 +7,7 @@ extension NodeShell {
     /// Hands one input to the core, now, and carries out what it asks. On `queue`.
     func input(_ input: Input) {
         guard exitStatus == nil else { return }
+        if case .agentExited(let run, _, _) = input { apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path) }
         perform(core.handle(input, at: SystemClock.moment()))
     }
 
@@ -34,6 +35,7 @@ extension NodeShell {
             case .compactLog(let records):
                 logCommitter.compact(records)
             case .startAgent(let run):
+                apiMetrics.attemptStarted(run)
                 if let agents { agents.start(run) } else {
                     queue.async { [self] in input(.agentExited(run.run, .refused("this node has no data directory to run agents in"))) }
                 }
@@ -90,6 +92,7 @@ extension NodeShell {
     // MARK: Events
 
     private func handle(_ event: MeshEvent) {
+        countForMetrics(event)
         recordForMonitor(event)
         switch event {
         case .memberChanged(let name, let status, let incarnation, let address):

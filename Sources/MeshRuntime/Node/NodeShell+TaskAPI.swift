@@ -5,10 +5,12 @@ import MeshCore
 ///
 /// - `POST /v1/tasks` — a `TaskSubmission` body: `201 {"id","state","copies"}` once the task is
 ///   synced on its copies (`200` with the same body for a resubmission with the same
-///   idempotency key), `400 {"error","code","field"?}` for a request to change, `503
-///   {"error","code"}` when the mesh cannot take it now (busy, no eligible node, timeout).
+///   idempotency key), `400 {"error": {"code","message","field"?}}` for a request to change, `503`
+///   with the same shape when the mesh cannot take it now (busy, no eligible node, timeout).
 /// - `GET /v1/tasks/{id}` — the newest copy of the task with its history, or `404`.
-/// - `GET /v1/tasks?state=S` — a listing across the mesh; `400` for an unknown state or parameter.
+/// - `GET /v1/tasks?state=S&limit=L&after=CURSOR` — a page of the listing across the mesh
+///   (newest created first; `limit` 1…1000, default 100; `next` in the answer is the cursor of the
+///   next page, null on the last); `400` for an unknown state, parameter or cursor.
 extension NodeShell {
     /// How long a task request waits for the core (a submission's copies, a query's fan-out)
     /// before the client hears `503`. Longer than `TaskSettings.requestDeadline`, so the core's own
@@ -18,7 +20,9 @@ extension NodeShell {
     /// of quotes and line ends (each at most doubling a byte), plus the other fields.
     static let taskBodyBytesMax = 2 * TaskLimits.promptBytesMax + 16 * 1024
     /// Query parameters `GET /v1/tasks` understands.
-    static let taskListParameters = ["state", "limit"]
+    static let taskListParameters = ["state", "limit", "after"]
+    /// Tasks on one page of `GET /v1/tasks` when the client names no `limit`.
+    static let taskPageDefault = 100
 
     /// Answers a `/v1/tasks` route and returns true; false when `request` is for another path.
     func handleTaskRoute(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
@@ -44,9 +48,8 @@ extension NodeShell {
             switch reply {
             case .task(let record): return .json(record.json)
             case .taskNotFound(let id, let asked, let answered):
-                return .json(.object([("error", .string("no such task: \(id)")), ("code", .string("not_found")),
-                                      ("membersAsked", .integer(Int64(asked))),
-                                      ("membersAnswered", .integer(Int64(answered)))]), status: 404)
+                return .error(404, "no such task: \(id)", code: "not_found",
+                              details: [("membersAsked", .integer(Int64(asked))), ("membersAnswered", .integer(Int64(answered)))])
             default: return nil
             }
         }
@@ -59,9 +62,12 @@ extension NodeShell {
         }
         let spec: TaskSpec
         do { spec = try TaskSubmission.parse(body) } catch { return respond(Self.fieldError(error)) }
-        taskRequest(.submitTask(spec), respond: respond) { reply in
+        let receivedAt = SystemClock.monotonicNanoseconds()
+        taskRequest(.submitTask(spec), respond: respond) { [self] reply in
             switch reply {
-            case .taskAccepted(let acceptance): return .json(acceptance.json, status: acceptance.isDuplicate ? 200 : 201)
+            case .taskAccepted(let acceptance):
+                apiMetrics.submitLatency.observe(nanoseconds: SystemClock.monotonicNanoseconds() &- receivedAt)
+                return .json(acceptance.json, status: acceptance.isDuplicate ? 200 : 201)
             case .taskRefused(let refusal): return .json(refusal.json, status: refusal.isClientError ? 400 : 503)
             default: return nil
             }
@@ -77,9 +83,9 @@ extension NodeShell {
         }
     }
 
-    /// The filter a `GET /v1/tasks` query string asks for (`state=S`, `limit=N`).
+    /// The filter a `GET /v1/tasks` query string asks for (`state=S`, `limit=N`, `after=CURSOR`).
     static func taskFilter(query: String) throws(TaskFieldError) -> TaskFilter {
-        var filter = TaskFilter()
+        var filter = TaskFilter(limit: taskPageDefault)
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0].prefix(64))
@@ -95,7 +101,15 @@ extension NodeShell {
                 guard value.utf8.count <= 9, let limit = Int(value), limit >= 1 else {
                     throw TaskFieldError("limit", "must be a whole number from 1 to \(TaskFilter.listedTasksMax)")
                 }
-                filter = TaskFilter(state: filter.state, limit: limit)
+                guard limit <= TaskFilter.listedTasksMax else {
+                    throw TaskFieldError("limit", "must be a whole number from 1 to \(TaskFilter.listedTasksMax)")
+                }
+                filter.limit = limit
+            case "after":
+                guard let cursor = TaskCursor(value) else {
+                    throw TaskFieldError("after", "is not a listing cursor (pass back the 'next' of the previous page)")
+                }
+                filter.after = cursor
             default:
                 throw TaskFieldError(name, "is not a query parameter here (known: \(taskListParameters.joined(separator: ", ")))")
             }
@@ -105,7 +119,7 @@ extension NodeShell {
 
     /// Hands `command` to the core and answers with what `response` makes of its reply; `503` when
     /// the core has not replied within `taskRequestDeadline` (a late reply is then dropped).
-    private func taskRequest(_ command: ControlRequest, respond: @escaping (HTTPResponse) -> Void,
+    func taskRequest(_ command: ControlRequest, respond: @escaping (HTTPResponse) -> Void,
                              response: @escaping (ControlReply) -> HTTPResponse?) {
         let id = control(command) { reply in
             if case .refused(let reason) = reply { return respond(.json(TaskRefusal.unavailable(reason).json, status: 503)) }

@@ -23,6 +23,12 @@ public final class NodeShell: @unchecked Sendable {
         var datagramBytesSent: UInt64 = 0
         var datagramBytesReceived: UInt64 = 0
         var sendFailures: UInt64 = 0
+        /// Suspicions this node raised (its probe of a member failed).
+        var suspicionsRaised: UInt64 = 0
+        /// Members seen going from suspect back to alive (a suspicion refuted).
+        var suspicionsRefuted: UInt64 = 0
+        /// Suspicions of this node that it refuted itself.
+        var selfRefutations: UInt64 = 0
     }
 
     public let options: NodeOptions
@@ -41,6 +47,8 @@ public final class NodeShell: @unchecked Sendable {
     var parentWatch: DispatchSourceTimer?
     /// Feeds the core a measurement of the machine every `loadSampleInterval`.
     var loadWatch: DispatchSourceTimer?
+    /// Prunes finished task workspaces every `WorkspaceRetention.interval`.
+    var workspaceWatch: DispatchSourceTimer?
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
@@ -56,6 +64,10 @@ public final class NodeShell: @unchecked Sendable {
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
+    var taskFeed = TaskFeed()
+    /// Histograms and byte counters for `/metrics` (`NodeShell+Metrics`).
+    var apiMetrics = APIMetrics()
     let startedAt = SystemClock.now()
     let receiveBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 2048, alignment: 8)
 
@@ -88,7 +100,7 @@ public final class NodeShell: @unchecked Sendable {
         let box = HandlerBox()
         logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
         if let directory = options.dataDirectory {
-            agents = AgentRunner(dataPath: directory.path, profiles: options.agentProfiles) { input in
+            agents = AgentRunner(dataPath: directory.path, profiles: options.profiles, settings: options.workspaces) { input in
                 queue.async { box.shell?.input(input) }
             }
         }
@@ -179,6 +191,7 @@ public final class NodeShell: @unchecked Sendable {
         ])
         input(.start)
         watchLoad()
+        watchWorkspaces()
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -207,6 +220,7 @@ public final class NodeShell: @unchecked Sendable {
         udpSource?.cancel()
         parentWatch?.cancel()
         loadWatch?.cancel()
+        workspaceWatch?.cancel()
         streams.stop()
         control?.stop()
         for source in signalSources { source.cancel() }

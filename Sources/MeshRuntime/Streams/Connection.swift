@@ -131,6 +131,17 @@ final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Removes the deadline: the connection stays open until closed (a Server-Sent Events stream
+    /// has keep-alives and limits of its own instead).
+    func clearDeadline() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+    }
+
+    /// Bytes queued for the peer and not yet written (what a slow reader has left unread).
+    var pendingOutputBytes: Int { output.count - outputOffset }
+
     /// Queues `bytes` for the peer; with `thenClose`, closes as `.finished` once everything is written.
     func send(_ bytes: Bytes, thenClose: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))

@@ -52,7 +52,7 @@ struct TaskAPITests {
                               (#"{"prompt":"x"}"#, "profile"), (#"[1]"#, "body")] {
             let (status, answer) = try client.exchange("POST", "/v1/tasks", body: Array(body.utf8))
             let json = try JSONValue.parse(String(decoding: answer, as: UTF8.self))
-            #expect(status == 400 && json["field"]?.string == field && json["code"]?.string == "bad_field", "\(body): \(json)")
+            #expect(status == 400 && json["error"]?["field"]?.string == field && json["error"]?["code"]?.string == "bad_field", "\(body): \(json)")
         }
         let unknown = try client.submitTask(TaskSpec(profile: "nosuch", prompt: "x"))
         #expect(unknown.status == 400 && unknown.errorCode == "unknown_profile", "\(unknown)")
