@@ -67,7 +67,8 @@ struct TaskRecoveredCopyTests {
     /// back from its log, and once the restart's quiet period is over (and membership holds the
     /// owner dead) it is taken over and runs, once. Before, a recovered copy was never taken over
     /// and the task stayed `running` forever.
-    @Test func aRecoveredReplicaCopyIsTakenOverWhenItsOwnerStaysDead() {
+    @Test(.disabled("recovered copies are not taken over (TaskMachine.takesOverRecoveredCopies): unsafe with a partial view after a restart; see README known gaps"))
+    func aRecoveredReplicaCopyIsTakenOverWhenItsOwnerStaysDead() {
         var found: (TaskCluster, TaskID, owner: Int, replica: Int)?
         for n in 0..<20 {
             let candidate = TaskMachineLeaseTests.runningTask("recovered-\(n)")
