@@ -5,16 +5,20 @@ import MeshRuntime
 ///
 /// ```
 /// "tags": ["gpu"],
-/// "profiles": [{"name": "claude", "command": ["claude", "-p"], "slots": 2, "tags": ["research"]}]
+/// "profiles": [{"name": "claude", "command": ["claude", "-p"], "slots": 2, "tags": ["research"],
+///               "env": ["ANTHROPIC_API_KEY"], "expect": ["answer.md"], "cancelGrace": "2s", "stallAfter": "10m"}],
+/// "workspaces": {"outputBytesMax": 67108864, "retention": "168h", "keptMax": 1000, "cgroups": true}
 /// ```
 /// Every problem is reported with the line and column of the value it is about, all of them at
 /// once, so `mesh check-config` can list what to fix in one go.
 struct ProfilesConfig: Equatable {
     /// Keys one profile entry may have.
-    static let profileKeys = ["name", "command", "slots", "tags"]
+    static let profileKeys = ["name", "command", "slots", "tags", "env", "expect", "cancelGrace", "stallAfter"]
 
     var profiles: [AgentProfile] = []
     var tags: [String] = []
+    /// The `"workspaces"` key (defaults when absent).
+    var workspaces = WorkspaceSettings()
     /// One line per problem: "line L, column C: profiles[0].slots must be …".
     var problems: [String] = []
 
@@ -22,6 +26,7 @@ struct ProfilesConfig: Equatable {
     init(json: JSONValue, positions: JSONPositions) {
         if let raw = json["tags"] { tags = strings(raw, path: "tags", positions: positions) }
         if let problem = LocalCapacity.tagsError(tags, owner: "node") { report("tags", problem, positions) }
+        if let raw = json["workspaces"] { workspaces = parseWorkspaces(raw, positions: positions) }
         guard let raw = json["profiles"] else { return }
         guard let list = raw.array else { report("profiles", "must be a list of profile objects", positions); return }
         if list.count > CapacityLimits.profilesMax {
@@ -42,7 +47,7 @@ struct ProfilesConfig: Equatable {
         }
     }
 
-    private mutating func report(_ path: String, _ problem: String, _ positions: JSONPositions) {
+    mutating func report(_ path: String, _ problem: String, _ positions: JSONPositions) {
         problems.append("\(positions.position(of: path)): \(path): \(problem)")
     }
 
@@ -68,8 +73,10 @@ struct ProfilesConfig: Equatable {
         }
         let tags = entry["tags"].map { strings($0, path: "\(path).tags", positions: positions) } ?? []
         if let problem = LocalCapacity.tagsError(tags, owner: "profile '\(name)'") { report("\(path).tags", problem, positions) }
+        var profile = AgentProfile(name: name, command: command, slots: slots, tags: tags)
+        parseExecution(entry, into: &profile, path: path, positions: positions)
         guard problems.count == before else { return nil }
-        return AgentProfile(name: name, command: command, slots: slots, tags: tags)
+        return profile
     }
 
     private mutating func parseCommand(_ raw: JSONValue?, path: String, positions: JSONPositions) -> [String] {
@@ -92,7 +99,7 @@ struct ProfilesConfig: Equatable {
         return command
     }
 
-    private mutating func strings(_ raw: JSONValue, path: String, positions: JSONPositions) -> [String] {
+    mutating func strings(_ raw: JSONValue, path: String, positions: JSONPositions) -> [String] {
         guard let list = raw.array, list.allSatisfy({ $0.string != nil }) else {
             report(path, "must be a list of strings", positions)
             return []

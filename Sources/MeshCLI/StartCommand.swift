@@ -87,11 +87,13 @@ extension MeshCommandLine {
         let seeds = resolveSeeds(plan.join, logger: logger)
         var settings = MembershipSettings.preset(plan.preset)
         settings.membersMax = plan.membersMax
-        return NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
-                           cluster: plan.cluster, settings: settings,
-                           presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
-                           dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
-                           profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
+        var options = NodeOptions(name: name, bind: plan.bind, advertise: plan.advertise, seeds: seeds, keyring: keyring,
+                                  cluster: plan.cluster, settings: settings,
+                                  presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
+                                  dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
+                                  profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
+        options.workspaces = plan.workspaces
+        return options
     }
 
     /// The node cannot run now, though nothing the operator typed is wrong: one line, exit status 1.

@@ -33,6 +33,8 @@ struct StartPlan: Equatable {
     /// Agent profiles (with their local commands) and node tags from the config file.
     var profiles: [AgentProfile] = []
     var tags: [String] = []
+    /// Task workspace settings from the config file's `"workspaces"`.
+    var workspaces = WorkspaceSettings()
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -125,7 +127,8 @@ struct StartPlan: Equatable {
                          keyFile: settings.keyFile, cluster: cluster, preset: preset, http: http,
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
                          logLevel: logLevel, membersMax: membersMax, origins: settings.origins,
-                         profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [])
+                         profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [],
+                         workspaces: settings.profiles?.workspaces ?? WorkspaceSettings())
     }
 
     /// Why `name` cannot be a node name, or nil.

@@ -7,7 +7,7 @@ extension MeshCommandLine {
     static let submitCommand = Command(
         name: "submit", summary: "submit a task to the mesh through any node; prints its id",
         usage: "submit --profile P (--prompt TEXT | --prompt-file F) [--affinity K] [--tag T]... [--timeout DUR] "
-            + "[--attempts N] [--idempotency-key K] [--wait] [--json] [--http ADDR:PORT]",
+            + "[--attempts N] [--idempotency-key K] [--expect NAME]... [--wait] [--json] [--http ADDR:PORT]",
         options: clientOptions + [
             .value("profile", "P", "the agent profile to run (a member must advertise it)"),
             .value("prompt", "TEXT", "the task's input (at most 1 MiB)"),
@@ -17,6 +17,7 @@ extension MeshCommandLine {
             .value("timeout", "DUR", "longest an attempt may run: 90s, 5m, 1h (default 1h; 1s to 24h)"),
             .value("attempts", "N", "most attempts after failures (default \(TaskLimits.attemptsDefault))"),
             .value("idempotency-key", "K", "a resubmission with the same key lands on the same task"),
+            .repeated("expect", "NAME", "a declared output: an attempt that exits 0 without artifacts/NAME fails (repeatable)"),
             .flag("wait", "wait until the task ends; print its record as one JSON object; exit 0 only on succeeded"),
             .flag("json", "print {\"id\", \"state\", \"copies\"} instead of the id"),
         ]) { arguments in
@@ -50,6 +51,10 @@ extension MeshCommandLine {
         }
         var spec = TaskSpec(profile: profile, prompt: prompt, affinity: arguments.value("affinity") ?? "",
                             tags: arguments.all("tag"), idempotencyKey: arguments.value("idempotency-key"))
+        spec.expect = arguments.all("expect")
+        for name in spec.expect {
+            if let problem = TaskFile.nameError(name) { throw UsageError("--expect '\(name.prefix(80))': \(problem)") }
+        }
         if let text = arguments.value("timeout") {
             guard let timeout = TaskDuration.parse(text) else {
                 throw UsageError("--timeout must be a duration like 90s, 5m or 1h (got '\(text)')")

@@ -19,6 +19,7 @@ enum TaskTable {
              event["node"]?.string ?? "", event["reason"]?.string ?? ""]
         }
         lines.append(contentsOf: table(["AT", "STATE", "ATTEMPT", "NODE", "REASON"], rows))
+        lines.append(contentsOf: artifacts(json))
         return lines.joined(separator: "\n")
     }
 

@@ -45,13 +45,30 @@ public struct AgentRun: Sendable, Equatable {
     public var attempt: UInt32
     /// The prompt text (≤ `TaskLimits.promptBytesMax`).
     public var prompt: String
-    /// The attempt's timeout; the shell does not enforce it (the core's timers do), it is passed
-    /// to the agent as `MESH_TASK_TIMEOUT_MS` for information.
+    /// The attempt's timeout; the shell does not enforce it (the core's tick does: it stops the
+    /// run with `stopAgent(.terminate)` and records `timed_out`).
     public var timeout: Nanoseconds
+    /// The task's declared outputs: the shell hashes them first and reports those missing.
+    public var expect: [String]
     public init(run: RunID, profile: String, task: String, attempt: UInt32, prompt: String = "",
-                timeout: Nanoseconds = TaskLimits.timeoutDefault) {
+                timeout: Nanoseconds = TaskLimits.timeoutDefault, expect: [String] = []) {
         self.run = run; self.profile = profile; self.task = task; self.attempt = attempt
-        self.prompt = prompt; self.timeout = timeout
+        self.prompt = prompt; self.timeout = timeout; self.expect = expect
+    }
+}
+
+/// What an ended attempt left behind, as the shell found it: the files in `artifacts/` (hashed),
+/// and the declared outputs (the task's and its profile's) that are not among them.
+public struct AgentOutputs: Sendable, Equatable {
+    /// Regular files of `artifacts/`, declared outputs first, then by name; at most
+    /// `TaskLimits.artifactsRecordedMax`.
+    public var artifacts: [TaskFile]
+    /// Files past that bound, counted, not listed.
+    public var unrecorded: Int
+    /// Declared outputs not found (the profile's included, which only the shell knows).
+    public var missing: [String]
+    public init(artifacts: [TaskFile] = [], unrecorded: Int = 0, missing: [String] = []) {
+        self.artifacts = artifacts; self.unrecorded = unrecorded; self.missing = missing
     }
 }
 
@@ -63,6 +80,8 @@ public enum AgentExit: Sendable, Equatable {
     case signalled(Int32)
     /// The shell could not start it (unknown profile, spawn failure); says why.
     case refused(String)
+    /// The shell's stall watchdog stopped it: no output for this long (the profile's `stallAfter`).
+    case stalled(silence: Nanoseconds)
 }
 
 /// How to stop an agent run: ask first, then insist.
@@ -135,6 +154,10 @@ public enum ControlRequest: Sendable, Equatable {
     /// The round trip member `via` measures to member `to`: this node's own table when `via` is
     /// this node, else asked of `via` over a stream. Answered by `roundTrip`.
     case roundTrip(via: String, to: String)
+    /// Cancel a task from any node (forwarded to its owner): `taskCancelled` once `cancelled` is
+    /// synced on its copies (a running attempt stopped first), `taskFinished` when it had already
+    /// ended, `taskNotFound`, or `refused` (the owner cannot be reached now).
+    case cancelTask(TaskID)
 }
 
 /// The answer to a control request.
@@ -157,6 +180,10 @@ public enum ControlReply: Sendable, Equatable {
     case joinOutcome([JoinAttempt])
     /// The round trip asked for by `roundTrip`.
     case roundTrip(RoundTripAnswer)
+    /// The task is cancelled (its record, terminal, as its owner committed it).
+    case taskCancelled(TaskRecord)
+    /// The task had already ended (its record): nothing was changed.
+    case taskFinished(TaskRecord)
 }
 
 /// One seed of an operator's `join`: `failure` is nil when the push-pull with it was merged.
@@ -202,8 +229,8 @@ public enum Input: Sendable, Equatable {
     case logCompacted(upTo: LogPosition)
     /// The disk failed; records since the last `logSynced` are not durable.
     case diskFailed(DiskFailure)
-    /// An agent run ended.
-    case agentExited(RunID, AgentExit)
+    /// An agent run ended, with what it left in `artifacts/`.
+    case agentExited(RunID, AgentExit, AgentOutputs = AgentOutputs())
     /// A control request, numbered by the shell.
     case control(RequestID, ControlRequest)
     /// Leave the mesh gracefully (a signal or the parent going away).

@@ -19,7 +19,7 @@ extension NodeInstance {
             taskControl(command, request: request)
             membership.leave()
             emit(.reply(to: request, .accepted))
-        case .submitTask, .task, .tasks:
+        case .submitTask, .task, .tasks, .cancelTask:
             taskControl(command, request: request)
         case .join(let seeds):
             startJoin(seeds, request: request)

@@ -8,7 +8,7 @@ extension NodeInstance {
         case .start: tasks.start(peers: taskPeers())
         case .logSynced(let upTo), .logCompacted(let upTo): tasks.logSynced(upTo: upTo, peers: taskPeers())
         case .diskFailed(let failure): tasks.diskFailed(failure)
-        case .agentExited(let run, let exit): tasks.agentExited(run, exit, peers: taskPeers())
+        case .agentExited(let run, let exit, let outputs): tasks.agentExited(run, exit, outputs, peers: taskPeers())
         case .leave: tasks.leave(peers: taskPeers())
         default: break
         }
@@ -22,6 +22,7 @@ extension NodeInstance {
         case .submitTask(let spec): tasks.submit(spec, request: request, peers: taskPeers())
         case .task(let id): tasks.query(.task(id), request: request, peers: taskPeers())
         case .tasks(let filter): tasks.query(.list(filter), request: request, peers: taskPeers())
+        case .cancelTask(let id): tasks.cancel(id, request: request, peers: taskPeers())
         case .leave: tasks.leave(peers: taskPeers())
         default: break
         }
@@ -53,6 +54,7 @@ extension NodeInstance {
         case .renew: tasks.renewArrived(from: sender, stream: stream)
         case .release(let id, let epoch): tasks.releaseArrived(id, epoch: epoch, from: sender, stream: stream)
         case .query(let target): answerTaskRequest(stream, tasks.localAnswer(target).encoded())
+        case .cancel(let id): tasks.cancelArrived(id, stream: stream, peers: peers)
         default:
             streamDrops.count(.malformed)
             tasks.stats.badMessages &+= 1
@@ -81,6 +83,7 @@ extension NodeInstance {
         case .query(let key): tasks.queryAnswered(key, message)
         case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())
         case .release(let id, let replica): tasks.releaseAnswered(id, replica: replica, message)
+        case .cancel(let key): tasks.cancelAnswered(key, message)
         }
     }
 

@@ -3,9 +3,12 @@
 /// counts and drops. Field order is append-only, and each encoding starts with a version byte.
 ///
 /// ```
-/// spec:     version(1) profile(short) prompt(blob) affinity(short) tags(u8 count, short each)
+/// spec:     version(1 or 2) profile(short) prompt(blob) affinity(short) tags(u8 count, short each)
 ///           timeout(varint ns) attemptsMax(varint) hasKey(u8) [key(short)]
-/// event:    state(u8) attempt(varint) node(short) at(u64, two's complement) reason(short)
+///           [version 2 only: expect(u8 count, short each)]
+/// event:    state(u8; bit 0x80 set: artifacts follow) attempt(varint) node(short)
+///           at(u64, two's complement) reason(short)
+///           [artifacts(varint count, each: name(short) size(varint) sha256(32))]
 /// progress: state(u8) attempt(varint) failures(varint) lost(varint) owner(short) epoch(varint)
 ///           copies(u8) staleDropped(varint)
 /// record:   version(1) id(16) spec progress events(varint count, event each)
@@ -13,16 +16,22 @@
 public enum TaskCodec {
     /// The encoding version this build writes and reads.
     public static let version: UInt8 = 1
+    /// The spec version that adds declared outputs; written only for a spec that has some, so
+    /// every other spec keeps its version 1 bytes.
+    public static let specVersionExpect: UInt8 = 2
+    /// The largest encoded artifact record in an event.
+    public static let artifactBytesMax = 1 + TaskLimits.fileNameBytesMax + 10 + SHA256.byteCount
     /// The largest encoded spec: it fits one log record with room for an id and a progress.
     public static let specBytesMax = TaskLimits.promptBytesMax + 3_072
     /// The largest encoded event.
-    public static let eventBytesMax = 1 + 5 + 1 + 64 + 8 + 1 + TaskLimits.reasonBytesMax
+    public static let eventBytesMax = 1 + 5 + 1 + 64 + 8 + 1 + TaskLimits.reasonBytesMax + 3
+        + TaskLimits.artifactsRecordedMax * artifactBytesMax
 
     // MARK: Spec
 
     /// Appends `spec` (which must pass `validationError()`).
     public static func write(_ spec: TaskSpec, to w: inout ByteWriter) {
-        w.u8(version)
+        w.u8(spec.expect.isEmpty ? version : specVersionExpect)
         w.shortString(spec.profile)
         w.blob(Array(spec.prompt.utf8))
         w.shortString(spec.affinity)
@@ -32,11 +41,15 @@ public enum TaskCodec {
         w.varint(UInt64(spec.attemptsMax))
         w.u8(spec.idempotencyKey == nil ? 0 : 1)
         if let key = spec.idempotencyKey { w.shortString(key) }
+        guard !spec.expect.isEmpty else { return }
+        w.u8(UInt8(spec.expect.count))
+        for name in spec.expect { w.shortString(name) }
     }
 
     /// Reads a spec, refusing anything outside `TaskLimits`.
     public static func readSpec(_ r: inout ByteReader) throws(DecodeError) -> TaskSpec {
-        guard try r.u8() == version else { throw .malformed }
+        let specVersion = try r.u8()
+        guard specVersion == version || specVersion == specVersionExpect else { throw .malformed }
         let profile = try r.shortString(limit: TaskLimits.profileBytesMax)
         guard let prompt = String(validating: try r.blob(limit: TaskLimits.promptBytesMax), as: UTF8.self) else { throw .malformed }
         let affinity = try r.shortString(limit: TaskLimits.affinityBytesMax)
@@ -54,6 +67,11 @@ public enum TaskCodec {
         case 1: spec.idempotencyKey = try r.shortString(limit: TaskLimits.idempotencyKeyBytesMax)
         default: throw .malformed
         }
+        if specVersion == specVersionExpect {
+            let count = Int(try r.u8())
+            guard count >= 1, count <= TaskLimits.expectedOutputsMax else { throw .oversized }
+            for _ in 0..<count { spec.expect.append(try r.shortString(limit: TaskLimits.fileNameBytesMax)) }
+        }
         guard spec.validationError() == nil else { throw .malformed }
         return spec
     }
@@ -62,22 +80,47 @@ public enum TaskCodec {
 
     /// Appends `event`.
     public static func write(_ event: TaskEvent, to w: inout ByteWriter) {
-        w.u8(event.state.code)
+        w.u8(event.state.code | (event.artifacts.isEmpty ? 0 : artifactsFlag))
         w.varint(UInt64(event.attempt))
         w.shortString(event.node)
         w.u64(UInt64(bitPattern: event.at))
         w.shortString(event.reason)
+        guard !event.artifacts.isEmpty else { return }
+        w.varint(UInt64(event.artifacts.count))
+        for file in event.artifacts {
+            w.shortString(file.name); w.varint(file.size); w.raw(file.sha256)
+        }
+    }
+
+    /// The bit of an event's state byte that says artifacts follow its reason (state codes are
+    /// below 0x80, so old events never carry it).
+    static let artifactsFlag: UInt8 = 0x80
+
+    /// Reads the artifacts of an event whose state byte carried `artifactsFlag`.
+    static func readArtifacts(_ r: inout ByteReader) throws(DecodeError) -> [TaskFile] {
+        let count = try r.varint()
+        guard count >= 1, count <= UInt64(TaskLimits.artifactsRecordedMax) else { throw .oversized }
+        var files: [TaskFile] = []
+        for _ in 0..<count {
+            let name = try r.shortString(limit: TaskLimits.fileNameBytesMax)
+            guard TaskFile.nameError(name) == nil else { throw .malformed }
+            let size = try r.varint()
+            files.append(TaskFile(name: name, size: size, sha256: Array(try r.raw(SHA256.byteCount))))
+        }
+        return files
     }
 
     /// Reads an event.
     public static func readEvent(_ r: inout ByteReader) throws(DecodeError) -> TaskEvent {
-        guard let state = TaskEventState(code: try r.u8()) else { throw .malformed }
+        let stateByte = try r.u8()
+        guard let state = TaskEventState(code: stateByte & ~artifactsFlag) else { throw .malformed }
         let attempt = try readCount(&r)
         let node = try r.shortString(limit: WireLimits.nameBytesMax)
         guard MemberName.validationError(node) == nil else { throw .badName }
         let at = Int64(bitPattern: try r.u64())
         let reason = try r.shortString(limit: TaskLimits.reasonBytesMax)
-        return TaskEvent(state: state, attempt: attempt, node: node, at: at, reason: reason)
+        let artifacts = stateByte & artifactsFlag != 0 ? try readArtifacts(&r) : []
+        return TaskEvent(state: state, attempt: attempt, node: node, at: at, reason: reason, artifacts: artifacts)
     }
 
     /// Appends `progress`.

@@ -46,6 +46,9 @@ public enum TaskLimits {
     public static let attachmentsMax = 64
     /// The most declared outputs (`--expect`) one task names.
     public static let expectedOutputsMax = 64
+    /// The most bytes of declared output names one task carries (all names together): the spec of
+    /// a task with the largest prompt must still fit one log record.
+    public static let expectedOutputsBytesMax = 1_024
     /// The most artifacts one attempt's history event records (more are counted, not listed).
     public static let artifactsRecordedMax = 256
     /// Default largest attachment (64 MiB; settable per node).

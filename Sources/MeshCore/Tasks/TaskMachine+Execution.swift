@@ -19,7 +19,8 @@ extension TaskMachine {
     /// True when this node may start an attempt of `id` now: its replica confirmed the record and
     /// the lease with it is valid (or the node is alone), and nothing is being finished.
     func mayStart(_ id: TaskID) -> Bool {
-        guard let local = owned[id], local.isVerified, local.finishing == nil, local.run == nil, !isLeaving else { return false }
+        guard let local = owned[id], local.isVerified, local.finishing == nil, local.run == nil, !isLeaving,
+              cancels[id] == nil else { return false }
         guard let replica = local.replica else { return true }
         guard local.confirmedEvents >= 1 else { return false }
         return (leases[replica] ?? .zero) > now + settings.stopMargin
@@ -48,37 +49,41 @@ extension TaskMachine {
         commitLocally(record)
         nextRun &+= 1
         let run = RunID(nextRun)
-        runs[run] = Run(task: id, fence: record.progress.fence, profile: record.spec.profile)
+        runs[run] = Run(task: id, fence: record.progress.fence, profile: record.spec.profile,
+                        deadline: now + record.spec.timeout)
         owned[id]?.run = run
         busy[record.spec.profile, default: 0] &+= 1
         stats.attemptsStarted &+= 1
-        emit(.startAgent(AgentRun(run: run, profile: record.spec.profile, task: id.description, attempt: record.progress.attempt)))
+        emit(.startAgent(AgentRun(run: run, profile: record.spec.profile, task: id.description, attempt: record.progress.attempt,
+                                  prompt: record.spec.prompt, timeout: record.spec.timeout, expect: record.spec.expect)))
         replicate(id, peers: peers)
     }
 
-    /// An agent run ended. An unknown run, or one whose fence is no longer current, is stale.
-    mutating func agentExited(_ run: RunID, _ exit: AgentExit, peers: TaskPeers) {
+    /// An agent run ended. An unknown run, or one whose fence is no longer current, is stale. A
+    /// run this node stopped ends as it was stopped for (cancelled, timed out); the artifacts go
+    /// on the event that ends the attempt.
+    mutating func agentExited(_ run: RunID, _ exit: AgentExit, _ outputs: AgentOutputs = AgentOutputs(), peers: TaskPeers) {
         guard let info = runs.removeValue(forKey: run) else { stats.staleResults &+= 1; return }
         busy[info.profile, default: 1] -= 1
         if owned[info.task]?.run == run { owned[info.task]?.run = nil }
-        let result: TaskOutcome
-        switch exit {
-        case .exited(0): result = .succeeded
-        case .exited(let code): result = .failed("exit \(code)")
-        case .signalled(let signal): result = .failed("killed by signal \(signal)")
-        case .refused(let why): result = .failed(why)
-        }
         guard var record = records[info.task], owned[info.task] != nil else {
             stats.staleResults &+= 1
             return startReady(peers: peers)
         }
+        if info.stop == .cancel {
+            applyCancel(info.task, outputs: outputs, peers: peers)
+            return startReady(peers: peers)
+        }
+        let result = outcome(of: exit, outputs, stop: info.stop, spec: record.spec)
         switch record.apply(.finish(info.fence, result), by: name, at: at) {
         case .stale:
             stats.staleResults &+= 1
             commitLocally(record)
         case .applied where record.state.isTerminal:
+            record.attach(outputs)
             finish(info.task, record, peers: peers)
         case .applied:
+            record.attach(outputs)
             commitLocally(record)
             let retryAt = now + backoff(failures: record.progress.failures)
             owned[info.task]?.retryAt = retryAt

@@ -38,6 +38,7 @@ extension TaskMachine {
         releaseFormerReplicas(peers: peers)
         for id in owned.keys.sorted() { replicate(id, peers: peers) }
         expireDeadlines()
+        controlTick(peers: peers)
         startReady(peers: peers)
     }
 

@@ -88,6 +88,10 @@ public struct TaskMachine: Sendable {
         var task: TaskID
         var fence: TaskFence
         var profile: String
+        /// When the attempt's timeout runs out (nil: none).
+        var deadline: Instant?
+        /// Why this node is stopping the run, once it asked the shell to (`TaskMachine+Cancel`).
+        var stop: RunStop?
     }
 
     /// What an outbound exchange is for.
@@ -98,6 +102,7 @@ public struct TaskMachine: Sendable {
         case query(UInt64)
         case verify(TaskID, peer: String)
         case release(TaskID, replica: String)
+        case cancel(UInt64)
     }
 
     /// A fan-out query under way.
@@ -133,6 +138,10 @@ public struct TaskMachine: Sendable {
     var nextExchange: UInt64 = 0
     var queries: [UInt64: Query] = [:]
     var verifications: [TaskID: Verification] = [:]
+    /// Owner side: tasks being cancelled, with who waits for the answer.
+    var cancels: [TaskID: Cancelling] = [:]
+    /// Entry side: cancel requests waiting for the members' answers.
+    var cancelRequests: [UInt64: CancelRequest] = [:]
     /// Replica copies an owner stored here in this life: only these may be taken over. A copy
     /// recovered from the log may be stale (its owner moved the task while this node was down)
     /// and waits until its owner stores it again.
@@ -171,6 +180,7 @@ public struct TaskMachine: Sendable {
     }
 
     mutating func take() -> [Effect] {
+        settleCancels()
         armTickIfNeeded()
         if needsSync {
             needsSync = false
@@ -185,6 +195,7 @@ public struct TaskMachine: Sendable {
     /// True when something needs the tick: tasks held, requests waiting, runs, leases granted.
     var hasWork: Bool {
         !records.isEmpty || !accepting.isEmpty || !queries.isEmpty || !runs.isEmpty || !exchanges.isEmpty
+            || !cancelRequests.isEmpty
     }
 
     mutating func armTickIfNeeded() {

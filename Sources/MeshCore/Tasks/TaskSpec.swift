@@ -15,6 +15,10 @@ public struct TaskSpec: Equatable, Sendable {
     public var attemptsMax: UInt32
     /// A client's key that makes a resubmission land on the same task; nil for none.
     public var idempotencyKey: String?
+    /// Declared outputs: artifact names an attempt must leave in `artifacts/` to succeed (besides
+    /// those its profile declares). At most `expectedOutputsMax`, each passing `TaskFile.nameError`,
+    /// together at most `expectedOutputsBytesMax` bytes of names.
+    public var expect: [String] = []
 
     /// A spec; check it with `validationError()` (the submission parser does).
     public init(profile: String, prompt: String, affinity: String = "", tags: [String] = [],
@@ -48,7 +52,7 @@ public struct TaskSpec: Equatable, Sendable {
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > TaskLimits.idempotencyKeyBytesMax {
             return TaskFieldError("idempotencyKey", "must be 1 to \(TaskLimits.idempotencyKeyBytesMax) bytes")
         }
-        return nil
+        return expectError()
     }
 
     /// The key placement hashes: the affinity key if given, else the task id's text.

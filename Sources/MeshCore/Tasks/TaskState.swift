@@ -81,18 +81,25 @@ public struct TaskEvent: Equatable, Sendable {
     public var at: Int64
     /// Why, for a person (an exit code, "owner changed"); ≤ `TaskLimits.reasonBytesMax` bytes.
     public var reason: String
+    /// The files the attempt left in `artifacts/` (name, size, SHA-256), on the event that ended
+    /// it; empty on every other event. At most `TaskLimits.artifactsRecordedMax`.
+    public var artifacts: [TaskFile]
 
-    /// An event; a longer reason is cut at a character boundary to `reasonBytesMax` bytes.
-    public init(state: TaskEventState, attempt: UInt32, node: String, at: Int64, reason: String = "") {
+    /// An event; a longer reason is cut at a character boundary to `reasonBytesMax` bytes, and
+    /// artifacts past `artifactsRecordedMax` are left out.
+    public init(state: TaskEventState, attempt: UInt32, node: String, at: Int64, reason: String = "", artifacts: [TaskFile] = []) {
         self.state = state; self.attempt = attempt; self.node = node; self.at = at
         self.reason = Self.cut(reason, to: TaskLimits.reasonBytesMax)
+        self.artifacts = Array(artifacts.prefix(TaskLimits.artifactsRecordedMax))
     }
 
-    /// The event as the API prints it.
+    /// The event as the API prints it (`"artifacts"` only when there are some).
     public var json: JSONValue {
-        .object([("state", .string(state.description)), ("attempt", .integer(Int64(attempt))),
-                 ("node", .string(node)), ("at", .string(WallClock.rfc3339(milliseconds: at))),
-                 ("reason", .string(reason))])
+        var members: [(String, JSONValue)] = [
+            ("state", .string(state.description)), ("attempt", .integer(Int64(attempt))),
+            ("node", .string(node)), ("at", .string(WallClock.rfc3339(milliseconds: at))), ("reason", .string(reason))]
+        if !artifacts.isEmpty { members.append(("artifacts", .array(artifacts.map(\.json)))) }
+        return .object(members)
     }
 
     /// `text` cut to at most `bytes` UTF-8 bytes without splitting a character.

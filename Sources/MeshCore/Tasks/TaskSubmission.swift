@@ -3,13 +3,13 @@
 ///
 /// ```json
 /// {"profile": "claude", "prompt": "…", "affinity": "repo:site", "tags": ["gpu"],
-///  "timeout": "90s", "attempts": 3, "idempotencyKey": "build-42"}
+///  "timeout": "90s", "attempts": 3, "idempotencyKey": "build-42", "expect": ["report.md"]}
 /// ```
 /// `profile` and `prompt` are required; the rest are optional. `timeout` is a duration string
 /// (`TaskDuration`), `attempts` a whole number.
 public enum TaskSubmission {
     /// The fields a body may hold, in the order the errors check them.
-    public static let fields = ["profile", "prompt", "affinity", "tags", "timeout", "attempts", "idempotencyKey"]
+    public static let fields = ["profile", "prompt", "affinity", "tags", "timeout", "attempts", "idempotencyKey", "expect"]
     /// The largest body accepted: the largest prompt, each byte escaped as `\uXXXX`, plus room for
     /// the other fields.
     public static let bodyBytesMax = 6 * TaskLimits.promptBytesMax + 16_384
@@ -39,6 +39,7 @@ public enum TaskSubmission {
             spec.attemptsMax = UInt32(count)
         }
         spec.idempotencyKey = try optionalString(document, "idempotencyKey")
+        if let expect = document["expect"] { spec.expect = try names(expect, field: "expect", max: TaskLimits.expectedOutputsMax) }
         if let problem = spec.validationError() { throw problem }
         return spec
     }
@@ -51,6 +52,7 @@ public enum TaskSubmission {
         members.append(("timeout", .string(TaskDuration.text(spec.timeout))))
         members.append(("attempts", .integer(Int64(spec.attemptsMax))))
         if let key = spec.idempotencyKey { members.append(("idempotencyKey", .string(key))) }
+        if !spec.expect.isEmpty { members.append(("expect", .array(spec.expect.map { .string($0) }))) }
         return .object(members)
     }
 
@@ -66,8 +68,12 @@ public enum TaskSubmission {
     }
 
     private static func strings(_ value: JSONValue, field: String) throws(TaskFieldError) -> [String] {
+        try names(value, field: field, max: TaskLimits.tagsMax)
+    }
+
+    private static func names(_ value: JSONValue, field: String, max: Int) throws(TaskFieldError) -> [String] {
         guard let items = value.array else { throw TaskFieldError(field, "must be an array of strings") }
-        guard items.count <= TaskLimits.tagsMax else { throw TaskFieldError(field, "at most \(TaskLimits.tagsMax) tags") }
+        guard items.count <= max else { throw TaskFieldError(field, "at most \(max) entries") }
         var result: [String] = []
         for item in items {
             guard let text = item.string else { throw TaskFieldError(field, "must be an array of strings") }

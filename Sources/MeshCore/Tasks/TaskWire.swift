@@ -23,11 +23,16 @@ public enum TaskMessage: Equatable, Sendable {
     /// Owner → a former replica: drop your copy of `id` (the owner keeps it with another replica),
     /// unless your copy has a higher epoch than `epoch`. Answered with `storeAnswer`.
     case release(TaskID, epoch: UInt64)
+    /// Entry → any member: cancel `id` if you own it (issue 10 §5).
+    case cancel(TaskID)
+    /// The answer to `cancel`: from the owner once `cancelled` counts, from anyone else at once.
+    case cancelAnswer(TaskCancelAnswer)
 
-    /// Kind bytes (append-only).
+    /// Kind bytes (append-only). Cancel takes the top of the range, leaving the middle to others.
     enum Kind: UInt8 {
         case submit = 0x40, submitted = 0x41, store = 0x42, storeAnswer = 0x43, renew = 0x44, granted = 0x45
         case query = 0x46, records = 0x47, summaries = 0x48, release = 0x49
+        case cancel = 0x4E, cancelAnswer = 0x4F
     }
 
     /// The range of kinds the task layer owns: an inbound stream request starting with one of
@@ -98,6 +103,10 @@ extension TaskMessage {
         case .summaries(let summaries, let truncated):
             w.u8(Kind.summaries.rawValue); w.u8(truncated ? 1 : 0); w.varint(UInt64(summaries.count))
             for summary in summaries { TaskWire.write(summary, to: &w) }
+        case .cancel(let id):
+            w.u8(Kind.cancel.rawValue); w.raw(id.bytes)
+        case .cancelAnswer(let answer):
+            w.u8(Kind.cancelAnswer.rawValue); TaskWire.write(answer, to: &w)
         }
         return w.bytes
     }
@@ -151,6 +160,10 @@ extension TaskMessage {
             var summaries: [TaskSummary] = []
             for _ in 0..<count { summaries.append(try TaskWire.readSummary(&r)) }
             message = .summaries(summaries, isTruncated: truncated)
+        case .cancel:
+            message = .cancel(try TaskCodec.readID(&r))
+        case .cancelAnswer:
+            message = .cancelAnswer(try TaskWire.readCancelAnswer(&r))
         }
         guard r.isAtEnd else { throw .malformed }
         return message

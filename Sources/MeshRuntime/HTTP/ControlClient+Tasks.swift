@@ -50,7 +50,7 @@ extension ControlClient {
         return try taskAnswer("GET", "/v1/tasks" + query)
     }
 
-    private func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
+    func taskAnswer(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> TaskAnswer {
         let (status, body) = try exchange(method, path, body: body)
         do {
             return TaskAnswer(status: status, json: try JSONValue.parse(String(decoding: body, as: UTF8.self)))

@@ -39,6 +39,8 @@ public struct NodeOptions: Sendable {
     /// Agent profiles this node runs (commands stay local) and its node-level tags.
     public var profiles: [AgentProfile]
     public var tags: [String]
+    /// Task workspaces: log cap, retention, cgroups (config key `"workspaces"`).
+    public var workspaces = WorkspaceSettings()
     /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from
     /// local config only (the wire never carries a command). Empty: every `startAgent` is refused.
     public var agentProfiles: [String: [String]] {

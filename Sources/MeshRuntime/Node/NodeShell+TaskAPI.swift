@@ -119,7 +119,7 @@ extension NodeShell {
 
     /// Hands `command` to the core and answers with what `response` makes of its reply; `503` when
     /// the core has not replied within `taskRequestDeadline` (a late reply is then dropped).
-    private func taskRequest(_ command: ControlRequest, respond: @escaping (HTTPResponse) -> Void,
+    func taskRequest(_ command: ControlRequest, respond: @escaping (HTTPResponse) -> Void,
                              response: @escaping (ControlReply) -> HTTPResponse?) {
         let id = control(command) { reply in
             if case .refused(let reason) = reply { return respond(.json(TaskRefusal.unavailable(reason).json, status: 503)) }

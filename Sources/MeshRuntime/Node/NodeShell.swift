@@ -47,6 +47,8 @@ public final class NodeShell: @unchecked Sendable {
     var parentWatch: DispatchSourceTimer?
     /// Feeds the core a measurement of the machine every `loadSampleInterval`.
     var loadWatch: DispatchSourceTimer?
+    /// Prunes finished task workspaces every `WorkspaceRetention.interval`.
+    var workspaceWatch: DispatchSourceTimer?
     /// How often the machine's load is measured for the capacity record.
     static let loadSampleInterval = DispatchTimeInterval.seconds(1)
     var counters = Counters()
@@ -98,7 +100,7 @@ public final class NodeShell: @unchecked Sendable {
         let box = HandlerBox()
         logCommitter = LogCommitter(log: log) { input in queue.async { box.shell?.input(input) } }
         if let directory = options.dataDirectory {
-            agents = AgentRunner(dataPath: directory.path, profiles: options.agentProfiles) { input in
+            agents = AgentRunner(dataPath: directory.path, profiles: options.profiles, settings: options.workspaces) { input in
                 queue.async { box.shell?.input(input) }
             }
         }
@@ -189,6 +191,7 @@ public final class NodeShell: @unchecked Sendable {
         ])
         input(.start)
         watchLoad()
+        watchWorkspaces()
         if exitStatus == nil {
             logger.info("node started", ["name": options.name, "incarnation": String(core.incarnation)])
         }
@@ -217,6 +220,7 @@ public final class NodeShell: @unchecked Sendable {
         udpSource?.cancel()
         parentWatch?.cancel()
         loadWatch?.cancel()
+        workspaceWatch?.cancel()
         streams.stop()
         control?.stop()
         for source in signalSources { source.cancel() }

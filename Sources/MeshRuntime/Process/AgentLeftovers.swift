@@ -28,15 +28,23 @@ extension AgentRunner {
         return killed
     }
 
-    /// SIGKILLs the group named in `pgidFile` if a live process in it carries the recorded marker;
-    /// true when it did.
+    /// SIGKILLs the group named in `pgidFile` if a live process in it carries the recorded marker,
+    /// and every process of the attempt's cgroup when one is recorded (then removes it); true when
+    /// it killed something.
     @discardableResult
     static func killGroup(recordedIn pgidFile: String) -> Bool {
-        guard let text = try? Files.readText(pgidFile, bytesMax: 256) else { return false }
+        guard let text = try? Files.readText(pgidFile, bytesMax: 4_096) else { return false }
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
-        guard parts.count == 2, let pgid = pid_t(parts[0]), pgid > 1 else { return false }
-        guard groupCarriesMarker(pgid, marker: parts[1]) else { return false }
-        return kill(-pgid, SIGKILL) == 0
+        guard parts.count == 2 || parts.count == 3, let pgid = pid_t(parts[0]), pgid > 1 else { return false }
+        var killed = false
+        if parts.count == 3, parts[2].hasPrefix("/"), !parts[2].contains(".."), parts[2].contains("/mesh-agent-") {
+            let cgroup = AgentCgroup(path: parts[2], parent: "")
+            killed = !cgroup.pids.isEmpty
+            cgroup.killAll()
+            for _ in 0..<50 where !cgroup.remove() { usleep(10_000) }   // emptied by the kernel shortly after
+        }
+        guard groupCarriesMarker(pgid, marker: parts[1]) else { return killed }
+        return kill(-pgid, SIGKILL) == 0 || killed
     }
 
     /// True when a process of group `pgid` has `MESH_AGENT_RUN=<marker>` in its environment.

@@ -14,8 +14,9 @@ struct AgentCrashTests {
         for part in ["inbox", "artifacts", "logs"] { try Files.makeDirectory(workspace + "/" + part) }
         try Files.writeAtomically(workspace + "/inbox/prompt.md", [])
         return AgentSupervisor.Plan(parent: parent, pgidFile: workspace + "/logs/attempt-1.pgid", workspace: workspace,
-                                    stdinFile: workspace + "/inbox/prompt.md", stdoutFile: workspace + "/logs/stdout-1.log",
-                                    stderrFile: workspace + "/logs/stderr-1.log",
+                                    stdinFile: workspace + "/inbox/prompt.md", outputFile: workspace + "/logs/output-1.log",
+                                    outputBytesMax: 1 << 20, grace: .milliseconds(500), stallAfter: 0, usesCgroup: true,
+                                    stallFile: workspace + "/logs/attempt-1.stalled",
                                     argv: ["/bin/sh", "-c", "sleep 100 & sleep 100 & wait"])
     }
 

@@ -17,7 +17,7 @@ struct AgentExecutionTests {
             var found: AgentExit?
             _ = poll(within: seconds) {
                 found = lock.withLock {
-                    inputs.lazy.compactMap { if case .agentExited(run, let exit) = $0 { exit } else { nil } }.first
+                    inputs.lazy.compactMap { if case .agentExited(run, let exit, _) = $0 { exit } else { nil } }.first
                 }
                 return found != nil
             }
@@ -63,8 +63,7 @@ struct AgentExecutionTests {
         let workspace = runner.workspace(Self.taskA)
         #expect(try String(contentsOfFile: workspace + "/inbox/prompt.md", encoding: .utf8) == "hello\nprompt")
         #expect(try String(contentsOfFile: workspace + "/stdin.txt", encoding: .utf8) == "hello\nprompt")
-        #expect(try String(contentsOfFile: workspace + "/logs/stdout-1.log", encoding: .utf8) == "out\n")
-        #expect(try String(contentsOfFile: workspace + "/logs/stderr-1.log", encoding: .utf8) == "err\n")
+        #expect(try String(contentsOfFile: workspace + "/logs/output-1.log", encoding: .utf8) == "out\nerr\n")
         #expect(Files.exists(workspace + "/artifacts") && !Files.exists(workspace + "/logs/attempt-1.pgid"))
         #expect(runner.runningCount == 0)
     }

@@ -49,21 +49,22 @@ final class TestCluster: @unchecked Sendable {
     /// Starts `mesh start` for node `name` at index `index`, joining through the nodes at `join`.
     @discardableResult
     func start(_ name: String, index: Int, join: [Int] = [], preset: String = "lan", keyFile: String? = nil,
-               extra: [String] = []) throws -> ChildProcess {
+               extra: [String] = [], environment: [String: String] = [:]) throws -> ChildProcess {
         var arguments = ["start", "--name", name, "--bind", address(index), "--http", httpAddress(index),
                          "--data", dataDirectory(name), "--preset", preset, "--exit-with-parent", "--log-level", "debug"]
         for seed in join { arguments += ["--join", address(seed)] }
         if let keyFile { arguments += ["--key-file", keyFile] }
         arguments += extra
-        return try launch(name, index: index, arguments: arguments)
+        return try launch(name, index: index, arguments: arguments, environment: environment)
     }
 
     /// Runs `mesh` with any arguments as node `name` (its output goes to the node's log).
     @discardableResult
-    func launch(_ name: String, index: Int, arguments: [String]) throws -> ChildProcess {
+    func launch(_ name: String, index: Int, arguments: [String], environment: [String: String] = [:]) throws -> ChildProcess {
         let executable = launcher.first ?? MeshBinary.path
         let argv = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [MeshBinary.path] + arguments
-        let process = try ChildProcess.spawn(executable, argv, environment: ChildProcess.environment(), output: .file(logPath(name)))
+        let variables = ChildProcess.environment().merging(environment) { $1 }
+        let process = try ChildProcess.spawn(executable, argv, environment: variables, output: .file(logPath(name)))
         lock.lock()
         if let old = nodes[name] { retired.append(old.process) }
         nodes[name] = Node(name: name, index: index, process: process, arguments: arguments)

@@ -98,9 +98,9 @@ extension TaskCluster {
     }
 
     /// Ends node `i`'s agent run `run` with `exit`.
-    func exitAgent(_ i: Int, _ run: RunID, _ exit: AgentExit = .exited(0)) {
+    func exitAgent(_ i: Int, _ run: RunID, _ exit: AgentExit = .exited(0), _ outputs: AgentOutputs = AgentOutputs()) {
         running[i]?.removeAll { $0.run == run }
-        apply(i, nodes[i]!.handle(.agentExited(run, exit), at: moment))
+        apply(i, nodes[i]!.handle(.agentExited(run, exit, outputs), at: moment))
     }
 
     /// The accepted task of request `request`, if it was accepted.
