@@ -20,12 +20,9 @@ extension NodeShell {
             }
             return
         }
-<<<<<<< HEAD
         if handleTaskEvents(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
-=======
         if handleCancelRoute(request, respond: respond) { return }
->>>>>>> s3-exec
         if handleTaskRoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
