@@ -177,4 +177,21 @@ struct TaskControlTests {
         guard case .taskCancelled(let record)? = cluster.replies[request] else { Issue.record("not cancelled"); return }
         #expect(record.state == .cancelled)
     }
+
+    @Test func anOwnerSlowerThanTheStreamDeadlineIsAskedAgainAndTheEntryHearsCancelled() {
+        let (cluster, id, owner, replica) = Self.submitted(Self.spec("slowstop"))
+        let run = cluster.running[owner]!.first!
+        cluster.running[owner] = []   // the test decides when the stopped attempt exits
+        let entry = (0..<5).first { $0 != owner && $0 != replica }!
+        let request = cluster.control(.cancelTask(id), via: entry)
+        // The attempt takes longer to stop than the stream's deadline (2 s on the LAN settings).
+        cluster.run(for: .milliseconds(2_500))
+        #expect(cluster.replies[request] == nil, "no answer while the owner is still stopping the attempt")
+        cluster.exitAgent(owner, run.run, .signalled(9))
+        cluster.run(for: .seconds(1))
+        guard case .taskCancelled(let record)? = cluster.replies[request] else {
+            Issue.record("answered \(String(describing: cluster.replies[request]))"); return
+        }
+        #expect(record.state == .cancelled && cluster.record(id, at: replica)?.state == .cancelled)
+    }
 }

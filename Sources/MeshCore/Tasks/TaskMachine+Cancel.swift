@@ -32,6 +32,12 @@ extension TaskMachine {
         var copies: [TaskRecord] = []
         var refusal: String?
         var deadline: Instant
+        /// True once the owner was asked again (its first answer may have missed the stream's
+        /// deadline while it stopped the attempt): a `cancelled` record it then reports is this
+        /// request's own outcome, not a task that had already finished.
+        var isRetry = false
+        /// True while waiting for the next tick to ask the owner again.
+        var retryDue = false
     }
 
     /// The reason a cancelled task's last event carries.
@@ -134,7 +140,8 @@ extension TaskMachine {
             return emit(.reply(pending.request, .taskCancelled(record)))
         case .cancelAnswer(.finished(let record))?:
             cancelRequests[key] = nil
-            return emit(.reply(pending.request, .taskFinished(record)))
+            let isOwnOutcome = pending.isRetry && record.state == .cancelled
+            return emit(.reply(pending.request, isOwnOutcome ? .taskCancelled(record) : .taskFinished(record)))
         case .cancelAnswer(.notOwner(let copy))?:
             pending.answered += 1
             if let copy, copy.id == pending.id { pending.copies.append(copy) }
@@ -148,11 +155,18 @@ extension TaskMachine {
         if pending.waiting <= 0 { finishCancelRequest(key) }
     }
 
-    /// No owner answered: not found, already finished (by the newest copy), or not reachable now.
-    mutating func finishCancelRequest(_ key: UInt64) {
-        guard let pending = cancelRequests.removeValue(forKey: key) else { return }
+    /// No owner answered: not found, already finished (by the newest copy), or — when the newest
+    /// copy is unfinished — asked again on the next tick until the request's deadline (`isFinal`),
+    /// then not reachable now.
+    mutating func finishCancelRequest(_ key: UInt64, isFinal: Bool = false) {
+        guard let pending = cancelRequests[key], pending.waiting <= 0 || isFinal else { return }
         var newest: TaskRecord?
         for copy in pending.copies where newest.map({ isNewer(copy, than: $0) }) ?? true { newest = copy }
+        if let newest, !newest.state.isTerminal, !isFinal, now < pending.deadline {
+            cancelRequests[key]!.retryDue = true
+            return
+        }
+        cancelRequests[key] = nil
         guard let newest else {
             return emit(.reply(pending.request, .taskNotFound(pending.id, membersAsked: pending.asked, membersAnswered: pending.answered)))
         }
@@ -160,6 +174,23 @@ extension TaskMachine {
         let why = pending.refusal
             ?? "the owner of task \(pending.id) (\(newest.progress.owner)) did not answer; cancel it again once it is back or another node took the task over"
         emit(.reply(pending.request, .refused(why)))
+    }
+
+    /// Entry side, every tick: requests past their deadline are answered; those whose owner has
+    /// not answered yet ask it again (only it: the others answered already).
+    mutating func retryCancelRequests(peers: TaskPeers) {
+        for key in cancelRequests.keys.sorted() {
+            guard let pending = cancelRequests[key] else { continue }
+            if pending.deadline <= now { finishCancelRequest(key, isFinal: true); continue }
+            guard pending.retryDue else { continue }
+            cancelRequests[key]!.retryDue = false
+            cancelRequests[key]!.isRetry = true
+            var newest: TaskRecord?
+            for copy in pending.copies where newest.map({ isNewer(copy, than: $0) }) ?? true { newest = copy }
+            guard let owner = newest?.progress.owner, owner != name,
+                  openExchange(.cancel(key), to: owner, in: peers, payload: .cancel(pending.id)) else { continue }
+            cancelRequests[key]!.waiting += 1
+        }
     }
 
     /// Answers whoever asked for a cancel.

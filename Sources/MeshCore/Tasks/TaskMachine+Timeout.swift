@@ -8,7 +8,7 @@ extension TaskMachine {
     mutating func controlTick(peers: TaskPeers) {
         stopOverdueRuns()
         progressCancels(peers: peers)
-        for key in cancelRequests.keys.sorted() where cancelRequests[key]!.deadline <= now { finishCancelRequest(key) }
+        retryCancelRequests(peers: peers)
     }
 
     /// Runs past their deadline are stopped (once); their exit records `timed_out`.

@@ -63,7 +63,8 @@ struct TaskControlTests {
         let seconds = answered.timeIntervalSince(asked)
         print("cancel (cgroups \(cgroups)): answered \(Int(seconds * 1000)) ms after asking, every process gone "
               + "\(Int(Date().timeIntervalSince(asked) * 1000)) ms after asking (all ignore SIGTERM: SIGKILL after the 0.5 s grace)")
-        #expect(seconds < 1.5, "the cancel answer took \(seconds) s")
+        // About 0.7 s on an idle machine (0.5 s of it the grace); a loaded one adds queueing.
+        #expect(seconds < 3, "the cancel answer took \(seconds) s")
         for index in 1...3 {
             let record = cluster.task(id, from: index)
             #expect(record?.taskState == "cancelled" && record?.history.last?["reason"]?.string == "cancelled by an operator")
