@@ -7,7 +7,7 @@ extension NodeShell {
     /// Hands one input to the core, now, and carries out what it asks. On `queue`.
     func input(_ input: Input) {
         guard exitStatus == nil else { return }
-        if case .agentExited(let run, _) = input { apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path) }
+        if case .agentExited(let run, _, _) = input { apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path) }
         perform(core.handle(input, at: SystemClock.moment()))
     }
 
