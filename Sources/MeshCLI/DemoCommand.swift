@@ -40,7 +40,10 @@ final class Demo {
 
     let cluster: LocalCluster
     let json: Bool
-    let shell: DemoShell
+    var shell: DemoShell { DemoShell(executable: cluster.executable, directory: cluster.directory, echo: emit) }
+    /// Whether this build has the data plane (`mesh logs`, `mesh artifacts`, `mesh submit --attach`);
+    /// without it the demo reads logs and artifacts from the nodes' workspaces and passes outputs in the prompt.
+    var hasDataPlane = true
     /// Nodes killed so far (indices).
     var killed: [Int] = []
     /// The kill, once it happened.
@@ -51,7 +54,6 @@ final class Demo {
     init(cluster: LocalCluster, json: Bool) {
         self.cluster = cluster
         self.json = json
-        shell = DemoShell(executable: cluster.executable, directory: cluster.directory, echoes: true)
     }
 
     /// Runs the story, stops the nodes, prints the evidence (or the JSON summary); the exit status.
@@ -88,6 +90,7 @@ final class Demo {
     private func run() throws {
         let configPath = try DemoAgents.write(into: cluster.directory)
         cluster.extraArguments = ["--config", configPath]
+        hasDataPlane = try shell.run(["logs", "--help"], quiet: true).status == 0
         note("mesh demo: 3 nodes on \(cluster.address(0).host)-\(cluster.address(2).host) as child processes "
              + "(preset \(cluster.preset), a fresh key); data and logs in \(cluster.directory)")
         note("each node offers the profiles research, review and final, run by a stand-in agent script (\(cluster.directory)/agent.sh)")
@@ -113,7 +116,7 @@ final class Demo {
     /// An indented line under a step.
     func detail(_ line: String) { emit("    " + line) }
 
-    private func emit(_ line: String) {
+    func emit(_ line: String) {
         if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         fflush(nil)
     }

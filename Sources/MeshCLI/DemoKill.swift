@@ -25,9 +25,9 @@ extension Demo {
         var lines: [String] = []
         var first = true
         guard cluster.waitUntil(seconds: Self.startSecondsMax, {
-            let result = try? shell.run(["logs", id.description, "--http", cluster.httpEndpoint(reader).description], quiet: !first)
+            let output = try? readLog(id, attempt: attempt, executor: node, reader: reader, quiet: !first)
             first = false
-            lines = (result?.output ?? "").split(separator: "\n").map(String.init)
+            lines = (output ?? "").split(separator: "\n").map(String.init)
             return lines.filter { $0.contains("working:") }.count >= Self.linesBeforeKill
         }) else {
             throw Failure(message: "the log of task \(id) never showed \(Self.linesBeforeKill) progress lines through \(cluster.names[reader])")
@@ -59,8 +59,7 @@ extension Demo {
     func logTail(_ id: TaskID, record: JSONValue) throws -> [String] {
         let executor = Self.executor(record)?.node
         let reader = liveNodes().first { cluster.names[$0] != executor } ?? liveNodes()[0]
-        let output = try shell.expectSuccess(["logs", id.description, "--http", cluster.httpEndpoint(reader).description],
-                                             step: "reading the log of task \(id)")
+        let output = try readLog(id, attempt: nil, executor: executor ?? "?", reader: reader, quiet: false)
         let lines = output.split(separator: "\n").map(String.init)
         for line in lines.suffix(2) { detail(line) }
         return Array(lines.suffix(Self.logLinesShown))

@@ -27,8 +27,8 @@ extension Demo {
         var attachments: [String] = []
         for (index, stage) in DemoAgents.stages.enumerated() {
             let entry = liveNodes()[0]
-            note("task \(index + 1) of 3: profile \(stage.profile)"
-                 + (attachments.isEmpty ? "" : ", the previous outputs attached") + ", submitted through \(cluster.names[entry])")
+            let handed = hasDataPlane ? ", the previous outputs attached (--attach)" : ", the previous outputs in its prompt (no data plane in this build)"
+            note("task \(index + 1) of 3: profile \(stage.profile)\(attachments.isEmpty ? "" : handed), submitted through \(cluster.names[entry])")
             let id = try submit(stage, attachments: attachments, through: entry)
             if index == DemoAgents.killedStage { try killExecutor(of: id) }
             let record = try waitForEnd(id, stage: stage)
@@ -44,9 +44,9 @@ extension Demo {
     func liveNodes() -> [Int] { (0..<cluster.count).filter { !killed.contains($0) } }
 
     private func submit(_ stage: DemoAgents.Stage, attachments: [String], through entry: Int) throws -> TaskID {
-        var arguments = ["submit", "--profile", stage.profile, "--prompt", stage.prompt, "--timeout", "60s", "--json",
-                         "--http", cluster.httpEndpoint(entry).description]
-        for path in attachments { arguments += ["--attach", path] }
+        let (prompt, flags) = handOver(stage.prompt, attachments: attachments)
+        let arguments = ["submit", "--profile", stage.profile, "--prompt", prompt, "--timeout", "60s", "--json",
+                         "--http", cluster.httpEndpoint(entry).description] + flags
         // The nodes' profiles reach every member by gossip; until they have, a submission finds no eligible node.
         let deadline = SystemClock.monotonicNanoseconds() + .seconds(10)
         while true {

@@ -19,13 +19,13 @@ struct DemoShell {
 
     let executable: String
     let directory: String
-    /// Echo each command (`$ mesh …`) before it runs.
-    let echoes: Bool
+    /// Where each command is shown (`$ mesh …`) before it runs.
+    let echo: (String) -> Void
     private let counter = Counter()
 
     /// Runs `mesh ARGUMENTS` with its outputs in files under `directory`; nil status when it ran too long (killed).
     func run(_ arguments: [String], quiet: Bool = false) throws -> Result {
-        if echoes && !quiet { print("    $ mesh " + arguments.map(Self.quoted).joined(separator: " ")) }
+        if !quiet { echo("    $ mesh " + arguments.map(Self.shown).joined(separator: " ")) }
         let number = counter.next()
         let out = "\(directory)/command-\(number).out", err = "\(directory)/command-\(number).err"
         defer { unlink(out); unlink(err) }
@@ -61,6 +61,16 @@ struct DemoShell {
                                + (detail.isEmpty ? "" : ": \(detail.prefix(600))"))
         }
         return result.output
+    }
+
+    /// Longest argument shown whole when a command is echoed.
+    static let shownArgumentCharactersMax = 72
+
+    /// An argument as echoed: quoted, and a long one (a prompt carrying outputs) cut, with its size.
+    static func shown(_ text: String) -> String {
+        guard text.count > shownArgumentCharactersMax || text.contains("\n") else { return quoted(text) }
+        let head = text.prefix(while: { $0 != "\n" }).prefix(shownArgumentCharactersMax)
+        return quoted(head + "…") + "(\(text.utf8.count) bytes)"
     }
 
     /// An argument as a shell would need it quoted.
