@@ -59,7 +59,8 @@ struct DemoStoryTests {
                 #expect(hash.count == 64 && hash.allSatisfy(\.isHexDigit) && artifact["verified"]?.bool == true, "\(artifact.serialized())")
                 #expect((artifact["size"]?.unsigned ?? 0) > 0)
             }
-            #expect(!(task["log"]?.array ?? []).isEmpty, "a bit of the log: \(task.serialized())")
+            let log = task["log"]?.array ?? []
+            #expect(!log.isEmpty, "a bit of the log: \(task.serialized())")
         }
         let killed = try #require(summary["killed"])
         let node = try #require(killed["node"]?.string)
