@@ -2,8 +2,9 @@ import MeshCore
 
 /// `POST /v1/tasks/{id}/cancel` (issue 10 §5), from any node. Body `{}` (or none). Answers
 /// `200` with the task record once `cancelled` is synced on its copies (a running attempt and all
-/// its processes stopped first), `409 {"error","code":"finished","state"}` when the task had
-/// already ended, `404` for an unknown task, `503` when its owner cannot be reached now.
+/// its processes stopped first), `409 {"error": {"code": "finished", "message", "state"}, "task"}`
+/// when the task had already ended, `404` for an unknown task, `503` when its owner cannot be
+/// reached now.
 extension NodeShell {
     /// Answers the cancel route and returns true; false for any other path.
     func handleCancelRoute(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
@@ -25,13 +26,12 @@ extension NodeShell {
             switch reply {
             case .taskCancelled(let record): return .json(record.json)
             case .taskFinished(let record):
-                return .json(.object([("error", .string("task \(id) already finished (\(record.state.rawValue)); nothing was changed")),
-                                      ("code", .string("finished")), ("state", .string(record.state.rawValue)),
-                                      ("task", record.json)]), status: 409)
+                let error = HTTPResponse.errorBody(code: "finished", message: "task \(id) already finished (\(record.state.rawValue)); nothing was changed",
+                                                   details: [("state", .string(record.state.rawValue))])
+                return .json(.object((error.object ?? []) + [("task", record.json)]), status: 409)
             case .taskNotFound(let id, let asked, let answered):
-                return .json(.object([("error", .string("no such task: \(id)")), ("code", .string("not_found")),
-                                      ("membersAsked", .integer(Int64(asked))), ("membersAnswered", .integer(Int64(answered)))]),
-                             status: 404)
+                return .error(404, "no such task: \(id)", code: "not_found",
+                              details: [("membersAsked", .integer(Int64(asked))), ("membersAnswered", .integer(Int64(answered)))])
             default: return nil
             }
         }
