@@ -25,12 +25,12 @@ extension Demo {
         return lines.joined(separator: "\n")
     }
 
-    /// `mesh demo --json`: `{"ok", "seconds", "directory", "kept", "nodes", "killed", "tasks": [...], "error"}`.
+    /// `mesh demo --json`: `{"ok", "seconds", "directory", "kept", "nodes", "dataPlane", "killed", "tasks": [...], "error"}`.
     func summaryJSON(_ evidence: [DemoTaskEvidence], seconds: Double, error: String?) -> JSONValue {
         var members: [(String, JSONValue)] = [
             ("ok", .bool(error == nil)), ("seconds", .number((seconds * 10).rounded() / 10)),
             ("directory", .string(cluster.directory)), ("kept", .bool(cluster.keepsDirectory)),
-            ("nodes", .array(cluster.names.map { .string($0) })),
+            ("nodes", .array(cluster.names.map { .string($0) })), ("dataPlane", .bool(hasDataPlane)),
         ]
         if let kill {
             members.append(("killed", .object([("node", .string(kill.node)), ("pid", .integer(Int64(kill.pid))),

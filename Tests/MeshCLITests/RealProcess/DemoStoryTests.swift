@@ -38,10 +38,31 @@ struct DemoStoryTests {
         #expect(elapsed < Self.demoSecondsMax, "the demo took \(elapsed) s")
         let summary = try JSONValue.parse(String(contentsOfFile: out, encoding: .utf8))
         try Self.checkStory(summary, narration: narration)
+        let hasDataPlane = scratch.runCapturing(["logs", "--help"]).status == 0
+        #expect(summary["dataPlane"]?.bool == hasDataPlane, "the demo uses the data plane whenever the build has it")
         let directory = try #require(summary["directory"]?.string)
         #expect(directory.hasPrefix("/tmp/mesh-demo-") && !FileManager.default.fileExists(atPath: directory), "\(directory) removed")
         #expect(try DemoAndBenchTests.processes(mentioning: directory).isEmpty, "no process of the demo's directory remains")
         #expect(try DemoAndBenchTests.processes(mentioning: "\(scratch.ip(1)):\(scratch.port)").isEmpty)
+        #expect(try DemoAndBenchTests.processes(mentioning: "127.0.78.").isEmpty)
+    }
+
+    @Test("mesh demo interrupted (SIGINT) mid-story exits 130, leaving no process and no directory")
+    func interrupted() throws {
+        let scratch = try TestCluster(subnet: 78)
+        defer { scratch.shutdown() }
+        let demo = try scratch.launch("demo", index: 1, arguments: ["demo", "--first-ip", scratch.ip(1), "--port", String(scratch.port)])
+        _ = scratch.waitUntil("the demo's first task is accepted", timeout: 30) { scratch.log("demo").contains("accepted as task") }
+        let line = scratch.log("demo").split(separator: "\n").first { $0.contains("data and logs in ") }
+        let directory = try #require(line?.split(separator: " ").last.map(String.init), "\(scratch.log("demo"))")
+        #expect(FileManager.default.fileExists(atPath: directory))
+        #expect(try !DemoAndBenchTests.processes(mentioning: directory).isEmpty, "the nodes run with data in \(directory)")
+        kill(demo.pid, SIGINT)
+        #expect(demo.waitForExit(timeout: 20) == 130, "\(scratch.log("demo"))")
+        #expect(!FileManager.default.fileExists(atPath: directory), "\(directory) removed")
+        _ = scratch.waitUntil("no process mentions \(directory)", timeout: 5) {
+            ((try? DemoAndBenchTests.processes(mentioning: directory)) ?? ["unreadable"]).isEmpty
+        }
         #expect(try DemoAndBenchTests.processes(mentioning: "127.0.78.").isEmpty)
     }
 
