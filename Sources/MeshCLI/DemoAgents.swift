@@ -36,7 +36,7 @@ enum DemoAgents {
     role=$1 output=$2 steps=$3 pause=$4
     prompt=$(cat)
     echo "[$role] attempt $MESH_ATTEMPT of task $MESH_TASK_ID starts in $PWD"
-    echo "[$role] prompt: $(printf '%s' "$prompt" | head -c 70)"
+    echo "[$role] prompt: $(printf '%s\n' "$prompt" | head -n 1 | cut -c 1-70)"
     for file in "$MESH_INBOX"/*; do
       [ -f "$file" ] && echo "[$role] inbox: $(basename "$file") ($(wc -c < "$file") bytes)"
     done

@@ -21,7 +21,8 @@ extension Demo {
             throw Failure(message: "the task \(id) to be interrupted never started running")
         }
         let reader = liveNodes().first { $0 != victim } ?? victim
-        note("task \(id) runs on \(node) (attempt \(attempt)); its live log, read through \(cluster.names[reader]):")
+        note("task \(id) runs on \(node) (attempt \(attempt)); its live log, "
+             + (hasDataPlane ? "read through \(cluster.names[reader]):" : "read from \(node)'s workspace (no data plane in this build):"))
         var lines: [String] = []
         var first = true
         guard cluster.waitUntil(seconds: Self.startSecondsMax, {
