@@ -110,7 +110,7 @@ public struct ControlClient: Sendable {
         }
     }
 
-    private func roundTrip(_ request: Bytes, deadline: Int64) throws(Failure) -> Bytes {
+    func roundTrip(_ request: Bytes, deadline: Int64) throws(Failure) -> Bytes {
         let name = endpoint.description
         let fd: Int32
         do {

@@ -21,6 +21,8 @@ extension NodeShell {
             return
         }
         if handleTaskEvents(request, respond: respond) { return }
+        if handleStatusEvents(request, respond: respond) { return }
+        if handleWebPage(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
         if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }

@@ -66,6 +66,8 @@ public final class NodeShell: @unchecked Sendable {
     var operatorState = OperatorState()
     /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
     var taskFeed = TaskFeed()
+    /// The live member feed's streams (`GET /v1/status/events`).
+    var statusFeed = StatusFeed()
     /// Histograms and byte counters for `/metrics` (`NodeShell+Metrics`).
     var apiMetrics = APIMetrics()
     let startedAt = SystemClock.now()

@@ -30,6 +30,25 @@ enum ClientRequirement {
         return process.terminationStatus == 0
     }
 
+    /// Debian's chromium: `MESH_CHROMIUM`, else `/usr/bin/chromium` (`.ci/clients.sh` installs it).
+    static var chromiumPath: String {
+        if let path = ProcessInfo.processInfo.environment["MESH_CHROMIUM"], !path.isEmpty { return path }
+        return "/usr/bin/chromium"
+    }
+
+    /// A Python 3 for drivers that need only its standard library: the venv's, else `/usr/bin/python3`.
+    static var standardPython: String {
+        FileManager.default.isExecutableFile(atPath: python) ? python : "/usr/bin/python3"
+    }
+
+    /// The trait for a test that drives headless chromium (through a standard-library Python script).
+    static var chromium: ConditionTrait {
+        .enabled(if: isRequired || (FileManager.default.isExecutableFile(atPath: chromiumPath)
+                                    && FileManager.default.isExecutableFile(atPath: standardPython)),
+                 Comment(rawValue: "needs chromium at \(chromiumPath) (Debian's package; .ci/clients.sh installs it) and python3; "
+                         + "MESH_REQUIRE_CLIENT_TESTS=1 makes it run and fail instead"))
+    }
+
     /// The trait for a test that needs the Python `module` from the clients venv.
     static func trait(_ module: String) -> ConditionTrait {
         .enabled(if: isRequired || has(module),
