@@ -17,12 +17,38 @@ extension TaskBench {
         let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
         print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
+        printBreakdown(figures)
         print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
                      figures.executed, figures.executeSeconds))
-        print("forwarded more than once: \(figures.forwardedTwiceMin)…\(figures.forwardedTwiceMax) of \(figures.executed) no-op tasks (\(figures.forwards) forwards)")
+        let notAccepted = figures.executeRefused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+            + (figures.executeFailed > 0 ? ["\(figures.executeFailed) without an answer"] : [])
+        if !notAccepted.isEmpty { print("  no-op submissions not accepted: " + notAccepted.joined(separator: ", ")) }
+        for (reason, count) in figures.reasons.sorted(by: { $0.value > $1.value }).prefix(3) {
+            print("  refused \(count)×: \(reason)")
+        }
+        print("forwarded more than once: \(figures.forwardedAgain) of \(figures.executed) no-op tasks (\(figures.forwards) forwards in all)")
         let rerun = figures.rerunSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         let dead = figures.deadSeconds.map { String(format: "%.2f s", $0) } ?? "not seen"
         print("executor SIGKILL -> task running elsewhere: \(rerun)  (held dead after \(dead); target: dead + 1 s)")
+    }
+
+    /// Where a submission's time went, as means over the submission phase from the nodes' counters.
+    func printBreakdown(_ figures: Figures) {
+        let c = figures.counters
+        func mean(_ name: String) -> Double {
+            Double(c[name + "Micros"] ?? 0) / 1_000 / Double(max(1, c[name + "Count"] ?? 0))
+        }
+        let accepted = Double(max(1, figures.accepted))
+        print("where the time went (means over the submission phase, all nodes):")
+        print(String(format: "  entry node, request parsed -> answer sent:  %.2f ms", mean("timingSubmit")))
+        print(String(format: "  task exchanges (forward, store) on links, open -> answered:  %.2f ms  (%.2f per accepted task)",
+                     mean("timingLinkExchange"), Double(c["timingLinkExchangeCount"] ?? 0) / accepted))
+        print(String(format: "  log sync, first sync asked -> durable:  %.2f ms;  write + fsync itself:  %.2f ms",
+                     mean("timingSyncWait"), mean("timingFsync")))
+        print(String(format: "  fsyncs: %d, %.2f per accepted task (each task is synced on two nodes, then its queued event on both)",
+                     c["timingFsyncCount"] ?? 0, Double(c["timingFsyncCount"] ?? 0) / accepted))
+        print("  TCP connections opened for task traffic: \(c["linksOpened"] ?? 0) (streams on them: \(c["linkStreams"] ?? 0) in, out);"
+              + " streams refused: \(c["streamsRefused"] ?? 0), on links: \(c["linkStreamsRefused"] ?? 0), incomplete: \(c["streamsIncomplete"] ?? 0)")
     }
 
     func jsonFigures(_ figures: Figures) -> JSONValue {
@@ -43,9 +69,14 @@ extension TaskBench {
             ("executed", .integer(Int64(figures.executed))),
             ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
             ("forwards", .integer(Int64(figures.forwards))),
-            ("forwardedMoreThanOnceMin", .integer(Int64(figures.forwardedTwiceMin))),
-            ("forwardedMoreThanOnceMax", .integer(Int64(figures.forwardedTwiceMax))),
+            ("forwardedMoreThanOnce", .integer(Int64(figures.forwardedAgain))),
+            ("executeRefusedByStatus", .object(figures.executeRefused.sorted { $0.key < $1.key }
+                .map { ("\($0.key)", .integer(Int64($0.value))) })),
+            ("executeFailed", .integer(Int64(figures.executeFailed))),
             ("rerunAfterKillSeconds", .optional(figures.rerunSeconds)), ("deadAfterKillSeconds", .optional(figures.deadSeconds)),
+            ("submitPhaseCounters", .object(figures.counters.filter { $0.key.hasPrefix("timing") || $0.key.hasPrefix("link")
+                || $0.key.hasPrefix("streams") }
+                .sorted { $0.key < $1.key }.map { ($0.key, .integer(Int64(clamping: $0.value))) })),
         ])
     }
 }

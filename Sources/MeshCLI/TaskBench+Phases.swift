@@ -10,6 +10,8 @@ extension TaskBench {
         var latencyMs: [Double] = []
         var acceptedAt: [Int64] = []
         var refused: [Int: Int] = [:]
+        /// The `error` texts of refusals (at most `reasonsKept` distinct ones), with counts.
+        var reasons: [String: Int] = [:]
         var failed = 0
         var reconnects = 0
         var ids: [(node: Int, id: TaskID)] = []
@@ -21,7 +23,9 @@ extension TaskBench {
                 spec: @escaping @Sendable (Int, Int) -> TaskSpec) -> [Tally] {
         let tallies = (0..<connections).map { _ in Tally() }
         let threads = connections
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
+        // One thread per connection: `concurrentPerform` would run only as many at once as there
+        // are cores, leaving most connections idle on a small machine.
+        Self.onThreads(threads) { thread in
             let tally = tallies[thread]
             let node = thread % cluster.count
             guard let connection = try? KeepAliveConnection(endpoint: cluster.httpEndpoint(node)) else {
@@ -45,12 +49,27 @@ extension TaskBench {
                         .string.flatMap(TaskID.init) { tally.ids.append((node, id)) }
                 } else {
                     tally.refused[answer.status, default: 0] += 1
+                    let text = String(decoding: answer.body.prefix(512), as: UTF8.self)
+                    let json = try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self))
+                    let reason = json?["error"]?.string ?? json?["error"]?["message"]?.string ?? text
+                    if tally.reasons[reason] != nil || tally.reasons.count < TaskBench.reasonsKept { tally.reasons[reason, default: 0] += 1 }
                 }
                 n += threads
             }
             tally.reconnects = connection.connectionsOpened - 1
         }
         return tallies
+    }
+
+    /// Runs `body(0..<count)` on `count` threads of their own and waits for all of them.
+    static func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let done = DispatchSemaphore(value: 0)
+        for index in 0..<count {
+            let thread = Thread { body(index); done.signal() }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        for _ in 0..<count { done.wait() }
     }
 
     /// Phase 2: submissions for `seconds`.
@@ -68,6 +87,7 @@ extension TaskBench {
             figures.failed += tally.failed
             figures.reconnects += tally.reconnects
             for (status, count) in tally.refused { figures.refused[status, default: 0] += count }
+            for (reason, count) in tally.reasons { figures.reasons[reason, default: 0] += count }
             for at in tally.acceptedAt { buckets[min(seconds, Int((at - start) / 1_000_000_000))] += 1 }
         }
         figures.perSecond = Array(buckets.prefix(seconds))
@@ -75,12 +95,17 @@ extension TaskBench {
 
     /// Phase 3: no-op tasks until every one succeeded; how many of them were forwarded twice.
     func executePhase(_ cluster: LocalCluster, into figures: inout Figures) {
-        let forwardsBefore = forwardCounts(cluster)
+        let before = summedCounters(cluster)
         let start = SystemClock.monotonicNanoseconds()
         let tallies = submit(cluster, until: start + .seconds(60), count: Self.executeTasks, keepIDs: true) { _, n in
             TaskSpec(profile: "noop", prompt: "noop \(n)")
         }
         let ids = tallies.flatMap(\.ids)
+        for tally in tallies {
+            for (reason, count) in tally.reasons { figures.reasons[reason, default: 0] += count }
+            figures.executeFailed += tally.failed
+            for (status, count) in tally.refused { figures.executeRefused[status, default: 0] += count }
+        }
         let client = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(10))
         _ = cluster.waitUntil(seconds: 120) {
             let listing = (try? client.tasks(state: .succeeded))?.json["tasks"]?.array ?? []
@@ -88,26 +113,25 @@ extension TaskBench {
         }
         figures.executeSeconds = Double(SystemClock.monotonicNanoseconds() - start) / 1e9
         figures.executed = ids.count
-        // A task is forwarded at most `hopsMax` = 2 times, so F forwards of N tasks mean at least
-        // F − N and at most min(N, F / 2) tasks forwarded twice (both N when F = 2N).
-        let forwards = Int(forwardCounts(cluster) - forwardsBefore)
-        figures.forwards = forwards
-        figures.forwardedTwiceMin = max(0, forwards - ids.count)
-        figures.forwardedTwiceMax = min(ids.count, forwards / 2)
+        let after = summedCounters(cluster)
+        func delta(_ name: String) -> Int { Int(clamping: (after[name] ?? 0) &- (before[name] ?? 0)) }
+        figures.forwards = delta("tasksForwarded")
+        figures.forwardedAgain = delta("tasksForwardedAgain")
     }
 
-    /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere.
-    func killPhase(_ cluster: LocalCluster, into figures: inout Figures) {
+    /// Phase 4: SIGKILL the node running a long task; time until it runs again elsewhere. Returns
+    /// the killed node.
+    func killPhase(_ cluster: LocalCluster, into figures: inout Figures) -> Int? {
         let entry = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(15))
         guard let answer = try? entry.submitTask(TaskSpec(profile: "long", prompt: "long")),
-              let id = answer.json["id"]?.string.flatMap(TaskID.init) else { return }
+              let id = answer.json["id"]?.string.flatMap(TaskID.init) else { return nil }
         var owner: String?
         _ = cluster.waitUntil(seconds: 20) {
             let record = (try? entry.task(id))?.json
             owner = record?["owner"]?.string
             return record?["state"]?.string == "running"
         }
-        guard let owner, let victim = cluster.names.firstIndex(of: owner) else { return }
+        guard let owner, let victim = cluster.names.firstIndex(of: owner) else { return nil }
         let observer = victim == 0 ? 1 : 0
         let client = ControlClient(endpoint: cluster.httpEndpoint(observer), timeout: .seconds(2))
         let killedAt = Int64(Date().timeIntervalSince1970 * 1_000)
@@ -124,6 +148,7 @@ extension TaskBench {
             }
             return figures.rerunSeconds != nil && figures.deadSeconds != nil
         }
+        return victim
     }
 }
 

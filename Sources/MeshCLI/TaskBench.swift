@@ -7,21 +7,25 @@ import MeshRuntime
 /// on this disk (issue 9's benchmark). Phases, in order:
 ///
 /// 1. raw fsync latency of this disk (append 1 KiB + fsync, one at a time);
-/// 2. submissions for `seconds` over kept-alive connections spread over every node: submit →
+/// 2. submissions for `seconds` over kept-alive connections spread over every node, each on a
+///    thread of its own, plus where the time went (the nodes' timing counters): submit →
 ///    accepted latency (p50, p99) and accepted tasks per second (overall and the slowest whole
 ///    second). The tasks go to `holdProfiles` profiles whose agents sleep, so execution costs
 ///    nothing after the first few and each profile's bounded queue (`TaskSettings.queueMax` per
 ///    owner) is not what the figure measures;
-/// 3. `executeTasks` tasks of a no-op profile: executed tasks per second, and how many of them were
-///    forwarded more than once (bounds from the nodes' `tasksForwarded` counters);
-/// 4. an executor's SIGKILL: the time until its task runs again on another node, beside the time
-///    until the others hold it dead.
+/// 3. (run first, on a fresh mesh) `executeTasks` tasks of a no-op profile: executed tasks per second, and how many of them were
+///    forwarded more than once (the nodes' `tasksForwardedAgain` counters);
+/// 4. (run second) an executor's SIGKILL: the time until its task runs again on another node,
+///    beside the time until the others hold it dead; the node is then restarted, so the
+///    submission phase runs on all the nodes.
 struct TaskBench {
     /// Profiles the submission phase spreads its tasks over (a node runs at most 16 profiles; two
     /// more are the no-op and the long one).
     static let holdProfiles = 14
     /// Tasks of the no-op profile in phase 3.
     static let executeTasks = 400
+    /// Distinct refusal reasons each submitting thread keeps.
+    static let reasonsKept = 8
     /// fsync samples in phase 1.
     static let fsyncSamples = 200
 
@@ -47,11 +51,18 @@ struct TaskBench {
         var executed = 0
         var executeSeconds = 0.0
         var forwards = 0
-        var forwardedTwiceMin = 0
-        var forwardedTwiceMax = 0
+        /// Forwards of a submission already forwarded once (the nodes' `tasksForwardedAgain`).
+        var forwardedAgain = 0
+        /// What the no-op submissions got besides 201, by status, and how many got no answer.
+        var executeRefused: [Int: Int] = [:]
+        var executeFailed = 0
+        /// Why submissions were refused (the answers' `error`), both phases, with counts.
+        var reasons: [String: Int] = [:]
         var rerunSeconds: Double?
         var deadSeconds: Double?
         var load = ""
+        /// The nodes' health counters, summed, over the submission phase (after minus before).
+        var counters: [String: UInt64] = [:]
     }
 
     /// The profiles every node runs.
@@ -71,11 +82,7 @@ struct TaskBench {
         try Files.writeAtomically(cluster.directory + "/profiles.json", Array(config.utf8))
         cluster.extraArguments = ["--config", cluster.directory + "/profiles.json"]
         for index in 0..<nodes { try cluster.start(index, seed: index == 0 ? nil : 0) }
-        let ready = cluster.waitUntil(seconds: 30) {
-            guard let status = cluster.status(0) else { return false }
-            return status.members.count == nodes && status.members.allSatisfy { $0.state == "alive" && $0.capacity != nil }
-        }
-        guard ready else {
+        guard allAlive(cluster, seenBy: 0) else {
             let exited = cluster.firstExited()
             let index = exited.flatMap { cluster.names.firstIndex(of: $0.name) } ?? 0
             let tail = ((try? Files.readText(cluster.logPath(index), bytesMax: 1 << 20)) ?? "").split(separator: "\n").suffix(5)
@@ -85,17 +92,36 @@ struct TaskBench {
         }
         var figures = Figures()
         figures.fsyncMs = try fsyncLatencies(in: cluster.directory)
-        log(json, "fsync measured; submitting for \(seconds) s over \(connections) kept-alive connections…")
-        let forwardsBefore = forwardCounts(cluster)
-        submitPhase(cluster, into: &figures)
-        figures.forwardsPerTask = Double(forwardCounts(cluster) - forwardsBefore) / Double(max(1, figures.accepted))
-        log(json, "running \(Self.executeTasks) no-op tasks…")
+        // Execution and the SIGKILL first, on a mesh that holds nothing yet: after the submission
+        // phase every node holds thousands of queued tasks, and those figures would measure that.
+        log(json, "fsync measured; running \(Self.executeTasks) no-op tasks…")
         executePhase(cluster, into: &figures)
         log(json, "killing an executor…")
-        killPhase(cluster, into: &figures)
+        if let victim = killPhase(cluster, into: &figures) {
+            let observer = victim == 0 ? 1 : 0
+            _ = try? cluster.start(victim, seed: observer)
+            guard allAlive(cluster, seenBy: observer) else {
+                printError("\(cluster.names[victim]) did not come back after its SIGKILL within 30 s")
+                return 1
+            }
+        }
+        log(json, "submitting for \(seconds) s over \(connections) kept-alive connections…")
+        let countersBefore = summedCounters(cluster)
+        submitPhase(cluster, into: &figures)
+        let countersAfter = summedCounters(cluster)
+        for (name, value) in countersAfter { figures.counters[name] = value &- (countersBefore[name] ?? 0) }
+        figures.forwardsPerTask = Double(figures.counters["tasksForwarded"] ?? 0) / Double(max(1, figures.accepted))
         figures.load = Self.loadAverage()
         if json { print(jsonFigures(figures).serialized(pretty: true)) } else { printText(figures) }
         return 0
+    }
+
+    /// Waits up to 30 s until node `observer` sees every node alive with its capacity record.
+    func allAlive(_ cluster: LocalCluster, seenBy observer: Int) -> Bool {
+        cluster.waitUntil(seconds: 30) {
+            guard let status = cluster.status(observer) else { return false }
+            return status.members.count == nodes && status.members.allSatisfy { $0.state == "alive" && $0.capacity != nil }
+        }
     }
 
     private func log(_ json: Bool, _ line: String) {
@@ -120,11 +146,15 @@ struct TaskBench {
         return samples
     }
 
-    /// The nodes' `tasksForwarded` counters, summed.
-    func forwardCounts(_ cluster: LocalCluster) -> UInt64 {
-        (0..<cluster.count).reduce(0) { sum, index in
-            sum &+ ((try? ControlClient(endpoint: cluster.httpEndpoint(index)).health())?.counters["tasksForwarded"] ?? 0)
+    /// Every node's health counters, summed by name.
+    func summedCounters(_ cluster: LocalCluster) -> [String: UInt64] {
+        var sums: [String: UInt64] = [:]
+        for index in 0..<cluster.count {
+            for (name, value) in (try? ControlClient(endpoint: cluster.httpEndpoint(index)).health())?.counters ?? [:] {
+                sums[name, default: 0] &+= value
+            }
         }
+        return sums
     }
 
     /// `uptime`'s load averages.

@@ -58,12 +58,25 @@ extension Simulation {
                                 randomSeed: seedMixer.next(), lastIncarnation: persistedIncarnation[i],
                                 recoveredLog: lastRecovery[i])
         config.capacity = CapacityScenarioSettings.localCapacity(node: i)
+        config.taskIDSalt = taskIDSalt(for: i)
         if scenario.layers.contains(.tasks) { config.capacity = LocalCapacity(profiles: scenario.tasks.capacity(of: i)) }
         config.capacitySettings = scenario.capacity.settings
         if !speaksCapacity(i) {
             config.versions = ProtocolRange(minimum: MeshVersion.protocolMinimum, current: MeshVersion.capacityProtocol - 1)
         }
         return config
+    }
+
+    /// Node `i`'s task-id salt: what its data directory would hold, fixed by the scenario's seed and
+    /// the node's name (the same in every life, as a directory keeps it), so runs stay deterministic.
+    func taskIDSalt(for i: Int) -> Bytes {
+        var hash = SHA256()
+        hash.update(Array("agentmesh/sim/task-id-salt\0".utf8))
+        var seed = ByteWriter(capacity: 8)
+        seed.u64(scenario.seed)
+        hash.update(seed.bytes)
+        hash.update(Array(nodes[i].name.utf8))
+        return Array(hash.finalize().prefix(16))
     }
 
     /// False for a node that plays the previous build (scenario key `"previousVersion"`).

@@ -33,6 +33,8 @@ struct TaskModelTests {
         var again = TaskIDGenerator(node: "a", incarnation: 1)
         #expect(seen.contains(again.next()), "deterministic: the same inputs give the same id")
         #expect(!seen.contains(TaskID.idempotent(key: "a")))
+        var salted = TaskIDGenerator(node: "a", incarnation: 1, salt: [1, 2, 3])
+        #expect(!seen.contains(salted.next()), "another data directory's salt: other ids for the same name and incarnation")
     }
 
     @Test("the state strings are exactly the API's")

@@ -3,7 +3,13 @@
 public struct StreamID: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var value: UInt64
     public var isInbound: Bool
-    public init(_ value: UInt64, isInbound: Bool = false) { self.value = value; self.isInbound = isInbound }
+    /// An outbound stream the shell may carry on a kept-open connection it shares with other
+    /// streams to the same peer (task traffic); without it, a stream gets a connection of its own.
+    /// Either way the stream's contract is the same: its own hello, frames, tags and deadline.
+    public var isShared: Bool
+    public init(_ value: UInt64, isInbound: Bool = false, isShared: Bool = false) {
+        self.value = value; self.isInbound = isInbound; self.isShared = isShared
+    }
     /// An incoming stream numbered by the shell.
     public static func inbound(_ value: UInt64) -> StreamID { StreamID(value, isInbound: true) }
     public static func < (lhs: StreamID, rhs: StreamID) -> Bool {

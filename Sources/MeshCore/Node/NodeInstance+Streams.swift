@@ -37,7 +37,7 @@ extension NodeInstance {
     /// Opens a stream to `peer` for one exchange of `machine`.
     mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership) {
         nextOutboundStream &+= 1
-        let stream = StreamID(nextOutboundStream)
+        let stream = StreamID(nextOutboundStream, isShared: machine == .tasks)
         let nonce = makeNonce()
         let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { serverNonce in
             StreamContext(clientNonce: nonce, serverNonce: serverNonce, direction: StreamContext.serverToClient)

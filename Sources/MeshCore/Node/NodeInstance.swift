@@ -30,6 +30,8 @@ public struct NodeInstance: Sendable {
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
     var nextOutboundStream: UInt64 = 0
+    /// What `taskPeers()` derived from capacity records, until they change.
+    var taskPeersCache = TaskPeersCache()
     var inboundStreamCount = 0
     /// Nonces for stream hellos: a generator of its own, so streams never shift membership's choices.
     var nonceGenerator: SeededGenerator
@@ -41,7 +43,7 @@ public struct NodeInstance: Sendable {
         membership = Membership(config: config)
         var slots: [String: Int] = [:]
         for profile in config.capacity.profiles { slots[profile.name] = profile.slots }
-        tasks = TaskMachine(name: config.name, incarnation: config.lastIncarnation &+ 1, slots: slots,
+        tasks = TaskMachine(name: config.name, incarnation: config.lastIncarnation &+ 1, idSalt: config.taskIDSalt, slots: slots,
                             settings: config.taskSettings, recovered: config.recoveredLog)
         keyring = config.keyring
         labelHash = PacketCodec.hashLabel(config.label)

@@ -26,6 +26,10 @@ public struct NodeConfig: Sendable {
     public var versions = MeshVersion.protocolRange
     /// Timings and limits of the task protocol.
     public var taskSettings = TaskSettings()
+    /// Salt of this node's task ids: random per data directory, chosen by the shell at the
+    /// directory's first start and kept there (the simulator derives it from the seed), so ids never
+    /// repeat across fresh directories. At most `TaskIDGenerator.saltBytesMax` bytes; empty: none.
+    public var taskIDSalt: Bytes = []
     /// What the shell recovered from the write-ahead log before starting (empty for a new node):
     /// the core rebuilds its tasks from these records; its next append lands at `position`.
     public var recoveredLog: RecoveredLog

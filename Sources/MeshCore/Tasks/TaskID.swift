@@ -4,10 +4,13 @@
 /// so an id never depends on the process, the hasher seed or the platform:
 /// - `idempotent(key:)`: `SHA-256("agentmesh/task-id/key/v1\0" ‖ key)`. Every node derives the same
 ///   id from the same idempotency key, so a retried submission lands on the same task.
-/// - `TaskIDGenerator`: `SHA-256("agentmesh/task-id/node/v1\0" ‖ node name ‖ "\0" ‖ incarnation (u64 BE)
-///   ‖ sequence (u64 BE))`. A node's name is unique in the mesh, and the incarnation it boots with is
-///   above every one it persisted in earlier lives (ARCHITECTURE §4), so (name, boot incarnation,
-///   sequence) never repeats across restarts or nodes. The two domains never produce the same input.
+/// - `TaskIDGenerator`: `SHA-256("agentmesh/task-id/node/v2\0" ‖ salt length (u8) ‖ salt ‖ node name ‖
+///   "\0" ‖ incarnation (u64 BE) ‖ sequence (u64 BE))`. A node's name is unique in the mesh, and the
+///   incarnation it boots with is above every one it persisted in earlier lives (ARCHITECTURE §4),
+///   so (name, boot incarnation, sequence) never repeats across restarts or nodes. The salt is
+///   random per data directory (chosen at its first start and kept there), so a node started again
+///   on a fresh directory under the same name (incarnation 1 again) makes other ids too. The two
+///   domains never produce the same input.
 public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// The id's bytes.
     public let bytes: Bytes
@@ -73,23 +76,30 @@ public struct TaskIDGenerator: Sendable {
     public let node: String
     /// The incarnation the node booted with in this life (never one a previous life used).
     public let incarnation: UInt64
+    /// The node's data directory's salt (at most `saltBytesMax` bytes; longer is cut).
+    public let salt: Bytes
     /// How many ids this generator has made.
     public private(set) var sequence: UInt64 = 0
+    /// The longest salt: 16 random bytes is plenty; the length is written as one byte.
+    public static let saltBytesMax = 32
 
-    /// A generator for node `node` booted at `incarnation`.
-    public init(node: String, incarnation: UInt64) {
+    /// A generator for node `node` booted at `incarnation`, salted with its data directory's `salt`.
+    public init(node: String, incarnation: UInt64, salt: Bytes = []) {
         self.node = node
         self.incarnation = incarnation
+        self.salt = Array(salt.prefix(Self.saltBytesMax))
     }
 
     /// The next id: never one this or any other node made before.
     public mutating func next() -> TaskID {
-        var writer = ByteWriter(capacity: node.utf8.count + 17)
+        var writer = ByteWriter(capacity: salt.count + node.utf8.count + 18)
+        writer.u8(UInt8(salt.count))
+        writer.raw(salt)
         writer.raw(node.utf8)
         writer.u8(0)
         writer.u64(incarnation)
         writer.u64(sequence)
         sequence &+= 1
-        return TaskID.derive(domain: "agentmesh/task-id/node/v1", writer.bytes)
+        return TaskID.derive(domain: "agentmesh/task-id/node/v2", writer.bytes)
     }
 }

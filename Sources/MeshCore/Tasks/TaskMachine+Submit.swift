@@ -50,6 +50,7 @@ extension TaskMachine {
             return accept(id, spec, origin: origin, peers: peers)
         }
         stats.forwarded &+= 1
+        if hops > 0 { stats.forwardedAgain &+= 1 }
         let message = TaskMessage.submit(id: id, spec: spec, hops: hops &+ 1)
         if !openExchange(.forward(origin, id), to: owner, in: peers, payload: message) {
             accept(id, spec, origin: origin, peers: peers)

@@ -168,11 +168,12 @@ public struct TaskMachine: Sendable {
     public internal(set) var stats = TaskStats()
 
     /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
-    init(name: String, incarnation: UInt64, slots: [String: Int], settings: TaskSettings, recovered: RecoveredLog) {
+    init(name: String, incarnation: UInt64, idSalt: Bytes = [], slots: [String: Int], settings: TaskSettings,
+         recovered: RecoveredLog) {
         self.name = name
         self.settings = settings
         self.slots = slots
-        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation)
+        idGenerator = TaskIDGenerator(node: name, incarnation: incarnation, salt: idSalt)
         appended = recovered.position
         synced = recovered.position
         isRestart = !recovered.records.isEmpty
@@ -229,6 +230,9 @@ public struct TaskMachine: Sendable {
 public struct TaskStats: Sendable, Equatable {
     public var accepted: UInt64 = 0
     public var forwarded: UInt64 = 0
+    /// Forwards of a submission that had been forwarded already (its owner saw another owner):
+    /// how often a task was forwarded more than once.
+    public var forwardedAgain: UInt64 = 0
     public var refused: UInt64 = 0
     public var duplicates: UInt64 = 0
     public var attemptsStarted: UInt64 = 0

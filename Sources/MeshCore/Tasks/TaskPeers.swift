@@ -42,8 +42,8 @@ struct TaskPeers: Sendable {
 }
 
 extension NodeInstance {
-    /// The members as the task machine sees them now.
-    func taskPeers() -> TaskPeers {
+    /// The members as the task machine sees them now (per-record parts from `taskPeersCache`).
+    mutating func taskPeers() -> TaskPeers {
         var peers = TaskPeers(selfName: membership.name)
         var known = 1, up = 1
         for member in membership.members.members {
@@ -57,20 +57,16 @@ extension NodeInstance {
         peers.hasJoined = membership.hasJoined
         peers.knownCount = known
         peers.upCount = up
-        for entry in membership.capacity.entriesInOrder {
+        let entries = membership.capacity.entriesInOrder
+        for entry in entries {
             let record = entry.record
-            var slots: [String: Int] = [:], busy: [String: Int] = [:], tags: [String: [String]] = [:]
-            for profile in record.profiles {
-                slots[profile.name] = profile.slots
-                busy[profile.name] = profile.busy
-                tags[profile.name] = profile.tags
-                peers.advertised.insert(profile.name)
-            }
-            let alive = record.name == membership.name || peers.isUp(record.name)
-            peers.candidates.append(PlacementCandidate(name: record.name, isAlive: alive && !entry.isMemberDown,
-                                                       slots: slots, busySlots: busy, tags: record.tags, profileTags: tags))
-            peers.assigned[record.name] = record.slotsBusy &+ Int(clamping: record.queueLength)
+            let derived = taskPeersCache.derive(record)
+            var candidate = derived.candidate
+            candidate.isAlive = (record.name == membership.name || peers.isUp(record.name)) && !entry.isMemberDown
+            peers.candidates.append(candidate)
+            peers.assigned[record.name] = derived.assigned
         }
+        peers.advertised = taskPeersCache.advertisedProfiles(of: entries.map(\.record))
         if membership.capacity.ownRecord == nil {
             // Before the first version of this node's record: its configured profiles.
             let desired = membership.capacity.desired

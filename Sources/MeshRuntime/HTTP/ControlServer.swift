@@ -12,7 +12,8 @@ final class ControlServer: @unchecked Sendable {
     /// The bounds, each a named setting.
     struct Settings {
         /// A task submission carries a prompt: its path gets a larger body limit.
-        var limits = HTTPLimits(bodyBytesMaxByPath: ["/v1/tasks": NodeShell.taskBodyBytesMax])
+        var limits = HTTPLimits(bodyBytesMaxByPath: ["/v1/tasks": NodeShell.taskBodyBytesMax,
+                                                     A2AProtocol.endpointPath: A2ALimits.requestBytesMax])
         /// Connections open at once. Past it, the oldest connection still waiting for its request is
         /// evicted; with none waiting, the newcomer is answered 503.
         var connectionsMax = 32
@@ -29,6 +30,11 @@ final class ControlServer: @unchecked Sendable {
         /// A kept-alive connection must deliver its next whole request within this of the last
         /// answer, else it is closed. While it waits it is evictable like any waiting connection.
         var keepAliveIdleTimeout: Nanoseconds = .seconds(5)
+        /// Answers written over time that are not event streams (`StreamingAnswer`: A2A's waiting
+        /// `SendMessage`) open at once; past it, a new one is answered 503. Below `connectionsMax`.
+        var streamsMax = 16
+        /// Such an answer's connection closes this long after its head, whatever it is doing.
+        var streamDurationMax: Nanoseconds = .seconds(3_600)
         /// Server-Sent Events streams open at once. Each holds a connection that is never evicted
         /// (its request has arrived), so it stays well below `connectionsMax`.
         var eventStreamsMax = 16
@@ -56,6 +62,8 @@ final class ControlServer: @unchecked Sendable {
     /// Requests answered on each kept-alive connection: a request deadline armed for an earlier
     /// request must not cut off a later one.
     private var answeredCounts: [UInt64: UInt64] = [:]
+    /// Streamed answers in progress, by connection.
+    private var streams: [UInt64: StreamingAnswer] = [:]
     /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
     private let peekBuffer: UnsafeMutableRawBufferPointer
     /// Connections and requests refused, by reason.
@@ -114,6 +122,7 @@ final class ControlServer: @unchecked Sendable {
             open.removeValue(forKey: id)
             answeredCounts.removeValue(forKey: id)
             admission.remove(id)
+            streams.removeValue(forKey: id)?.ended()
             eventStreams.removeValue(forKey: id)?.ended()
         }
         connection.start(timeout: settings.connectionTimeout)
@@ -169,6 +178,7 @@ final class ControlServer: @unchecked Sendable {
     /// already be in its input: a pipelining client).
     private func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
                         keepsAlive: Bool) {
+        if let streaming = response.streamingAnswer { return openStream(connection, id: id, response, streaming) }
         let keepsAlive = keepsAlive && !connection.isInputFinished && connection.ending == nil
         connection.send(response.serialized(keepAlive: keepsAlive), thenClose: !keepsAlive)
         guard keepsAlive, let count = answeredCounts[id] else { return }
@@ -178,6 +188,20 @@ final class ControlServer: @unchecked Sendable {
         armRequestDeadline(id, after: settings.keepAliveIdleTimeout)
         connection.onInput = { [self] connection in readRequest(connection, id: id, local: local) }
         if !connection.input.isEmpty { readRequest(connection, id: id, local: local) }
+    }
+
+    /// Sends a streamed answer's head and hands it the connection, or 503 past `streamsMax`.
+    private func openStream(_ connection: Connection, id: UInt64, _ response: HTTPResponse, _ answer: StreamingAnswer) {
+        guard connection.ending == nil else { return answer.ended() }   // the client left while the handler decided
+        guard streams.count < settings.streamsMax else {
+            connection.send(HTTPResponse.error(503, "\(settings.streamsMax) streams are open; try again later").serialized,
+                            thenClose: true)
+            return answer.ended()
+        }
+        streams[id] = answer
+        connection.setDeadline(settings.streamDurationMax)
+        connection.send(response.streamingHead)
+        answer.opened(on: connection)
     }
 
     private func armRequestDeadline(_ id: UInt64, after timeout: Nanoseconds) {

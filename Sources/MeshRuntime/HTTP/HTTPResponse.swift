@@ -8,6 +8,8 @@ public struct HTTPResponse: Equatable, Sendable {
     public var body: Bytes
     /// Set for an answer that opens a Server-Sent Events stream instead of carrying a body.
     public var eventStream: EventStreamOpener?
+    /// Set for a response whose body is written over time (`HTTPResponse.streaming`); `body` is unused then.
+    public var streamingAnswer: StreamingAnswer?
 
     public init(status: Int, headers: [(String, String)] = [], body: Bytes = []) {
         self.status = status; self.headers = headers; self.body = body
@@ -15,6 +17,7 @@ public struct HTTPResponse: Equatable, Sendable {
 
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {
         lhs.status == rhs.status && lhs.body == rhs.body && lhs.eventStream === rhs.eventStream
+            && lhs.streamingAnswer === rhs.streamingAnswer
             && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
     }
 

@@ -26,6 +26,7 @@ extension NodeShell {
         if handleAPIv1(request, respond: respond) { return }
         if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }
+        if handleA2ARoute(request, respond: respond) { return }
         if handleOperator(request, respond: respond) { return }
         respond(handleControl(request))
     }
@@ -111,7 +112,7 @@ extension NodeShell {
             "streamBytesSent": streams.counters.bytesSent, "streamBytesReceived": streams.counters.bytesReceived,
         ]
         let tasks = core.tasks.stats
-        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded),
+        for (name, value) in [("tasksAccepted", tasks.accepted), ("tasksForwarded", tasks.forwarded), ("tasksForwardedAgain", tasks.forwardedAgain),
                               ("tasksRefused", tasks.refused), ("tasksDuplicates", tasks.duplicates),
                               ("tasksAttemptsStarted", tasks.attemptsStarted), ("tasksAttemptsLost", tasks.attemptsLost),
                               ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
@@ -119,6 +120,18 @@ extension NodeShell {
                               ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
             counterValues[name] = value
         }
+        let links = streams.linkCounters
+        for (name, value) in [("linksOpened", links.opened), ("linksAccepted", links.accepted),
+                              ("linkStreams", links.streamsCarried), ("linkStreamsRefused", links.streamsRefused)] {
+            counterValues[name] = value
+        }
+        for reason in LinkDrop.allCases { counterValues[reason.counterName] = links.drops[reason] ?? 0 }
+        let syncs = logCommitter.syncTimings
+        for (name, value) in submitTiming.counters("timingSubmit") + syncs.fsync.counters("timingFsync")
+            + syncs.wait.counters("timingSyncWait") + links.exchanges.counters("timingLinkExchange") {
+            counterValues[name] = value
+        }
+        for (name, value) in a2aCounters.named { counterValues[name] = value }
         for reason in ControlRejection.allCases {
             counterValues[reason.counterName] = control?.rejections[reason] ?? 0
         }

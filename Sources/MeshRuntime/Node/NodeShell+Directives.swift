@@ -47,6 +47,7 @@ extension NodeShell {
                 handle(event)
             }
         }
+        streams.flush()
         armTimer()
     }
 

@@ -63,6 +63,10 @@ extension NodeShell {
         let spec: TaskSpec
         do { spec = try TaskSubmission.parse(body) } catch { return respond(Self.fieldError(error)) }
         let receivedAt = SystemClock.monotonicNanoseconds()
+        let respond: (HTTPResponse) -> Void = { [self] response in
+            submitTiming.add(SystemClock.monotonicNanoseconds() &- receivedAt)
+            respond(response)
+        }
         taskRequest(.submitTask(spec), respond: respond) { [self] reply in
             switch reply {
             case .taskAccepted(let acceptance):
@@ -126,10 +130,25 @@ extension NodeShell {
             respond(response(reply) ?? .error(500, "unexpected reply from the node: \(reply)"))
         }
         guard let id else { return }
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(Self.taskRequestDeadline))) { [self] in
+        // Every task request waits the same time, so deadlines come due in the order requests came:
+        // one queue and one timer for all of them, not a Dispatch timer each.
+        taskDeadlines.append((id, SystemClock.monotonicNanoseconds() &+ Self.taskRequestDeadline))
+        if taskDeadlines.count == 1 { armTaskDeadline() }
+    }
+
+    /// Sweeps the task requests whose deadline passed (503), then waits for the next one.
+    private func armTaskDeadline() {
+        guard let first = taskDeadlines.first else { return }
+        let delay = max(0, first.due &- SystemClock.monotonicNanoseconds())
+        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay))) { [self] in
+            let now = SystemClock.monotonicNanoseconds()
             let seconds = Self.taskRequestDeadline / 1_000_000_000
-            pendingReplies.removeValue(forKey: id)?(.refused("no answer from the mesh within \(seconds)s; a submission "
-                + "may still have been accepted: resubmit with the same idempotency key to find out"))
+            while let first = taskDeadlines.first, first.due <= now {
+                taskDeadlines.removeFirst()
+                pendingReplies.removeValue(forKey: first.request)?(.refused("no answer from the mesh within \(seconds)s; a "
+                    + "submission may still have been accepted: resubmit with the same idempotency key to find out"))
+            }
+            armTaskDeadline()
         }
     }
 

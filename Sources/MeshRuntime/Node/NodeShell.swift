@@ -61,9 +61,15 @@ public final class NodeShell: @unchecked Sendable {
     var agents: AgentRunner?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
+    /// Task requests waiting for the core, oldest first, with when they get `503` (monotonic).
+    var taskDeadlines = FIFO<(request: RequestID, due: Int64)>()
+    /// `POST /v1/tasks` handled here: from the parsed request to the response.
+    var submitTiming = Timing()
     var nextRequest: UInt64 = 0
     /// Events for `mesh monitor` and its waiting long polls.
     var operatorState = OperatorState()
+    /// What the A2A edge answered and refused.
+    var a2aCounters = A2ACounters()
     /// The live task feed's streams and what it has pushed (`GET /v1/tasks/events`).
     var taskFeed = TaskFeed()
     /// The live member feed's streams (`GET /v1/status/events`).
@@ -95,6 +101,7 @@ public final class NodeShell: @unchecked Sendable {
                                 randomSeed: SecureRandom.seed(), lastIncarnation: lastIncarnation,
                                 meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
+        config.taskIDSalt = try Self.taskIDSalt(options)
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
@@ -153,6 +160,13 @@ public final class NodeShell: @unchecked Sendable {
         } catch {
             throw StartError(description: "cannot open the write-ahead log in \(directory.path): \(error)")
         }
+    }
+
+    /// The data directory's task-id salt (made at its first start); without a directory, a fresh
+    /// one for this life (its ids live only as long as the process anyway).
+    private static func taskIDSalt(_ options: NodeOptions) throws(StartError) -> Bytes {
+        guard let directory = options.dataDirectory else { return SecureRandom.bytes(DataDirectory.taskIDSaltBytes) }
+        do { return try directory.taskIDSalt() } catch { throw StartError(description: error.description) }
     }
 
     /// Starts the node and blocks until it has left (signal, `POST /v1/leave`, parent gone) or

@@ -83,7 +83,7 @@ extension OpenAPIDocument {
             "JSON-RPC 2.0 as the A2A specification defines it (the version the agent card names): send a message (its text is the prompt, `metadata.skill` picks the profile), stream task updates, get, cancel, resubscribe. Protocol errors are JSON-RPC error objects in a 200 answer; streaming methods answer Server-Sent Events.",
             body: OAS.body(OAS.object([("jsonrpc", OAS.string(values: ["2.0"])), ("id", .object([("type", .array([.string("string"), .string("integer"), .string("null")]))])),
                                        ("method", OAS.string()), ("params", OAS.object([]))], required: ["jsonrpc", "method"]), "A JSON-RPC request.",
-                           example: .object([("jsonrpc", .string("2.0")), ("id", .integer(1)), ("method", .string("tasks/get")), ("params", .object([("id", .string("nosuch"))]))])),
+                           example: .object([("jsonrpc", .string("2.0")), ("id", .integer(1)), ("method", .string("GetTask")), ("params", .object([("id", .string("nosuch"))]))])),
             responses: [("200", .object([("description", .string("A JSON-RPC response, or a stream of them.")),
                                          ("content", .object([("application/json", .object([("schema", OAS.object([("jsonrpc", OAS.string())], required: ["jsonrpc"]))])),
                                                               ("text/event-stream", .object([("schema", eventStream)]))]))]))]))]),

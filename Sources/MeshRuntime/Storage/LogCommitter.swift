@@ -17,6 +17,9 @@ public final class LogCommitter: @unchecked Sendable {
     private let syncQueue = DispatchQueue(label: "mesh.log-sync")
     private let lock = NSLock()
     private var syncWaiting = false
+    /// When the oldest `sync` not yet covered was asked for (`lock`).
+    private var waitingSince: Nanoseconds?
+    private var timings = (fsync: Timing(), wait: Timing())
     private var failureReported = false
     /// Called with each failure, for the operator's log.
     public var onFailure: (@Sendable (WriteAheadLog.Failure) -> Void)?
@@ -39,15 +42,27 @@ public final class LogCommitter: @unchecked Sendable {
     public func sync() {
         guard let log else { return report(nil) }
         let target = log.appendedPosition
+        let asked = SystemClock.monotonicNanoseconds()
         let mustQueue = lock.withLock {
             defer { syncWaiting = true }
+            if waitingSince == nil { waitingSince = asked }
             return !syncWaiting
         }
         guard mustQueue else { return }
         syncQueue.async { [self] in
-            lock.withLock { syncWaiting = false }
+            let since = lock.withLock {
+                syncWaiting = false
+                defer { waitingSince = nil }
+                return waitingSince
+            }
             do throws(WriteAheadLog.Failure) {
+                let started = SystemClock.monotonicNanoseconds()
                 let position = try log.sync(covering: max(target, log.appendedPosition))
+                let done = SystemClock.monotonicNanoseconds()
+                lock.withLock {
+                    timings.fsync.add(done - started)
+                    timings.wait.add(done - (since ?? started))
+                }
                 deliver(.logSynced(upTo: position))
             } catch {
                 report(error)
@@ -66,6 +81,10 @@ public final class LogCommitter: @unchecked Sendable {
             report(error)
         }
     }
+
+    /// Syncs carried out (each one write + fsync for every record appended before it) and how
+    /// long they took; `wait`: from the first `sync` a batch covers until it was durable.
+    public var syncTimings: (fsync: Timing, wait: Timing) { lock.withLock { timings } }
 
     /// Waits until every sync queued so far has finished (for an orderly stop and for tests).
     public func drain() { syncQueue.sync {} }

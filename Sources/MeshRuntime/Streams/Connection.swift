@@ -131,8 +131,8 @@ final class Connection: @unchecked Sendable {
         }
     }
 
-    /// Removes the deadline: the connection stays open until closed (a Server-Sent Events stream
-    /// has keep-alives and limits of its own instead).
+    /// Removes the deadline: the connection stays open until closed (a link that carries streams;
+    /// a Server-Sent Events stream, which has keep-alives and limits of its own instead).
     func clearDeadline() {
         dispatchPrecondition(condition: .onQueue(queue))
         deadlineTimer?.cancel()
@@ -149,6 +149,21 @@ final class Connection: @unchecked Sendable {
         output.append(contentsOf: bytes)
         closesWhenFlushed = closesWhenFlushed || thenClose
         if !isConnecting { flush() }
+    }
+
+    /// Queues `bytes` without sending them yet: `flushQueued()` sends everything queued in as few
+    /// system calls as the kernel allows (a link gathers the frames of one core step this way).
+    func enqueue(_ bytes: Bytes) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard ending == nil else { return }
+        output.append(contentsOf: bytes)
+    }
+
+    /// Sends what `enqueue` queued (once connected; a connect under way sends it when it is done).
+    func flushQueued() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard ending == nil, !isConnecting, writeSource == nil, outputOffset < output.count else { return }
+        flush()
     }
 
     /// Everything received so far, removed from `input`.

@@ -6,7 +6,9 @@ import MeshCore
 /// (ARCHITECTURE §2: the shell only moves bytes). Listens on the node's bind address, numbers
 /// accepted connections as inbound streams, connects outbound streams from the bind address, and
 /// reports what happens to each as core `Input`s — always asynchronously on `queue`, never from
-/// inside a directive it is carrying out.
+/// inside a directive it is carrying out. Streams the core marks `isShared` (task traffic) ride
+/// on kept-open links instead (`StreamLinks`); an accepted connection is told apart by its first
+/// bytes (a link's preamble or a stream's hello).
 ///
 /// Limits before any byte is read: at most `perSourceMax` open connections from one IP address
 /// (so one host cannot hold every slot and block joins and partition healing) and `connectionsMax`
@@ -43,6 +45,10 @@ final class StreamTransport: @unchecked Sendable {
     private let deliver: (Input) -> Void
     private var open: [StreamID: Open] = [:]
     private var perSource: [UInt32: Int] = [:]
+    /// Accepted connections whose first bytes have not told yet whether they are a link.
+    private var undecided: [ObjectIdentifier: Connection] = [:]
+    /// Kept-open links and the streams they carry.
+    private var links: StreamLinks!
     private var nextInbound: UInt64 = 0
     private(set) var counters = Counters()
     /// Why the last outbound connection to each address failed, in the system's words (for the
@@ -64,7 +70,18 @@ final class StreamTransport: @unchecked Sendable {
         self.connectionsMax = connectionsMax
         self.deliver = deliver
         box.transport = self
+        links = StreamLinks(queue: queue, bind: bind, inputBytesMax: StreamTransport.inputBytesPerEventMax,
+                            later: { input in box.transport?.later(input) },
+                            nextInbound: { box.transport?.numberInbound() ?? .inbound(0) })
+        links.onConnectFailure = { destination, reason in
+            box.transport?.counters.failed += 1
+            box.transport?.noteConnectFailure(to: destination, reason)
+        }
+        links.onServerLinkClosed = { link in if let source = link.source { box.transport?.uncount(source) } }
     }
+
+    /// What the links did, for `/v1/health`.
+    var linkCounters: StreamLinks.Counters { links.counters }
 
     /// The listening socket (for its address).
     var fd: Int32 { listener.fd }
@@ -74,8 +91,10 @@ final class StreamTransport: @unchecked Sendable {
     /// Stops listening and closes every connection without telling the core.
     func stop() {
         listener.stop()
-        let connections = open.values.map(\.connection)
+        links.stop()
+        let connections = open.values.map(\.connection) + Array(undecided.values)
         open.removeAll()
+        undecided.removeAll()
         perSource.removeAll()
         for connection in connections { connection.onClose = nil; connection.close() }
     }
@@ -85,6 +104,7 @@ final class StreamTransport: @unchecked Sendable {
     /// Connects an outbound stream; bytes written before it connects wait for it.
     func open(_ stream: StreamID, to destination: Address) {
         counters.opened += 1
+        if stream.isShared { return links.open(stream, to: destination) }
         let source = bind.isUnspecified ? nil : bind
         do {
             let connection = try Connection.connecting(to: .ipv4(destination), from: source, queue: queue,
@@ -101,19 +121,28 @@ final class StreamTransport: @unchecked Sendable {
     /// Why the last outbound connection to `destination` failed (`Connection refused`), if one did.
     func lastConnectFailure(to destination: Address) -> String? { connectFailures[destination] }
 
-    private func noteConnectFailure(to destination: Address, _ reason: String) {
+    fileprivate func noteConnectFailure(to destination: Address, _ reason: String) {
         if connectFailures.count >= StreamTransport.connectFailuresMax { connectFailures.removeAll() }
         connectFailures[destination] = reason
     }
 
     func write(_ stream: StreamID, _ bytes: Bytes) {
+        if links.carries(stream) {
+            counters.bytesSent &+= UInt64(bytes.count)
+            return links.write(stream, bytes)
+        }
         guard let connection = open[stream]?.connection else { return }
         counters.bytesSent &+= UInt64(bytes.count)
         connection.send(bytes)
     }
 
+    /// Sends the link frames the directives carried out since the last call queued (call it after
+    /// each batch of directives: until then they wait).
+    func flush() { links.flush() }
+
     /// Closes once everything queued is written; the core has already forgotten the stream.
     func close(_ stream: StreamID) {
+        if links.carries(stream) { return links.close(stream) }
         guard let entry = forget(stream) else { return }
         entry.connection.onInput = nil
         entry.connection.onClose = nil
@@ -130,7 +159,7 @@ final class StreamTransport: @unchecked Sendable {
     private func accepted(_ clientFD: Int32, peer: SocketEndpoint?) {
         var address = Address(ipv4: 0, port: 0)
         if case .ipv4(let ipv4)? = peer { address = ipv4 }
-        guard open.count < connectionsMax else {
+        guard openCount < connectionsMax else {
             counters.refusedTotal += 1
             closeDescriptor(clientFD)
             return
@@ -141,13 +170,50 @@ final class StreamTransport: @unchecked Sendable {
             return
         }
         counters.accepted += 1
-        nextInbound += 1
-        let stream = StreamID.inbound(nextInbound)
         let connection = Connection.accepted(fd: clientFD, peer: peer, queue: queue,
                                              inputBytesMax: StreamTransport.inputBytesPerEventMax)
+        perSource[address.ipv4, default: 0] += 1
+        undecided[ObjectIdentifier(connection)] = connection
+        connection.onInput = { [self] connection in firstBytes(connection, from: address) }
+        connection.onClose = { [self] connection, _ in
+            if undecided.removeValue(forKey: ObjectIdentifier(connection)) != nil { uncount(address.ipv4) }
+        }
+        connection.start(timeout: LinkLimits.firstBytesTimeout)
+    }
+
+    /// An accepted connection's first bytes: a link's preamble makes it a link; anything else is a
+    /// stream of its own (a hello), handed to the core with those bytes.
+    private func firstBytes(_ connection: Connection, from address: Address) {
+        let preamble = LinkFrame.preamble
+        let head = Array(connection.input.prefix(preamble.count))
+        let isLink = head == preamble
+        guard isLink || head != Array(preamble.prefix(head.count)) || connection.isInputFinished else { return }
+        undecided[ObjectIdentifier(connection)] = nil
+        uncount(address.ipv4)
+        let bytes = connection.takeInput()
+        connection.clearDeadline()
+        if isLink {
+            perSource[address.ipv4, default: 0] += 1
+            return links.adopt(connection, peer: address, source: address.ipv4, rest: Array(bytes.dropFirst(preamble.count)))
+        }
+        let stream = numberInbound()
         watch(connection, as: stream, source: address.ipv4)
         later(.streamAccepted(stream, from: address))
-        connection.start(timeout: nil)
+        counters.bytesReceived &+= UInt64(bytes.count)
+        if !bytes.isEmpty { later(.streamData(stream, bytes)) }
+        if connection.isInputFinished { connection.close(.peerClosed) }
+    }
+
+    /// The next inbound stream's id.
+    fileprivate func numberInbound() -> StreamID {
+        nextInbound += 1
+        return .inbound(nextInbound)
+    }
+
+    /// One connection from `source` fewer.
+    fileprivate func uncount(_ source: UInt32) {
+        let left = perSource[source, default: 1] - 1
+        if left <= 0 { perSource.removeValue(forKey: source) } else { perSource[source] = left }
     }
 
     private func watch(_ connection: Connection, as stream: StreamID, source: UInt32?) {
@@ -176,19 +242,16 @@ final class StreamTransport: @unchecked Sendable {
 
     private func forget(_ stream: StreamID) -> Open? {
         guard let entry = open.removeValue(forKey: stream) else { return nil }
-        if let source = entry.source {
-            let left = perSource[source, default: 1] - 1
-            if left == 0 { perSource.removeValue(forKey: source) } else { perSource[source] = left }
-        }
+        if let source = entry.source { uncount(source) }
         return entry
     }
 
-    private func later(_ input: Input) {
+    fileprivate func later(_ input: Input) {
         queue.async { [self] in deliver(input) }
     }
 
     /// Connections open now.
-    var openCount: Int { open.count }
+    var openCount: Int { open.count + undecided.count + links.linkCount }
 }
 
 /// Lets the listener's closure, made in `init`, reach the transport once it exists.
