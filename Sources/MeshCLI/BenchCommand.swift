@@ -6,7 +6,7 @@ import MeshRuntime
 extension MeshCommandLine {
     static let benchCommand = Command(
         name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf), the write-ahead log, placement, or tasks",
-        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]\n       mesh bench place [--lookups N] [--points-per-slot N] [--json]\n       mesh bench tasks [--nodes N] [--seconds S] [--connections C] [--dir D] [--json]",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]\n       mesh bench place [--lookups N] [--points-per-slot N] [--json]\n       mesh bench tasks [--nodes N] [--seconds S] [--connections C] [--dir D] [--json]\n       mesh bench transfer [--megabytes M] [--dir D] [--json]",
         options: [
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
@@ -28,7 +28,8 @@ extension MeshCommandLine {
             .value("lookups", "N", "place: lookups timed per ring size (default 1000000)"),
             .value("points-per-slot", "N", "place: virtual points per slot to measure (default: the protocol's)"),
             .value("connections", "C", "tasks: kept-alive submitting connections, spread over the nodes (default 2 per node)"),
-            .flag("json", "wal, place, tasks: print one JSON object"),
+            .value("megabytes", "M", "transfer: MiB of log output and of artifact (default 256)"),
+            .flag("json", "wal, place, tasks, transfer: print one JSON object"),
         ]) { arguments in
         if arguments.positionals == ["wal"] { return try runWALBench(arguments) }
         if arguments.positionals == ["place"] {
@@ -37,7 +38,8 @@ extension MeshCommandLine {
             settings.pointsPerSlot = try arguments.integer("points-per-slot", default: settings.pointsPerSlot, in: 1...4_096)
             return PlacementBench(lookups: lookups, settings: settings).run(json: arguments.has("json"))
         }
-        if arguments.positionals == ["tasks"] { return try runTaskBench(arguments) }   // --seconds: submitting window (default 30), --dir: where the nodes' data goes
+        if arguments.positionals == ["tasks"] { return try runTaskBench(arguments) }
+        if arguments.positionals == ["transfer"] { return try runTransferBench(arguments) }   // --seconds: submitting window (default 30), --dir: where the nodes' data goes
         guard arguments.positionals == ["detect"] else {
             throw UsageError("usage: mesh bench detect --nodes N --runs R [--serf], mesh bench wal, or mesh bench place (see mesh bench --help)")
         }

@@ -9,7 +9,7 @@ public enum MeshCommandLine {
     static var commands: [Command] {
         [simCommand, startCommand, statusCommand, leaveCommand, keygenCommand, demoCommand, benchCommand,
          checkConfigCommand, placeCommand, joinCommand, forceLeaveCommand, monitorCommand, infoCommand, rttCommand, keysCommand,
-         submitCommand, taskCommand, tasksCommand, cancelCommand,
+         submitCommand, taskCommand, tasksCommand, cancelCommand, logsCommand, artifactsCommand,
          mcpCommand]
     }
 

@@ -17,6 +17,10 @@ struct ProfilesConfig: Equatable {
 
     var profiles: [AgentProfile] = []
     var tags: [String] = []
+    /// `"attachments": {"fileBytesMax": N, "taskBytesMax": N}`: this node's attachment limits
+    /// (issue 10 §2; nil: the defaults, 64 MiB per file and 256 MiB per task).
+    var attachmentBytesMax: UInt64?
+    var attachmentsTotalBytesMax: UInt64?
     /// The `"workspaces"` key (defaults when absent).
     var workspaces = WorkspaceSettings()
     /// One line per problem: "line L, column C: profiles[0].slots must be …".
@@ -26,6 +30,7 @@ struct ProfilesConfig: Equatable {
     init(json: JSONValue, positions: JSONPositions) {
         if let raw = json["tags"] { tags = strings(raw, path: "tags", positions: positions) }
         if let problem = LocalCapacity.tagsError(tags, owner: "node") { report("tags", problem, positions) }
+        if let raw = json["attachments"] { parseAttachmentLimits(raw, positions: positions) }
         if let raw = json["workspaces"] { workspaces = parseWorkspaces(raw, positions: positions) }
         guard let raw = json["profiles"] else { return }
         guard let list = raw.array else { report("profiles", "must be a list of profile objects", positions); return }
@@ -44,6 +49,24 @@ struct ProfilesConfig: Equatable {
         let local = LocalCapacity(profiles: profiles.map(\.advertised), tags: tags)
         if problems.isEmpty, let problem = local.validationError(name: String(repeating: "n", count: WireLimits.nameBytesMax)) {
             report("profiles", problem, positions)
+        }
+    }
+
+    /// The largest attachment limit a config may set (4 GiB).
+    static let attachmentLimitMax: UInt64 = 4 << 30
+
+    private mutating func parseAttachmentLimits(_ raw: JSONValue, positions: JSONPositions) {
+        guard let fields = raw.object else { return report("attachments", "must be an object: {\"fileBytesMax\": N, \"taskBytesMax\": N}", positions) }
+        for (key, value) in fields {
+            guard let bytes = value.unsigned, bytes >= 1, bytes <= Self.attachmentLimitMax else {
+                report("attachments.\(key)", "must be a whole number of bytes from 1 to \(Self.attachmentLimitMax)", positions)
+                continue
+            }
+            switch key {
+            case "fileBytesMax": attachmentBytesMax = bytes
+            case "taskBytesMax": attachmentsTotalBytesMax = bytes
+            default: report("attachments.\(key)", "unknown key '\(key)' (known keys: fileBytesMax, taskBytesMax)", positions)
+            }
         }
     }
 

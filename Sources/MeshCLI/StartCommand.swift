@@ -92,6 +92,8 @@ extension MeshCommandLine {
                                   presetName: plan.preset.rawValue, http: plan.http, httpToken: token,
                                   dataDirectory: directory, logger: logger, exitsWithParent: exitsWithParent,
                                   profiles: plan.profiles, tags: plan.tags, keyFile: plan.keyFile)
+        if let bytes = plan.attachmentBytesMax { options.attachmentBytesMax = bytes }
+        if let bytes = plan.attachmentsTotalBytesMax { options.attachmentsTotalBytesMax = bytes }
         options.workspaces = plan.workspaces
         return options
     }

@@ -33,6 +33,9 @@ struct StartPlan: Equatable {
     /// Agent profiles (with their local commands) and node tags from the config file.
     var profiles: [AgentProfile] = []
     var tags: [String] = []
+    /// Attachment limits from the config file (nil: the defaults).
+    var attachmentBytesMax: UInt64?
+    var attachmentsTotalBytesMax: UInt64?
     /// Task workspace settings from the config file's `"workspaces"`.
     var workspaces = WorkspaceSettings()
 
@@ -128,6 +131,8 @@ struct StartPlan: Equatable {
                          httpTokenFile: settings.httpTokenFile, isInsecure: isInsecure, logFormat: logFormat,
                          logLevel: logLevel, membersMax: membersMax, origins: settings.origins,
                          profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [],
+                         attachmentBytesMax: settings.profiles?.attachmentBytesMax,
+                         attachmentsTotalBytesMax: settings.profiles?.attachmentsTotalBytesMax,
                          workspaces: settings.profiles?.workspaces ?? WorkspaceSettings())
     }
 

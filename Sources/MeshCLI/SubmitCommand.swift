@@ -7,7 +7,7 @@ extension MeshCommandLine {
     static let submitCommand = Command(
         name: "submit", summary: "submit a task to the mesh through any node; prints its id",
         usage: "submit --profile P (--prompt TEXT | --prompt-file F) [--affinity K] [--tag T]... [--timeout DUR] "
-            + "[--attempts N] [--idempotency-key K] [--expect NAME]... [--wait] [--json] [--http ADDR:PORT]",
+            + "[--attempts N] [--idempotency-key K] [--expect NAME]... [--attach FILE]... [--wait] [--json] [--http ADDR:PORT]",
         options: clientOptions + [
             .value("profile", "P", "the agent profile to run (a member must advertise it)"),
             .value("prompt", "TEXT", "the task's input (at most 1 MiB)"),
@@ -18,12 +18,17 @@ extension MeshCommandLine {
             .value("attempts", "N", "most attempts after failures (default \(TaskLimits.attemptsDefault))"),
             .value("idempotency-key", "K", "a resubmission with the same key lands on the same task"),
             .repeated("expect", "NAME", "a declared output: an attempt that exits 0 without artifacts/NAME fails (repeatable)"),
+            .repeated("attach", "FILE", "send FILE with the task: uploaded first, hash-checked, in the agent's inbox/ under its base name (repeatable)"),
             .flag("wait", "wait until the task ends; print its record as one JSON object; exit 0 only on succeeded"),
             .flag("json", "print {\"id\", \"state\", \"copies\"} instead of the id"),
         ]) { arguments in
         try expectNoArguments(arguments, command: "submit")
-        let spec = try submissionSpec(arguments)
+        var spec = try submissionSpec(arguments)
         let client = try controlClient(arguments)
+        if !arguments.all("attach").isEmpty {
+            spec.attachments = try uploadAttachments(arguments.all("attach"), client: client)
+            if let problem = spec.validationError() { throw UsageError("--attach: \(problem.message)") }
+        }
         let answer: TaskAnswer
         do throws(ControlClient.Failure) { answer = try client.submitTask(spec) } catch {
             printError(error.description)

@@ -31,6 +31,10 @@ extension Simulation {
                 startFakeAgent(run, node: node)
             case .stopAgent(let run, _):
                 stopFakeAgent(run, node: node)
+            case .fetchFiles(let fetch):
+                // Simulated tasks carry no attachments; a fetch would find no blob anywhere.
+                trace.mix(41); trace.mix(node); trace.mix(fetch.id)
+                apply(node, nodes[node].instance!.handle(.filesFetched(fetch.id, failure: "the simulator holds no blobs"), at: moment))
             case .reply(let request, let reply):
                 controlReplied(request, reply, node: node)
             case .persistIncarnation(let incarnation):

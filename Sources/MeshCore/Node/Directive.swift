@@ -132,6 +132,9 @@ public enum Directive: Sendable, Equatable {
     case startAgent(AgentRun)
     /// Signal an agent run's whole process group.
     case stopAgent(RunID, StopSignal)
+    /// Hold every blob of `fetch.files` (fetched from its sources, fsynced, hash checked), then
+    /// report `filesFetched` (issue 10 §2). The bytes never come back to the core.
+    case fetchFiles(FileFetch)
     /// Answer a control request.
     case reply(to: RequestID, ControlReply)
     /// Something worth logging or measuring happened.
@@ -237,6 +240,8 @@ public enum Input: Sendable, Equatable {
     case diskFailed(DiskFailure)
     /// An agent run ended, with what it left in `artifacts/`.
     case agentExited(RunID, AgentExit, AgentOutputs = AgentOutputs())
+    /// A `fetchFiles` ended: the shell holds every blob (`failure == nil`), or says why not.
+    case filesFetched(UInt64, failure: String?)
     /// A control request, numbered by the shell.
     case control(RequestID, ControlRequest)
     /// Leave the mesh gracefully (a signal or the parent going away).

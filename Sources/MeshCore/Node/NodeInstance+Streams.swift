@@ -47,7 +47,7 @@ extension NodeInstance {
         streamStats.opened += 1
         emit(.openStream(stream, to: peer))
         emit(.writeStream(stream, hello(nonce)))
-        setTimer(.streamDeadline(stream), at: now + membership.settings.streamTimeout)
+        setTimer(.streamDeadline(stream), at: now + exchangeTimeout(request))
     }
 
     mutating func streamAccepted(_ stream: StreamID, from peer: Address) {

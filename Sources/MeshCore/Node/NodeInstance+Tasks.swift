@@ -49,8 +49,11 @@ extension NodeInstance {
         let peers = taskPeers()
         switch message {
         case .submit(let id, let spec, let hops) where hops <= tasks.settings.hopsMax:
+            if parkForFiles(.submit(id, spec, hops: hops, stream: stream), sender: sender) { return }
             tasks.submitArrived(id, spec, hops: hops, stream: stream, peers: peers)
-        case .store(let record, let handover): tasks.storeArrived(record, handover: handover, from: sender, stream: stream, peers: peers)
+        case .store(let record, let handover):
+            if parkForFiles(.store(record, handover: handover, from: sender, stream: stream), sender: sender) { return }
+            tasks.storeArrived(record, handover: handover, from: sender, stream: stream, peers: peers)
         case .renew: tasks.renewArrived(from: sender, stream: stream)
         case .release(let id, let epoch): tasks.releaseArrived(id, epoch: epoch, from: sender, stream: stream)
         case .query(let target): answerTaskRequest(stream, tasks.localAnswer(target).encoded())

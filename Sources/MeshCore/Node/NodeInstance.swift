@@ -26,6 +26,8 @@ public struct NodeInstance: Sendable {
     var joins = PendingJoins()
     /// Round-trip questions to other members waiting for their answers.
     var roundTrips = PendingRoundTrips()
+    /// Task requests waiting for their attachment blobs.
+    var fetches = PendingFetches()
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
@@ -77,6 +79,7 @@ public struct NodeInstance: Sendable {
             handleTasks(input)
             membership.leave()
         case .localLoad(let load): membership.localLoadChanged(load)
+        case .filesFetched(let fetch, let failure): filesFetched(fetch, failure: failure)
         }
         gatherMembership()
         gatherTasks()

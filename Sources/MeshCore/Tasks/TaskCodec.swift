@@ -4,8 +4,11 @@
 ///
 /// ```
 /// spec:     version(1 or 2) profile(short) prompt(blob) affinity(short) tags(u8 count, short each)
-///           timeout(varint ns) attemptsMax(varint) hasKey(u8) [key(short)]
+///           timeout(varint ns) attemptsMax(varint) flags(u8) [key(short)]
+///           [attachments(u8 count, each name(short) size(varint) sha256(32))]
 ///           [version 2 only: expect(u8 count, short each)]
+///           (flags bit 0: a key follows; bit 1: attachments follow — a spec without them is
+///           byte-for-byte what version 1 always wrote)
 /// event:    state(u8; bit 0x80 set: artifacts follow) attempt(varint) node(short)
 ///           at(u64, two's complement) reason(short)
 ///           [artifacts(varint count, each: name(short) size(varint) sha256(32))]
@@ -39,8 +42,12 @@ public enum TaskCodec {
         for tag in spec.tags { w.shortString(tag) }
         w.varint(UInt64(spec.timeout))
         w.varint(UInt64(spec.attemptsMax))
-        w.u8(spec.idempotencyKey == nil ? 0 : 1)
+        w.u8((spec.idempotencyKey == nil ? 0 : 1) | (spec.attachments.isEmpty ? 0 : 2))
         if let key = spec.idempotencyKey { w.shortString(key) }
+        if !spec.attachments.isEmpty {
+            w.u8(UInt8(spec.attachments.count))
+            for file in spec.attachments { TaskFile.write(file, to: &w) }
+        }
         guard !spec.expect.isEmpty else { return }
         w.u8(UInt8(spec.expect.count))
         for name in spec.expect { w.shortString(name) }
@@ -62,10 +69,13 @@ public enum TaskCodec {
         guard timeout <= UInt64(TaskLimits.timeoutMax), attempts <= UInt64(TaskLimits.attemptsMax) else { throw .counterOutOfRange }
         var spec = TaskSpec(profile: profile, prompt: prompt, affinity: affinity, tags: tags,
                             timeout: Nanoseconds(timeout), attemptsMax: UInt32(attempts))
-        switch try r.u8() {
-        case 0: break
-        case 1: spec.idempotencyKey = try r.shortString(limit: TaskLimits.idempotencyKeyBytesMax)
-        default: throw .malformed
+        let flags = try r.u8()
+        guard flags & ~3 == 0 else { throw .malformed }
+        if flags & 1 != 0 { spec.idempotencyKey = try r.shortString(limit: TaskLimits.idempotencyKeyBytesMax) }
+        if flags & 2 != 0 {
+            let count = Int(try r.u8())
+            guard count >= 1, count <= TaskLimits.attachmentsMax else { throw .oversized }
+            for _ in 0..<count { spec.attachments.append(try TaskFile.read(&r)) }
         }
         if specVersion == specVersionExpect {
             let count = Int(try r.u8())

@@ -15,6 +15,9 @@ public struct TaskSpec: Equatable, Sendable {
     public var attemptsMax: UInt32
     /// A client's key that makes a resubmission land on the same task; nil for none.
     public var idempotencyKey: String?
+    /// Files sent with the task (name, size, SHA-256; the bytes travel as blobs, never in the
+    /// spec); at most `TaskLimits.attachmentsMax`, names by `TaskFile.nameError`, each used once.
+    public var attachments: [TaskFile] = []
     /// Declared outputs: artifact names an attempt must leave in `artifacts/` to succeed (besides
     /// those its profile declares). At most `expectedOutputsMax`, each passing `TaskFile.nameError`,
     /// together at most `expectedOutputsBytesMax` bytes of names.
@@ -48,6 +51,11 @@ public struct TaskSpec: Equatable, Sendable {
         }
         if attemptsMax < TaskLimits.attemptsMin || attemptsMax > TaskLimits.attemptsMax {
             return TaskFieldError("attempts", "must be between \(TaskLimits.attemptsMin) and \(TaskLimits.attemptsMax)")
+        }
+        if let problem = TaskFile.attachmentsError(attachments) { return TaskFieldError("attachments", problem) }
+        if prompt.utf8.count + TaskFile.encodedBytes(attachments) > TaskLimits.promptBytesMax {
+            // One log record holds the spec: the attachment records share the prompt's room.
+            return TaskFieldError("attachments", "the prompt and the attachment records together must be at most \(TaskLimits.promptBytesMax) bytes")
         }
         if let key = idempotencyKey, key.isEmpty || key.utf8.count > TaskLimits.idempotencyKeyBytesMax {
             return TaskFieldError("idempotencyKey", "must be 1 to \(TaskLimits.idempotencyKeyBytesMax) bytes")

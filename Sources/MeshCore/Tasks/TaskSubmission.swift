@@ -9,7 +9,7 @@
 /// (`TaskDuration`), `attempts` a whole number.
 public enum TaskSubmission {
     /// The fields a body may hold, in the order the errors check them.
-    public static let fields = ["profile", "prompt", "affinity", "tags", "timeout", "attempts", "idempotencyKey", "expect"]
+    public static let fields = ["profile", "prompt", "affinity", "tags", "timeout", "attempts", "idempotencyKey", "expect", "attachments"]
     /// The largest body accepted: the largest prompt, each byte escaped as `\uXXXX`, plus room for
     /// the other fields.
     public static let bodyBytesMax = 6 * TaskLimits.promptBytesMax + 16_384
@@ -40,6 +40,7 @@ public enum TaskSubmission {
         }
         spec.idempotencyKey = try optionalString(document, "idempotencyKey")
         if let expect = document["expect"] { spec.expect = try names(expect, field: "expect", max: TaskLimits.expectedOutputsMax) }
+        if let attachments = document["attachments"] { spec.attachments = try files(attachments, field: "attachments") }
         if let problem = spec.validationError() { throw problem }
         return spec
     }
@@ -53,6 +54,7 @@ public enum TaskSubmission {
         members.append(("attempts", .integer(Int64(spec.attemptsMax))))
         if let key = spec.idempotencyKey { members.append(("idempotencyKey", .string(key))) }
         if !spec.expect.isEmpty { members.append(("expect", .array(spec.expect.map { .string($0) }))) }
+        if !spec.attachments.isEmpty { members.append(("attachments", .array(spec.attachments.map(\.json)))) }
         return .object(members)
     }
 
@@ -65,6 +67,14 @@ public enum TaskSubmission {
         guard let value = document[field] else { return nil }
         guard let text = value.string else { throw TaskFieldError(field, "must be a string") }
         return text
+    }
+
+    private static func files(_ value: JSONValue, field: String) throws(TaskFieldError) -> [TaskFile] {
+        guard let items = value.array else { throw TaskFieldError(field, "must be an array of {name, size, sha256}") }
+        guard items.count <= TaskLimits.attachmentsMax else { throw TaskFieldError(field, "at most \(TaskLimits.attachmentsMax) attachments") }
+        var result: [TaskFile] = []
+        for item in items { result.append(try TaskFile.parse(item, field: field)) }
+        return result
     }
 
     private static func strings(_ value: JSONValue, field: String) throws(TaskFieldError) -> [String] {

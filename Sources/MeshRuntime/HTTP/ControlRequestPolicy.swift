@@ -76,7 +76,11 @@ struct ControlRequestPolicy {
                 return (.unauthorized, response)
             }
         }
-        if request.method == "POST" && !ControlRequestPolicy.isJSON(request.headers["content-type"]) {
+        if request.method == "POST" && ControlRequestPolicy.rawBodyPaths.contains(request.path) {
+            if !ControlRequestPolicy.isMediaType(request.headers["content-type"], "application/octet-stream") {
+                return (.badContentType, .error(415, "POST \(request.path) requires Content-Type: application/octet-stream"))
+            }
+        } else if request.method == "POST" && !ControlRequestPolicy.isJSON(request.headers["content-type"]) {
             return (.badContentType, .error(415, "POST requires Content-Type: application/json"))
         }
         return nil
@@ -102,11 +106,18 @@ struct ControlRequestPolicy {
     }
 
     /// True for `application/json`, with any parameters (`; charset=utf-8`), in any letter case.
-    static func isJSON(_ contentType: String?) -> Bool {
+    static func isJSON(_ contentType: String?) -> Bool { isMediaType(contentType, "application/json") }
+
+    /// True when `contentType` names `mediaType`, with any parameters, in any letter case.
+    static func isMediaType(_ contentType: String?, _ mediaType: String) -> Bool {
         guard let contentType else { return false }
-        let mediaType = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
-        return Text.trimmed(mediaType).lowercased() == "application/json"
+        let given = contentType.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        return Text.trimmed(given).lowercased() == mediaType
     }
+
+    /// Paths whose `POST` body is raw bytes (`application/octet-stream`, itself a type no HTML
+    /// form can send, so a browser must preflight, and this API grants no preflight).
+    static let rawBodyPaths: Set<String> = ["/v1/attachments"]
 
     /// True for 0.0.0.0 and `::`: listening everywhere, which no client can name in `Host`.
     static func isUnspecified(_ endpoint: SocketEndpoint) -> Bool {

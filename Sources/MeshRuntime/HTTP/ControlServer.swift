@@ -50,7 +50,10 @@ final class ControlServer: @unchecked Sendable {
     let endpoint: SocketEndpoint
     let queue: DispatchQueue
     let settings: Settings
-    private let policy: ControlRequestPolicy
+    let policy: ControlRequestPolicy
+    /// Takes streamed uploads (`ControlRequestPolicy.rawBodyPaths`): given the request head, its
+    /// `Content-Length` and a responder, returns the sink for its body, or nil after answering.
+    var uploadHandler: ((HTTPRequest, Int, @escaping (HTTPResponse) -> Void) -> HTTPUploadSink?)?
     /// Answers a request now or later: it must call the responder once (a deferred answer, after
     /// a sync or a peer's reply, must still come within the connection's timeout).
     private let handler: (HTTPRequest, @escaping (HTTPResponse) -> Void) -> Void
@@ -147,6 +150,7 @@ final class ControlServer: @unchecked Sendable {
 
     /// Parses what arrived; a whole request that passes the policy goes to the handler.
     private func readRequest(_ connection: Connection, id: UInt64, local: SocketEndpoint?) {
+        if beginUpload(connection, id: id, local: local) { return }
         switch HTTPRequestParser.parse(connection.input, limits: settings.limits) {
         case .incomplete:
             if connection.isInputFinished { connection.close() }
@@ -176,9 +180,10 @@ final class ControlServer: @unchecked Sendable {
 
     /// Sends `response`; a kept-alive connection then waits for its next request (which may
     /// already be in its input: a pipelining client).
-    private func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
-                        keepsAlive: Bool) {
+    func answer(_ connection: Connection, id: UInt64, local: SocketEndpoint?, _ response: HTTPResponse,
+                keepsAlive: Bool) {
         if let streaming = response.streamingAnswer { return openStream(connection, id: id, response, streaming) }
+        if let body = response.stream { return answerStreamed(connection, response, body: body) }
         let keepsAlive = keepsAlive && !connection.isInputFinished && connection.ending == nil
         connection.send(response.serialized(keepAlive: keepsAlive), thenClose: !keepsAlive)
         guard keepsAlive, let count = answeredCounts[id] else { return }
@@ -203,6 +208,9 @@ final class ControlServer: @unchecked Sendable {
         connection.send(response.streamingHead)
         answer.opened(on: connection)
     }
+
+    /// The request on connection `id` has arrived (it no longer waits, nor can be evicted).
+    func admissionArrived(_ id: UInt64) { admission.requestArrived(id) }
 
     private func armRequestDeadline(_ id: UInt64, after timeout: Nanoseconds) {
         let answered = answeredCounts[id] ?? 0

@@ -73,6 +73,29 @@ public enum HTTPRequestParser {
     private static let headerEnd: [UInt8] = [13, 10, 13, 10]
 
     public static func parse(_ bytes: Bytes, limits: HTTPLimits = HTTPLimits()) -> HTTPParseResult {
+        switch parseHead(bytes, limits: limits) {
+        case .incomplete: return .incomplete
+        case .invalid(let status, let reason): return .invalid(status: status, reason: reason)
+        case .head(var request, let bodyStart, let bodyLength):
+            let limit = limits.bodyBytesMax(for: request.path)
+            guard bodyLength <= limit else { return .invalid(status: 413, reason: "body over \(limit) bytes") }
+            guard bytes.count >= bodyStart + bodyLength else { return .incomplete }
+            request.body = Array(bytes[bodyStart..<(bodyStart + bodyLength)])
+            return .complete(request, consumed: bodyStart + bodyLength)
+        }
+    }
+
+    /// What `parseHead` made of the bytes so far.
+    public enum HeadResult: Equatable, Sendable {
+        case incomplete
+        case invalid(status: Int, reason: String)
+        /// The request without its body, where the body starts and its `Content-Length` (0 without one).
+        case head(HTTPRequest, bodyStart: Int, bodyLength: Int)
+    }
+
+    /// Parses the request line and header only (the body's size is not checked against a limit
+    /// here: a streamed upload checks its own).
+    public static func parseHead(_ bytes: Bytes, limits: HTTPLimits = HTTPLimits()) -> HeadResult {
         guard let headEnd = find(headerEnd, in: bytes, within: limits.headerBytesMax + headerEnd.count) else {
             if bytes.count >= limits.headerBytesMax + headerEnd.count {
                 return .invalid(status: 431, reason: "request header over \(limits.headerBytesMax) bytes")
@@ -123,23 +146,17 @@ public enum HTTPRequestParser {
             guard !text.isEmpty, text.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), let length = Int(text) else {
                 return .invalid(status: 400, reason: "malformed Content-Length")
             }
-            let limit = limits.bodyBytesMax(for: String(target.prefix { $0 != "?" }))
-            guard length <= limit else {
-                return .invalid(status: 413, reason: "body over \(limit) bytes")
-            }
             bodyLength = length
         }
         let bodyStart = headEnd + headerEnd.count
-        guard bytes.count >= bodyStart + bodyLength else { return .incomplete }
         var path = target
         var query = ""
         if let mark = target.firstIndex(of: "?") {
             path = String(target[..<mark])
             query = String(target[target.index(after: mark)...])
         }
-        let request = HTTPRequest(method: method, path: path, query: query, headers: headers,
-                                  body: Array(bytes[bodyStart..<(bodyStart + bodyLength)]), version: String(parts[2]))
-        return .complete(request, consumed: bodyStart + bodyLength)
+        let request = HTTPRequest(method: method, path: path, query: query, headers: headers, version: String(parts[2]))
+        return .head(request, bodyStart: bodyStart, bodyLength: bodyLength)
     }
 
     /// `head` split at CRLF.

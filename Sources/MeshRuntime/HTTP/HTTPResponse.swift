@@ -6,13 +6,24 @@ public struct HTTPResponse: Equatable, Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: Bytes
+    /// A body produced while it is sent (chunked), instead of `body`; the connection closes after it.
+    public var stream: HTTPBodyStream?
     /// Set for an answer that opens a Server-Sent Events stream instead of carrying a body.
     public var eventStream: EventStreamOpener?
     /// Set for a response whose body is written over time (`HTTPResponse.streaming`); `body` is unused then.
     public var streamingAnswer: StreamingAnswer?
 
-    public init(status: Int, headers: [(String, String)] = [], body: Bytes = []) {
-        self.status = status; self.headers = headers; self.body = body
+    public init(status: Int, headers: [(String, String)] = [], body: Bytes = [], stream: HTTPBodyStream? = nil) {
+        self.status = status; self.headers = headers; self.body = body; self.stream = stream
+    }
+
+    /// The head of a streamed response (`Transfer-Encoding: chunked`, closing after the body).
+    public var streamedHead: Bytes {
+        var head = "HTTP/1.1 \(status) \(HTTPResponse.reasonPhrase(status))\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if stream?.isChunked ?? true { head += "Transfer-Encoding: chunked\r\n" }
+        head += "Connection: close\r\nCache-Control: no-store\r\n\r\n"
+        return Array(head.utf8)
     }
 
     public static func == (lhs: HTTPResponse, rhs: HTTPResponse) -> Bool {

@@ -39,6 +39,10 @@ public struct NodeOptions: Sendable {
     /// Agent profiles this node runs (commands stay local) and its node-level tags.
     public var profiles: [AgentProfile]
     public var tags: [String]
+    /// The largest attachment this node takes (upload or fetch), and the most one task's
+    /// attachments may take together (issue 10 §2; settable in the config file).
+    public var attachmentBytesMax: UInt64 = TaskLimits.attachmentBytesDefault
+    public var attachmentsTotalBytesMax: UInt64 = TaskLimits.attachmentsTotalBytesDefault
     /// Task workspaces: log cap, retention, cgroups (config key `"workspaces"`).
     public var workspaces = WorkspaceSettings()
     /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from

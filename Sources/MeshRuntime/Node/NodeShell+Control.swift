@@ -23,6 +23,7 @@ extension NodeShell {
         if handleTaskEvents(request, respond: respond) { return }
         if handleStatusEvents(request, respond: respond) { return }
         if handleWebPage(request, respond: respond) { return }
+        if handleEvidenceRoute(request, respond: respond) { return }
         if handleAPIv1(request, respond: respond) { return }
         if handleCancelRoute(request, respond: respond) { return }
         if handleTaskRoute(request, respond: respond) { return }

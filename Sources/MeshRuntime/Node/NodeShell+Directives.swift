@@ -7,8 +7,12 @@ extension NodeShell {
     /// Hands one input to the core, now, and carries out what it asks. On `queue`.
     func input(_ input: Input) {
         guard exitStatus == nil else { return }
-        if case .agentExited(let run, _, _) = input { apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path) }
+        if case .agentExited(let run, _, _) = input {
+            data?.runEnded(run)
+            apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path)
+        }
         perform(core.handle(input, at: SystemClock.moment()))
+        if case .control(_, .keys) = input { data?.setKeyring(core.keyring) }
     }
 
     /// Carries out `directives` in order. A persisted incarnation is durable before any later send.
@@ -36,11 +40,15 @@ extension NodeShell {
                 logCommitter.compact(records)
             case .startAgent(let run):
                 apiMetrics.attemptStarted(run)
-                if let agents { agents.start(run) } else {
+                if let agents, prepareInbox(run) { agents.start(run) } else if agents != nil {
+                    continue
+                } else {
                     queue.async { [self] in input(.agentExited(run.run, .refused("this node has no data directory to run agents in"))) }
                 }
             case .stopAgent(let run, let signal):
                 agents?.stop(run, signal)
+            case .fetchFiles(let fetch):
+                fetchFiles(fetch)
             case .reply(let request, let reply):
                 pendingReplies.removeValue(forKey: request)?(reply)
             case .event(let event):

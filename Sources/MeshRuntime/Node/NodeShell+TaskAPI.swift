@@ -62,6 +62,7 @@ extension NodeShell {
         }
         let spec: TaskSpec
         do { spec = try TaskSubmission.parse(body) } catch { return respond(Self.fieldError(error)) }
+        if let problem = attachmentsProblem(spec) { return respond(Self.fieldError(problem)) }
         let receivedAt = SystemClock.monotonicNanoseconds()
         let respond: (HTTPResponse) -> Void = { [self] response in
             submitTiming.add(SystemClock.monotonicNanoseconds() &- receivedAt)

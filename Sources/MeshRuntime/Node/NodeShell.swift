@@ -59,6 +59,8 @@ public final class NodeShell: @unchecked Sendable {
     let logCommitter: LogCommitter
     /// Runs agents for `startAgent`; nil without a data directory (no workspace to run them in).
     var agents: AgentRunner?
+    /// Attachment blobs, logs and artifacts between nodes; nil without a data directory.
+    var data: DataPlane?
     /// Control requests waiting for the core's `reply`, by id.
     var pendingReplies: [RequestID: (ControlReply) -> Void] = [:]
     /// Task requests waiting for the core, oldest first, with when they get `503` (monotonic).
@@ -113,6 +115,16 @@ public final class NodeShell: @unchecked Sendable {
                 queue.async { box.shell?.input(input) }
             }
         }
+        if let directory = options.dataDirectory {
+            do {
+                data = try DataPlane(dataPath: directory.path, name: options.name, keyring: options.keyring,
+                                     labelHash: core.streamLabelHash, bind: options.bind.isUnspecified ? nil : options.bind,
+                                     attachmentBytesMax: options.attachmentBytesMax,
+                                     attachmentsTotalBytesMax: options.attachmentsTotalBytesMax)
+            } catch {
+                throw StartError(description: "cannot prepare \(directory.path)/blobs: \(error.reason)")
+            }
+        }
         logCommitter.onFailure = { [logger = options.logger] error in
             logger.error("write-ahead log failed", ["error": error.description])
         }
@@ -142,6 +154,11 @@ public final class NodeShell: @unchecked Sendable {
                 closeDescriptor(udp)
                 throw StartError(description: "cannot listen on \(endpoint) (control API): \(error.reason)")
             }
+        }
+        if let data { streams.dataHandoff = { fd, peer in data.serve(fd: fd, peer: peer) } }
+        control?.uploadHandler = { request, length, respond in
+            guard let shell = box.shell else { respond(HTTPResponse.error(503, "starting")); return nil }
+            return shell.attachmentUpload(request, length: length, respond: respond)
         }
         box.shell = self
     }

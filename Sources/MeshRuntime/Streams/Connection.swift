@@ -51,6 +51,8 @@ final class Connection: @unchecked Sendable {
     var onConnected: ((Connection) -> Void)?
     /// The connection closed (called once).
     var onClose: ((Connection, Ending) -> Void)?
+    /// Everything queued has been written to the socket (a streamed body sends more).
+    var onDrained: (() -> Void)?
 
     private var output = Bytes()
     private var outputOffset = 0
@@ -193,6 +195,7 @@ final class Connection: @unchecked Sendable {
         onInput = nil
         onConnected = nil
         onClose = nil
+        onDrained = nil
         callback?(self, ending)
     }
 
@@ -264,7 +267,8 @@ final class Connection: @unchecked Sendable {
         output.removeAll(keepingCapacity: false)
         outputOffset = 0
         stopWatchingWritable()
-        if closesWhenFlushed { close(.finished) }
+        if closesWhenFlushed { return close(.finished) }
+        onDrained?()
     }
 
     private func watchWritable() {

@@ -38,7 +38,11 @@ final class StreamTransport: @unchecked Sendable {
     }
 
     private let listener: Listener
-    private let queue: DispatchQueue
+    let queue: DispatchQueue
+    /// Takes data streams (first byte `DataStream.marker`); nil: every connection is the core's.
+    var dataHandoff: ((Int32, String) -> Void)?
+    /// Accepted connections waiting for their first byte (see `sort`).
+    var sorting = 0
     private let bind: Address
     private let perSourceMax: Int
     private let connectionsMax: Int
@@ -157,6 +161,10 @@ final class StreamTransport: @unchecked Sendable {
     // MARK: Connections
 
     private func accepted(_ clientFD: Int32, peer: SocketEndpoint?) {
+        sort(clientFD, peer: peer) { [self] fd, peer in admit(fd, peer: peer) }
+    }
+
+    private func admit(_ clientFD: Int32, peer: SocketEndpoint?) {
         var address = Address(ipv4: 0, port: 0)
         if case .ipv4(let ipv4)? = peer { address = ipv4 }
         guard openCount < connectionsMax else {

@@ -26,6 +26,10 @@ extension TaskCluster {
                 if holdSyncs.contains(i) { heldSyncs[i, default: []].append(upTo) } else { completeSync(i, upTo: upTo, life: life) }
             case .compactLog, .persistIncarnation, .event:
                 break
+            case .fetchFiles(let fetch):
+                fetches.append((i, fetch))
+                let failure = failingFetches.contains(i) ? "no member has the blob" : nil
+                push(.milliseconds(3), .input(node: i, life: life, .filesFetched(fetch.id, failure: failure)))
             case .startAgent(let run):
                 running[i, default: []].append(run)
                 started.append((i, run))

@@ -40,6 +40,9 @@ final class TaskCluster {
     var started: [(node: Int, run: AgentRun)] = []
     var stopped: [(node: Int, run: RunID)] = []
     var syncsCompleted: [Int] = []
+    /// Blob fetches asked for, in order; nodes in `failingFetches` answer theirs with a failure.
+    var fetches: [(node: Int, fetch: FileFetch)] = []
+    var failingFetches: Set<Int> = []
 
     init(size: Int, profiles: [String: Int] = ["shell": 2], taskSettings: TaskSettings = TaskSettings()) {
         names = (0..<size).map { "n\($0)" }
