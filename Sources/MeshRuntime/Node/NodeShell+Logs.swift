@@ -7,6 +7,7 @@ import MeshCore
 /// `X-Mesh-Log-Offset` (where the bytes start) and `X-Mesh-Log-Node` (the executor). With
 /// `follow=1` the body goes on until the attempt has ended and its log is drained. Without
 /// `attempt`, the latest attempt that started. `409 {"code":"not_started"}` before any attempt ran.
+/// With `Accept: text/event-stream`: Server-Sent Events instead (NodeShell+LogEvents.swift).
 extension NodeShell {
     /// The query parameters of the logs route.
     static let logParameters = ["attempt", "from", "follow"]
@@ -44,8 +45,12 @@ extension NodeShell {
     }
 
     func serveLogs(_ id: TaskID, _ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) {
-        let ask: LogAsk
-        do { ask = try Self.logAsk(query: request.query) } catch { return respond(Self.fieldError(error)) }
+        var ask: LogAsk
+        let events = Self.wantsEvents(request)
+        do {
+            ask = try Self.logAsk(query: request.query)
+            if events { ask = try Self.resumed(ask, request) }
+        } catch { return respond(Self.fieldError(error)) }
         withRecord(id, respond: respond) { [self] record in
             guard let (attempt, executor) = Self.executor(of: record, attempt: ask.attempt) else {
                 let which = ask.attempt.map { "attempt \($0) of task \(id) has" } ?? "no attempt of task \(id) has"
@@ -63,6 +68,11 @@ extension NodeShell {
             let headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Mesh-Log-Attempt", String(attempt)),
                            ("X-Mesh-Log-Node", executor)]
             let request = DataRequest.log(id, attempt: attempt, offset: ask.offset, follow: ask.follow)
+            if events {
+                let head = [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache"), ("X-Accel-Buffering", "no")]
+                return relayEvents(request, task: id, attempt: attempt, from: source, data: data,
+                                   respond: QueuedResponder(queue: queue, respond), headers: head + headers.dropFirst())
+            }
             relay(request, from: source, data: data, respond: QueuedResponder(queue: queue, respond)) { value in
                 headers + [("X-Mesh-Log-Offset", String(value))]
             }
