@@ -83,7 +83,6 @@ struct A2AClientTests {
     }
 
     @Test("the artifact's link serves its bytes",
-          .disabled("needs GET /v1/tasks/{id}/artifacts/{name} (the data plane of issue 10), not on main yet"),
           ClientRequirement.trait("a2a"))
     func artifactLink() async throws {
         let cluster = try TestCluster(subnet: 81)
