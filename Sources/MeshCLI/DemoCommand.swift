@@ -5,12 +5,14 @@ import MeshRuntime
 
 extension MeshCommandLine {
     static let demoCommand = Command(
-        name: "demo", summary: "start 3 local nodes, kill one, watch it be declared dead and rejoin, clean up",
-        usage: "demo [--first-ip A.B.C.D] [--port P] [--preset P]",
+        name: "demo", summary: "the whole story on 3 local nodes: a relay of 3 agent tasks, a node killed mid-task, the evidence",
+        usage: "demo [--first-ip A.B.C.D] [--port P] [--preset P] [--keep] [--json]",
         options: [
             .value("first-ip", "A.B.C.D", "address of the first node; the others follow it (default 127.0.0.201)"),
             .value("port", "P", "gossip port of every node; the control API uses P+1 (default 7946)"),
             .value("preset", "P", "membership timing (default local: one machine)"),
+            .flag("keep", "keep the temporary directory (node data, workspaces, logs, downloads) and print its path"),
+            .flag("json", "print one JSON summary on standard output (the narration goes to standard error)"),
         ]) { arguments in
         try expectNoArguments(arguments, command: "demo")
         let firstText = arguments.value("first-ip") ?? "127.0.0.201"
@@ -24,103 +26,99 @@ extension MeshCommandLine {
         }
         let cluster = try LocalCluster(names: ["alpha", "beta", "gamma"], firstIP: first, port: UInt16(port),
                                        preset: preset, authenticated: true, purpose: "demo")
+        cluster.keepsDirectory = arguments.has("keep")
         let interrupt = LocalCluster.onInterrupt { cluster.abort() }
         defer { withExtendedLifetime(interrupt) {} }
-        let demo = Demo(cluster: cluster)
-        do {
-            try demo.run()
-            say("stopping: every node leaves gracefully")
-            cluster.stop()
-            say("done: every node exited and \(cluster.directory) is removed")
-            return 0
-        } catch let failure as Demo.Failure {
-            printError("demo: \(failure.message)")
-            printError("demo: last log lines:\n" + demo.logTails())
-            cluster.abort()
-            return 1
-        }
-    }
-
-    /// One narrated step of the demo.
-    static func say(_ line: String) {
-        print("==> " + line)
-        fflush(nil)
+        return Demo(cluster: cluster, json: arguments.has("json")).perform()
     }
 }
 
-/// The demo's script: start, show, kill, show, restart, show.
-struct Demo {
+/// The demo's script: three nodes, a relay of three tasks with a node killed under the second,
+/// then the evidence. Used from the main thread only (the interrupt handler touches only the cluster).
+final class Demo {
     struct Failure: Error { var message: String }
 
     let cluster: LocalCluster
-    let alpha = 0, beta = 1, gamma = 2
+    let json: Bool
+    var shell: DemoShell { DemoShell(executable: cluster.executable, directory: cluster.directory, echo: emit) }
+    /// Whether this build has the data plane (`mesh logs`, `mesh artifacts`, `mesh submit --attach`);
+    /// without it the demo reads logs and artifacts from the nodes' workspaces and passes outputs in the prompt.
+    var hasDataPlane = true
+    /// Nodes killed so far (indices).
+    var killed: [Int] = []
+    /// The kill, once it happened.
+    var kill: DemoKill?
+    /// The tasks that ended, in relay order.
+    var evidence: [DemoTaskEvidence] = []
 
-    func run() throws {
-        let say = MeshCommandLine.say
-        say("mesh demo: 3 nodes on \(cluster.address(alpha).host)-\(cluster.address(gamma).host) as child processes "
-            + "(preset \(cluster.preset), authenticated with a fresh key); data and logs in \(cluster.directory)")
-        try start(alpha, seed: nil)
-        try start(beta, seed: alpha)
-        try start(gamma, seed: alpha)
-        let joined = try timed("every node to see all three alive", seconds: 20) {
-            [alpha, beta, gamma].allSatisfy { cluster.status($0)?.count("alive") == 3 }
-        }
-        say(String(format: "alpha, beta and gamma see each other after %.1f s:", joined))
-        show(alpha)
-
-        guard let victim = cluster.process(gamma) else { throw Failure(message: "gamma is not running") }
-        let before = cluster.status(alpha)?.member("gamma")?.incarnation ?? 0
-        say("killing gamma with SIGKILL (pid \(victim.pid)): no goodbye, as if its machine lost power")
-        cluster.kill(gamma)
-        var seen: [String] = []
-        let detected = try timed("alpha and beta to report gamma dead", seconds: 30) {
-            for (observer, name) in [(alpha, "alpha"), (beta, "beta")] where !seen.contains(name) {
-                if cluster.state(of: gamma, seenBy: observer) == "dead" { seen.append(name) }
-            }
-            return seen.count == 2
-        }
-        say(String(format: "%@ reported gamma dead %.1f s after the kill (probe, suspicion, confirmation):",
-                   seen.joined(separator: " then "), detected))
-        show(alpha)
-
-        say("restarting gamma with the same data directory: same name, higher incarnation")
-        try start(gamma, seed: alpha)
-        let rejoined = try timed("alpha and beta to see gamma alive again", seconds: 30) {
-            [alpha, beta].allSatisfy { observer in
-                guard let member = cluster.status(observer)?.member("gamma") else { return false }
-                return member.state == "alive" && member.incarnation > before
-            }
-        }
-        let after = cluster.status(alpha)?.member("gamma")?.incarnation ?? 0
-        say(String(format: "gamma is alive again at incarnation %llu (was %llu), %.1f s after its restart:", after, before, rejoined))
-        show(gamma)
+    init(cluster: LocalCluster, json: Bool) {
+        self.cluster = cluster
+        self.json = json
     }
 
-    private func start(_ index: Int, seed: Int?) throws {
+    /// Runs the story, stops the nodes, prints the evidence (or the JSON summary); the exit status.
+    func perform() -> Int32 {
+        let started = SystemClock.monotonicNanoseconds()
+        var failure: String?
         do {
-            try cluster.start(index, seed: seed)
+            try run()
+        } catch let error as Failure {
+            failure = error.message
         } catch {
-            throw Failure(message: "cannot start \(cluster.names[index]): \(error)")
+            failure = "\(error)"
         }
+        if let failure {
+            printError("demo: failed: \(failure)")
+            printError("demo: last lines of each node's log:\n" + logTails())
+            cluster.abort()
+        } else {
+            note("stopping: every node leaves gracefully")
+            cluster.stop()
+        }
+        let seconds = Double(SystemClock.monotonicNanoseconds() - started) / 1e9
+        let kept = cluster.keepsDirectory ? "kept \(cluster.directory) (--keep)" : "\(cluster.directory) is removed"
+        if json {
+            print(summaryJSON(evidence, seconds: seconds, error: failure).serialized(pretty: true))
+        } else if failure == nil {
+            print(Self.evidenceText(evidence))
+            print("")
+        }
+        note(String(format: "%@ after %.1f s: every node exited and %@", failure == nil ? "done" : "stopped", seconds, kept))
+        return failure == nil ? 0 : 1
     }
 
-    /// Polls until `condition` holds; the seconds it took, or a failure naming `what`.
-    private func timed(_ what: String, seconds: Double, _ condition: () -> Bool) throws -> Double {
-        let start = SystemClock.monotonicNanoseconds()
-        guard cluster.waitUntil(seconds: seconds, condition) else {
-            if let (name, status) = cluster.firstExited() {
-                throw Failure(message: "\(name) exited with status \(status) while waiting for \(what) (address taken? try --first-ip 127.0.0.x or --port P)")
+    private func run() throws {
+        let configPath = try DemoAgents.write(into: cluster.directory)
+        cluster.extraArguments = ["--config", configPath]
+        hasDataPlane = try shell.run(["logs", "--help"], quiet: true).status == 0
+        note("mesh demo: 3 nodes on \(cluster.address(0).host)-\(cluster.address(2).host) as child processes "
+             + "(preset \(cluster.preset), a fresh key); data and logs in \(cluster.directory)")
+        note("each node offers the profiles research, review and final, run by a stand-in agent script (\(cluster.directory)/agent.sh)")
+        for index in 0..<cluster.count {
+            do { try cluster.start(index, seed: index == 0 ? nil : 0) } catch {
+                throw Failure(message: "cannot start \(cluster.names[index]): \(error)")
             }
-            throw Failure(message: "gave up after \(Int(seconds)) s waiting for \(what)")
         }
-        return Double(SystemClock.monotonicNanoseconds() - start) / 1e9
+        let start = SystemClock.monotonicNanoseconds()
+        guard cluster.waitUntil(seconds: 20, { (0..<cluster.count).allSatisfy { cluster.status($0)?.count("alive") == 3 } }) else {
+            if let (name, status) = cluster.firstExited() {
+                throw Failure(message: "\(name) exited with status \(status) while starting (address taken? try --first-ip 127.0.0.x or --port P)")
+            }
+            throw Failure(message: "the three nodes did not all see each other alive within 20 s")
+        }
+        note(String(format: "alpha, beta and gamma see each other after %.1f s", Double(SystemClock.monotonicNanoseconds() - start) / 1e9))
+        try relay()
     }
 
-    private func show(_ index: Int) {
-        guard let report = cluster.status(index) else { return }
-        print("")
-        print(StatusTable.render(report).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
-        print("")
+    /// One narrated step (on standard error with `--json`, so standard output holds only the JSON).
+    func note(_ line: String) { emit("==> " + line) }
+
+    /// An indented line under a step.
+    func detail(_ line: String) { emit("    " + line) }
+
+    func emit(_ line: String) {
+        if json { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
+        fflush(nil)
     }
 
     func logTails() -> String {

@@ -18,6 +18,15 @@ public enum ExchangeFailure: Sendable, Equatable, CustomStringConvertible {
     /// The answer arrived but is not a state this node can merge.
     case badAnswer
 
+    /// False when the exchange ended before the peer's hello: the request goes out only after it,
+    /// so the peer never saw it (a retry elsewhere cannot duplicate it).
+    public var mayHaveSentRequest: Bool {
+        switch self {
+        case .noConnection, .closedBeforeHello, .timedOut(helloReceived: false): false
+        default: true
+        }
+    }
+
     /// One line for an operator.
     public var description: String {
         switch self {

@@ -177,7 +177,7 @@ extension NodeInstance {
                     membership.exchangeFailed(exchange, failure)
                     joinExchangeEnded(exchange, failure: failure.description)
                 }
-            case .tasks: taskExchangeFailed(exchange)
+            case .tasks: taskExchangeFailed(exchange, failure)
             }
         }
     }

@@ -72,16 +72,19 @@ extension NodeInstance {
         taskExchangeEnded(exchange, message)
     }
 
-    mutating func taskExchangeFailed(_ exchange: UInt64) { taskExchangeEnded(exchange, nil) }
+    mutating func taskExchangeFailed(_ exchange: UInt64, _ failure: ExchangeFailure) {
+        taskExchangeEnded(exchange, nil, requestSent: failure.mayHaveSentRequest)
+    }
 
-    private mutating func taskExchangeEnded(_ exchange: UInt64, _ message: TaskMessage?) {
+    private mutating func taskExchangeEnded(_ exchange: UInt64, _ message: TaskMessage?, requestSent: Bool = true) {
         tasks.now = now
         tasks.wallMilliseconds = wallMilliseconds
         guard let purpose = tasks.exchanges.removeValue(forKey: exchange) else { return }
         switch purpose {
-        case .forward(let origin, let id): tasks.forwardAnswered(origin, id, message)
+        case .forward(let forward): tasks.forwardAnswered(forward, message, requestSent: requestSent, peers: taskPeers())
         case .store(let id, let replica, let count, let handover):
-            tasks.storeAnswered(id, replica: replica, eventCount: count, handover: handover, message, peers: taskPeers())
+            tasks.storeAnswered(id, replica: replica, eventCount: count, handover: handover, message,
+                                requestSent: requestSent, peers: taskPeers())
         case .renew(let replica, let sentAt): tasks.renewAnswered(replica: replica, sentAt: sentAt, message, peers: taskPeers())
         case .query(let key): tasks.queryAnswered(key, message)
         case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())

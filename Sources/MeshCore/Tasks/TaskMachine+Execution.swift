@@ -101,10 +101,13 @@ extension TaskMachine {
         replicate(id, peers: peers)
     }
 
-    /// The replica holds the terminal record (or there is none): it counts now.
+    /// The replica holds the terminal record or the takeover (or there is none): it counts now.
     mutating func finishCommitted(_ id: TaskID, _ record: TaskRecord, peers: TaskPeers) {
         owned[id]?.finishing = nil
         commitLocally(record)
+        guard !record.state.isTerminal else { return }
+        stats.takeovers &+= 1
+        if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
     }
 
     func backoff(failures: UInt32) -> Nanoseconds {

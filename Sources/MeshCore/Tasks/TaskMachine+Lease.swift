@@ -32,12 +32,13 @@ extension TaskMachine {
         stopUnleasedRuns(peers: peers)
         loseRecoveredRuns(peers: peers)
         replaceDeadReplicas(peers: peers)
+        abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
         releaseRetries()
         verifyRecovered(peers: peers)
         releaseFormerReplicas(peers: peers)
         for id in owned.keys.sorted() { replicate(id, peers: peers) }
-        expireDeadlines()
+        expireDeadlines(peers: peers)
         controlTick(peers: peers)
         startReady(peers: peers)
     }
@@ -99,7 +100,8 @@ extension TaskMachine {
     mutating func replaceDeadReplicas(peers: TaskPeers) {
         guard peers.hasJoined else { return }
         for id in owned.keys.sorted() where verifications[id] == nil {
-            guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight else { continue }
+            guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight,
+                  !local.isTakingOver, local.isVerified else { continue }
             // Only a replica membership knows is gone is replaced (an unknown one may be a member a
             // restarted node has not heard of again yet).
             if let replica = local.replica, !(peers.status(of: replica)?.isDown ?? false) { continue }
@@ -124,31 +126,63 @@ extension TaskMachine {
     }
 
     /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
+    /// A copy recovered from the log counts too once the quiet period after the restart is over
+    /// (`leaseDuration + takeoverMargin`: any lease this node granted before it died has ended).
     mutating func takeOverDeadOwners(peers: TaskPeers) {
         guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
-        for id in records.keys.sorted() where verifications[id] == nil && liveCopies.contains(id) {
+        for id in records.keys.sorted() where verifications[id] == nil && owned[id] == nil
+            && (liveCopies.contains(id) || (Self.takesOverRecoveredCopies && recoveredCopies.contains(id))) {
             let record = records[id]!
             let owner = record.progress.owner
-            guard owner != name, !record.state.isTerminal, let status = peers.status(of: owner),
-                  status.isDown, (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
+            // A recovered copy waits longer: until this node knows the mesh again (a partial
+            // view after a restart makes any "majority" or "everyone answered" meaningless).
+            if !liveCopies.contains(id) && now < quietUntil + TaskSettings.unknownOwnerWait { continue }
+            guard owner != name, !record.state.isTerminal, isGone(owner, peers: peers),
+                  (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
             verify(id, purpose: .takeover, peers: peers)
         }
     }
 
+    /// Whether copies recovered from the log are taken over. Off: the 1,000-seed sweep showed a
+    /// restarted replica with a partial view of the mesh (a node without seeds, right after a
+    /// heal) taking over a task its owner had moved to another replica and finished (seeds 340,
+    /// 102, ...). Such a task waits until its owner stores it again (README "known gaps").
+    static let takesOverRecoveredCopies = false
+
+    /// True when membership holds `owner` dead or left; or, for a node that restarted, when the
+    /// mesh it joined again still does not know `owner` `unknownOwnerWait` after the quiet period
+    /// (an owner that is up is heard of by then; one dead before this node came back never is)
+    /// and `owner` has not contacted this node in this life.
+    func isGone(_ owner: String, peers: TaskPeers) -> Bool {
+        if let status = peers.status(of: owner) { return status.isDown }
+        return isRestart && grants[owner] == nil && now >= quietUntil + TaskSettings.unknownOwnerWait
+    }
+
     /// This node becomes the owner of `id` with the next epoch; a running attempt is lost and re-runs.
+    /// Like a terminal state, the takeover counts only once the new replica stored it: until then
+    /// this node holds it in memory only (`finishing`) and keeps the old copy in its log, so a
+    /// crash in between leaves no single-copy epoch that the old owner never heard of.
     mutating func takeOver(_ id: TaskID, peers: TaskPeers) {
         guard var record = records[id] else { return }
         let epoch = record.progress.ownerEpoch &+ 1
         guard case .applied = record.apply(.takeOver(owner: name, epoch: epoch), by: name, at: at) else { return }
-        stats.takeovers &+= 1
         let replica = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first
         _ = record.apply(.setCopies(replica == nil ? 1 : 2), by: name, at: at)
-        commitLocally(record)
-        owned[id] = Owned(retryAt: now)
+        owned[id] = Owned(triedReplicas: replica.map { [$0] } ?? [], retryAt: now)
         setReplica(id, replica)
-        if record.state.isTerminal { return }
-        if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
+        if record.state.isTerminal || replica == nil { return finishCommitted(id, record, peers: peers) }
+        owned[id]?.finishing = record
         replicate(id, peers: peers)
+    }
+
+    /// A takeover whose new replica is gone and cannot hold it: given up (this node is a replica
+    /// copy holder again and tries again later, with a fresh candidate).
+    mutating func abandonStalledTakeovers(peers: TaskPeers) {
+        for id in owned.keys.sorted() {
+            guard let local = owned[id], local.isTakingOver, !local.storeInFlight, !local.replicaMayHoldCopy,
+                  let replica = local.replica, peers.status(of: replica)?.isDown ?? true else { continue }
+            owned[id] = nil
+        }
     }
 
     /// A handover from a leaving owner: take over at once. Returns the answer to send.
@@ -174,9 +208,9 @@ extension TaskMachine {
     mutating func handedOver(_ id: TaskID) { drop(id) }
 
     /// Requests past their deadline are answered.
-    mutating func expireDeadlines() {
+    mutating func expireDeadlines(peers: TaskPeers) {
         for id in accepting.keys.sorted() where accepting[id]!.deadline <= now {
-            acceptanceFailed(id, why: "no copy confirmed within the request deadline")
+            acceptanceFailed(id, why: "no copy confirmed within the request deadline", peers: peers)
         }
         for key in queries.keys.sorted() where queries[key]!.deadline <= now { finishQuery(key) }
     }

@@ -2,16 +2,20 @@
 /// holds, merges by id (highest epoch, then most events, wins) and answers when all answered or
 /// the request deadline passed.
 extension TaskMachine {
-    /// A control request `task(id)` or `tasks(filter)`.
+    /// A control request `task(id)` or `tasks(filter)`. A listing asks members for their newest
+    /// summaries unfiltered (up to the listing bound) and filters only after merging by id: a
+    /// member's stale copy must not be listed in a state its newest copy elsewhere has left.
     mutating func query(_ target: TaskQueryTarget, request: RequestID, peers: TaskPeers) {
         nextExchange &+= 1
         let key = nextExchange
         let targets = Array(peers.aliveNames.prefix(settings.queryMembersMax))
+        var asked = target
+        if case .list(let filter) = target { asked = .list(TaskFilter(after: filter.after)) }
         var query = Query(request: request, target: target, asked: 1 + min(peers.aliveNames.count, settings.queryMembersMax),
                           deadline: now + settings.requestDeadline)
-        absorb(localAnswer(target), into: &query)
+        absorb(localAnswer(asked), into: &query)
         queries[key] = query
-        for peer in targets where openExchange(.query(key), to: peer, in: peers, payload: .query(target)) {
+        for peer in targets where openExchange(.query(key), to: peer, in: peers, payload: .query(asked)) {
             queries[key]!.waiting += 1
         }
         if queries[key]!.waiting == 0 { finishQuery(key) }
@@ -33,6 +37,9 @@ extension TaskMachine {
     func localAnswer(_ target: TaskQueryTarget) -> TaskMessage {
         switch target {
         case .task(let id):
+            // A takeover under way answers with its new epoch: a second copy holder verifying
+            // its own takeover must see it, not the old copy it replaces.
+            if let local = owned[id], local.isTakingOver, let pending = local.finishing { return .records([pending]) }
             return .records(records[id].map { [$0] } ?? [])
         case .list(let filter):
             var summaries = records.values.map(TaskSummary.init).filter(filter.admits)
@@ -51,6 +58,10 @@ extension TaskMachine {
             }
         case .summaries(let summaries, let truncated):
             query.isTruncated = query.isTruncated || truncated
+            if truncated, let last = summaries.max(by: TaskFilter.listingOrder),
+               query.cutoff.map({ TaskFilter.listingOrder(last, $0) }) ?? true {
+                query.cutoff = last
+            }
             query.summaries.append(contentsOf: summaries)
         default:
             break
@@ -72,7 +83,10 @@ extension TaskMachine {
             for summary in query.summaries where newest[summary.id].map({ summary.isNewer(than: $0) }) ?? true {
                 newest[summary.id] = summary
             }
-            var tasks = newest.values.filter(filter.admits)
+            let cutoff = query.cutoff
+            var tasks = newest.values.filter { summary in
+                filter.admits(summary) && (cutoff.map { summary.id == $0.id || TaskFilter.listingOrder(summary, $0) } ?? true)
+            }
             tasks.sort(by: TaskFilter.listingOrder)
             let truncated = query.isTruncated || tasks.count > filter.limit
             emit(.reply(query.request, .tasks(TaskListing(tasks: Array(tasks.prefix(filter.limit)), membersAsked: query.asked,

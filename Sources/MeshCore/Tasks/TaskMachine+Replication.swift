@@ -5,7 +5,8 @@ extension TaskMachine {
     /// Sends the task's newest record (or its finishing one) to the replica unless one is in flight
     /// or the replica holds it already.
     mutating func replicate(_ id: TaskID, peers: TaskPeers, handover: Bool = false) {
-        guard var local = owned[id], let replica = local.replica, !local.storeInFlight, let current = records[id] else { return }
+        guard var local = owned[id], let replica = local.replica, !local.storeInFlight, let current = records[id],
+              local.isVerified || handover else { return }
         let record = local.finishing ?? current
         guard handover || local.confirmedEvents != record.history.count else { return }
         let exchange = Exchange.store(id, replica: replica, eventCount: record.history.count, handover: handover)
@@ -16,7 +17,7 @@ extension TaskMachine {
 
     /// The replica's answer to a `store` (nil: the exchange failed).
     mutating func storeAnswered(_ id: TaskID, replica: String, eventCount: Int, handover: Bool,
-                                _ message: TaskMessage?, peers: TaskPeers) {
+                                _ message: TaskMessage?, requestSent: Bool = true, peers: TaskPeers) {
         guard var local = owned[id] else { return }
         local.storeInFlight = false
         owned[id] = local
@@ -33,8 +34,14 @@ extension TaskMachine {
             startReady(peers: peers)
         case .storeAnswer(.fenced(let theirs))?:
             fencedOff(id, by: theirs, peers: peers)
+        case nil where !requestSent && !local.replicaMayHoldCopy, .storeAnswer(.declined)? where !local.replicaMayHoldCopy:
+            // A plain refusal, or no connection (the request never left): that replica holds no
+            // copy, so a new task (or a takeover) may try the next one.
+            if accepting[id] != nil || local.isTakingOver { tryNextReplica(id, peers: peers) }
         case .storeAnswer(.declined)?, nil, .some:
-            if accepting[id] != nil { tryNextReplica(id, peers: peers) }
+            // No answer: the replica may have stored it. The store is retried there on the next
+            // tick (it is idempotent); moving on would leave two copies that could be taken over.
+            owned[id]?.replicaMayHoldCopy = true
         }
     }
 
@@ -44,10 +51,12 @@ extension TaskMachine {
         let candidates = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: settings.replicaTriesMax)
         guard local.triedReplicas.count < settings.replicaTriesMax,
               let next = candidates.first(where: { !local.triedReplicas.contains($0) }) else {
-            return acceptanceFailed(id, why: "tried \(local.triedReplicas.joined(separator: ", "))")
+            if local.isTakingOver { owned[id] = nil; return }   // no replica: tried again later
+            return acceptanceFailed(id, why: "tried \(local.triedReplicas.joined(separator: ", "))", peers: peers)
         }
         local.triedReplicas.append(next)
         local.confirmedEvents = -1
+        local.replicaMayHoldCopy = false
         owned[id] = local
         setReplica(id, next)
         replicate(id, peers: peers)
@@ -57,7 +66,7 @@ extension TaskMachine {
     mutating func fencedOff(_ id: TaskID, by theirs: TaskRecord, peers: TaskPeers) {
         guard let mine = records[id] else { return }
         stats.fenced &+= 1
-        if let finishing = owned[id]?.finishing, theirs.progress.ownerEpoch > mine.progress.ownerEpoch {
+        if let finishing = owned[id]?.finishing, finishing.state.isTerminal, theirs.progress.ownerEpoch > mine.progress.ownerEpoch {
             // The result this node holds comes from an attempt a takeover fenced off.
             var stale = theirs
             if case .stale = stale.apply(.finish(finishing.progress.fence, outcome(of: finishing)), by: name, at: at) {
@@ -72,7 +81,22 @@ extension TaskMachine {
             commitLocally(theirs)
             return
         }
-        drop(id)
+        keepPassive(theirs)
+    }
+
+    /// Keeps `record`, the newer copy that fenced this node's off, as a copy this node neither
+    /// owns nor takes over (persisted): a stale owner that later stores an older epoch here is
+    /// answered `fenced` instead of finding a node with no copy, and a query finds it.
+    mutating func keepPassive(_ record: TaskRecord) {
+        let id = record.id
+        owned[id] = nil
+        accepting[id] = nil
+        liveCopies.remove(id)
+        recoveredCopies.remove(id)
+        verifications[id] = nil
+        for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
+        commitLocally(record)
+        append(TaskRoleEntry(id: id, role: .passive).logRecord)
     }
 
     /// Records the owner's choice of replica for `id` (in the log too, for a restart).
@@ -90,6 +114,7 @@ extension TaskMachine {
     mutating func drop(_ id: TaskID) {
         records[id] = nil
         liveCopies.remove(id)
+        recoveredCopies.remove(id)
         owned[id] = nil
         accepting[id] = nil
         for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
@@ -126,11 +151,15 @@ extension TaskMachine {
         if let mine = records[record.id], isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
-        if isDiskFull || (isLeaving && !handover) || record.progress.owner != owner {
+        // A takeover under way here was decided (the owner held dead, every check passed): the
+        // old owner's store waits (declined, retried) instead of cancelling it; once the new
+        // replica holds the next epoch, the old owner is fenced.
+        let takingOver = owned[record.id]?.isTakingOver ?? false
+        if isDiskFull || (isLeaving && !handover) || record.progress.owner != owner || takingOver {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
         let before = appended
-        if records[record.id] == nil && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, role: .kept).logRecord) }
+        if !liveCopies.contains(record.id) && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, role: .kept).logRecord) }
         owned[record.id] = nil
         commitLocally(record)
         liveCopies.insert(record.id)
@@ -153,11 +182,13 @@ extension TaskMachine {
     /// Rebuilds tasks from the recovered log: records, then which this node dropped.
     mutating func recover(_ log: [LogRecord]) {
         var replicas: [TaskID: String] = [:]
+        var passive: Set<TaskID> = []
         for record in log {
             if let entry = TaskRoleEntry(record) {
                 switch entry.role {
-                case .dropped: records[entry.id] = nil; replicas[entry.id] = nil
-                case .kept: break
+                case .dropped: records[entry.id] = nil; replicas[entry.id] = nil; passive.remove(entry.id)
+                case .kept: passive.remove(entry.id)
+                case .passive: passive.insert(entry.id)
                 case .replica(let replica): replicas[entry.id] = replica
                 }
                 continue
@@ -165,8 +196,12 @@ extension TaskMachine {
             guard let entry = try? TaskLogEntry(record) else { continue }
             entry.replay(into: &records)
         }
-        for id in records.keys.sorted() where records[id]!.progress.owner == name && !records[id]!.state.isTerminal {
-            owned[id] = Owned(replica: replicas[id], isVerified: false)
+        for id in records.keys.sorted() where !records[id]!.state.isTerminal {
+            if records[id]!.progress.owner == name {
+                owned[id] = Owned(replica: replicas[id], isVerified: false)
+            } else if !passive.contains(id) {
+                recoveredCopies.insert(id)
+            }
         }
     }
 

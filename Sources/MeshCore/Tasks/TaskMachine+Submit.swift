@@ -36,24 +36,33 @@ extension TaskMachine {
             // Like an unknown profile: no member of the mesh, alive or not, could ever take it.
             return answer(origin, .refused(.badField(TaskFieldError("tags", "no member carries tag '\(TaskEvent.cut(missing, to: 64))' with profile \(spec.profile)"))))
         }
+        // Every member's load as gossiped, this node's included: the entry and the owner it
+        // forwards to then see the same loads, so the owner's re-check agrees with the entry.
         let query = PlacementQuery(key: spec.placementKey(id: id), profile: spec.profile, requiredTags: spec.tags)
-        let view = PlacementView(candidates: peers.candidates)
-        var assigned = peers.assigned
-        assigned[name] = localAssigned
-        let placement = view.place(query, assigned: assigned)
+        let placement = PlacementView(candidates: peers.candidates).place(query, assigned: peers.assigned)
         let owner = placement.owner ?? fallbackOwner(placement, spec: spec)
         guard let owner else {
             let why = placement.skipped.prefix(4).map { "\($0.name) \($0.reason)" }.joined(separator: "; ")
             return answer(origin, .refused(.noEligibleNode(why.isEmpty ? "no member can run \(spec.profile)" : why)))
         }
-        if owner == name || hops >= settings.hopsMax || peers.address(of: owner) == nil {
+        // A forwarded task stays here unless this node cannot take it in its own view (it does not
+        // run the profile, lacks a tag, or is past its load bound): views that differ only in where
+        // the walk stops do not cost a second forward.
+        let canKeep = hops > 0 && slots[spec.profile] != nil && !placement.skipped.contains { $0.name == name }
+        if owner == name || canKeep || hops >= settings.hopsMax || peers.address(of: owner) == nil {
             return accept(id, spec, origin: origin, peers: peers)
         }
         stats.forwarded &+= 1
         if hops > 0 { stats.forwardedAgain &+= 1 }
-        let message = TaskMessage.submit(id: id, spec: spec, hops: hops &+ 1)
-        if !openExchange(.forward(origin, id), to: owner, in: peers, payload: message) {
-            accept(id, spec, origin: origin, peers: peers)
+        let forward = Forward(origin: origin, id: id, spec: spec, hops: hops &+ 1, tried: [owner], deadline: now + settings.requestDeadline)
+        send(forward, to: owner, peers: peers)
+    }
+
+    /// Sends (or resends) a forward to `owner`; kept here when it cannot be opened.
+    mutating func send(_ forward: Forward, to owner: String, peers: TaskPeers) {
+        let message = TaskMessage.submit(id: forward.id, spec: forward.spec, hops: forward.hops)
+        if !openExchange(.forward(forward), to: owner, in: peers, payload: message) {
+            accept(forward.id, forward.spec, origin: forward.origin, peers: peers)
         }
     }
 
@@ -63,7 +72,7 @@ extension TaskMachine {
         placement.skipped.first(where: { $0.reason.isFull })?.name
     }
 
-    /// Tasks assigned to this node now: running plus ready.
+    /// Tasks assigned to this node now: running plus ready (what its capacity record gossips).
     var localAssigned: Int { runs.count &+ ready.values.reduce(0) { $0 &+ $1.count } }
 
     /// The owner's side: checks, then appends, syncs and stores on a replica.
@@ -119,12 +128,27 @@ extension TaskMachine {
         }
     }
 
-    /// A forwarded submission's answer (or failure: nil).
-    mutating func forwardAnswered(_ origin: Origin, _ id: TaskID, _ message: TaskMessage?) {
-        guard case .submitted(let answer)? = message else {
-            return self.answer(origin, .refused(.unavailable("the owner of task \(id) did not answer")))
+    /// A forwarded submission's answer (or failure: nil). When the request never reached the
+    /// owner (no connection), the next candidate of the placement without the owners tried gets
+    /// it, up to `forwardTriesMax` owners within the deadline. A request that may have arrived is
+    /// never sent elsewhere: that could make two owners of one task.
+    mutating func forwardAnswered(_ forward: Forward, _ message: TaskMessage?, requestSent: Bool, peers: TaskPeers) {
+        if case .submitted(let answer)? = message { return self.answer(forward.origin, answer) }
+        let unanswered = TaskSubmitAnswer.refused(.unavailable("the owner of task \(forward.id) did not answer"))
+        guard !requestSent, forward.tried.count < TaskSettings.forwardTriesMax, now < forward.deadline else {
+            return answer(forward.origin, unanswered)
         }
-        self.answer(origin, answer)
+        if let record = records[forward.id] { return answerExisting(record, origin: forward.origin) }
+        let query = PlacementQuery(key: forward.spec.placementKey(id: forward.id), profile: forward.spec.profile, requiredTags: forward.spec.tags)
+        let view = PlacementView(candidates: peers.candidates.filter { !forward.tried.contains($0.name) })
+        let placement = view.place(query, assigned: peers.assigned)
+        guard let owner = placement.owner ?? fallbackOwner(placement, spec: forward.spec) else { return answer(forward.origin, unanswered) }
+        if owner == name || peers.address(of: owner) == nil {
+            return accept(forward.id, forward.spec, origin: forward.origin, peers: peers)
+        }
+        var next = forward
+        next.tried.append(owner)
+        send(next, to: owner, peers: peers)
     }
 
     /// Checks whether a new task has both copies; answers and schedules it when it has.
@@ -138,11 +162,15 @@ extension TaskMachine {
         schedule(id, peers: peers)
     }
 
-    /// No replica stored a new task in time: it is cancelled, and the client hears why.
-    mutating func acceptanceFailed(_ id: TaskID, why: String) {
+    /// No replica confirmed a new task in time: it is cancelled, and the client hears why. When the
+    /// replica may hold a copy (its answer was lost), the cancellation is a terminal state like
+    /// any other: it counts only once that replica stored it, so a replica that took the task over
+    /// meanwhile fences it off (the task then runs there, once) instead of both ending it.
+    mutating func acceptanceFailed(_ id: TaskID, why: String, peers: TaskPeers) {
         guard let waiting = accepting.removeValue(forKey: id), var record = records[id] else { return }
         _ = record.apply(.cancel(reason: "could not store a second copy: \(why)"), by: name, at: at)
-        commitLocally(record)
         answer(waiting.origin, .refused(.notStored(why)))
+        if owned[id]?.replicaMayHoldCopy == true { return finish(id, record, peers: peers) }
+        commitLocally(record)
     }
 }

@@ -7,7 +7,7 @@
 extension TaskMachine {
     /// Recovered owned tasks not yet verified start their verification (after the quiet period).
     mutating func verifyRecovered(peers: TaskPeers) {
-        guard now >= quietUntil, peers.hasJoined else { return }
+        guard now >= quietUntil + TaskSettings.unknownOwnerWait, peers.hasJoined else { return }
         for id in owned.keys.sorted() where owned[id]!.isVerified == false && verifications[id] == nil {
             verify(id, purpose: .recoveredOwner, peers: peers)
         }
@@ -28,16 +28,31 @@ extension TaskMachine {
             // that restarted knowing few members must not take a partial view for the mesh.
             guard let status = peers.status(of: replica) else { return }
             if !status.isDown { verification.required = replica }
+            // With the replica down, it may have taken over and stored the next epoch on a new
+            // replica anywhere: every other member known must answer (one held dead may only be
+            // cut off, on the side that holds the copies).
+            if status.isDown { verification.needsEveryMember = true; verification.excused = replica }
         }
         // Every member known, dead ones too: a view can be stale (a healed partition, a node that
         // restarted), and a member held dead that answers may hold the newest copy.
         var asked = Array(peers.knownNames.prefix(settings.queryMembersMax))
         if purpose == .takeover, let owner = records[id]?.progress.owner { verification.presumedDead = owner }
+        if purpose == .takeover && !liveCopies.contains(id) {
+            // A recovered copy: the owner may have moved the task while this node was down.
+            verification.needsEveryMember = true
+            verification.excused = verification.presumedDead
+        }
         if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
         if let dead = verification.presumedDead, !asked.contains(dead) { asked.append(dead) }
-        for peer in asked where openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
-            verification.waiting += 1
+        for peer in asked {
+            if openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
+                verification.waiting += 1
+            } else if verification.needsEveryMember && peer != verification.excused {
+                return   // a member that cannot be asked: tried again on a later tick
+            }
         }
+        // Nothing to wait for: never left pending (it would block every later verification).
+        if verification.waiting == 0 { return }
         verifications[id] = verification
     }
 
@@ -48,6 +63,9 @@ extension TaskMachine {
         if message != nil, let peer, peer == verification.presumedDead {
             // It answered: it is not dead (a healed partition, a stale view). Wait.
             verification.isBlocked = true
+        }
+        if message == nil, verification.needsEveryMember, let peer, peer != verification.excused {
+            verification.isBlocked = true   // a member did not answer: asked again on a later tick
         }
         if case .records(let copies)? = message, let mine = records[id] {
             verification.answered += 1

@@ -43,8 +43,16 @@ public struct TaskMachine: Sendable {
         /// History length the replica confirmed; -1 until it confirms one.
         var confirmedEvents = -1
         var storeInFlight = false
-        /// A terminal record waiting for the replica's `stored` before it counts.
+        /// True once a `store` to the current replica ended without an answer: the replica may
+        /// hold a copy (the reply was lost, not the request), so a new task never moves on to
+        /// another replica (two copies that could each be taken over) and its cancellation must
+        /// be stored there too before it counts.
+        var replicaMayHoldCopy = false
+        /// A record that counts only once the replica stored it: a terminal state, or this
+        /// node's takeover (the next epoch). Until then it is in no log here: a crash forgets it.
         var finishing: TaskRecord?
+        /// True while `finishing` is a takeover not yet stored on the new replica.
+        var isTakingOver: Bool { finishing.map { !$0.state.isTerminal } ?? false }
         /// When a retrying task may run again.
         var retryAt: Instant?
         /// The run of the current attempt, when one runs.
@@ -73,6 +81,12 @@ public struct TaskMachine: Sendable {
         /// A member held dead that is asked anyway (the owner of a takeover, the replica being
         /// replaced): if it answers, it is not dead, and the action waits.
         var presumedDead: String?
+        /// True for a copy recovered from the log (a takeover, or an owner whose replica is
+        /// down): every member known but `excused` must answer, not just a majority, since the
+        /// task may have moved while this node was down.
+        var needsEveryMember = false
+        /// The one member whose silence is expected (the dead owner, the dead replica).
+        var excused: String?
     }
 
     /// A new task waiting for its two copies.
@@ -94,9 +108,20 @@ public struct TaskMachine: Sendable {
         var stop: RunStop?
     }
 
+    /// A submission forwarded to the owner the placement gave, and the owners tried so far.
+    struct Forward: Sendable {
+        var origin: Origin
+        var id: TaskID
+        var spec: TaskSpec
+        /// Forwards so far, this one included (a retry to the next candidate is not a new hop).
+        var hops: UInt8
+        var tried: [String]
+        var deadline: Instant
+    }
+
     /// What an outbound exchange is for.
     enum Exchange: Sendable {
-        case forward(Origin, TaskID)
+        case forward(Forward)
         case store(TaskID, replica: String, eventCount: Int, handover: Bool)
         case renew(replica: String, sentAt: Instant)
         case query(UInt64)
@@ -115,6 +140,10 @@ public struct TaskMachine: Sendable {
         var records: [TaskRecord] = []
         var summaries: [TaskSummary] = []
         var isTruncated = false
+        /// The last summary (listing order) of the member whose answer, cut at its bound, ended
+        /// first: tasks after it may have a newer copy there that was not sent, so a listing
+        /// stops at it (and says it is truncated).
+        var cutoff: TaskSummary?
         var deadline: Instant
     }
 
@@ -146,6 +175,11 @@ public struct TaskMachine: Sendable {
     /// recovered from the log may be stale (its owner moved the task while this node was down)
     /// and waits until its owner stores it again.
     var liveCopies: Set<TaskID> = []
+    /// Replica copies recovered from the log (not fenced off, not owned): taken over like live
+    /// ones once the restart's quiet period is over, if their owner is dead or left and the
+    /// verification finds no newer copy. Without this a task whose owner stays dead while its
+    /// replica restarted would stay `running` or `queued` forever.
+    var recoveredCopies: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.

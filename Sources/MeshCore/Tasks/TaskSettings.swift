@@ -24,6 +24,16 @@ public struct TaskSettings: Sendable, Equatable {
     /// Members asked by one fan-out query (the rest are reported as not asked).
     public var queryMembersMax = 64
 
+    /// Owners one submission is forwarded to at most: a forward whose request never left (no
+    /// connection: the owner is down and membership does not know it yet) goes to the next
+    /// candidate of the placement, within the request deadline.
+    public static let forwardTriesMax = 3
+
+    /// How long after its quiet period a restarted node waits before it acts on a copy recovered
+    /// from its log (verifies a task it owned, takes over one it held, counts an owner the mesh
+    /// does not know as gone): by then it knows the mesh again, not a partial view of it.
+    public static let unknownOwnerWait: Nanoseconds = .seconds(10)
+
     /// The longest lease a `granted` message may carry (a larger one is hostile).
     public static let leaseDurationMax: Nanoseconds = .seconds(60)
     /// Requests (control and forwarded submissions) waiting at once; past it a submit is `busy`.
@@ -45,6 +55,9 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case kept
         case dropped
         case replica(String)
+        /// A newer copy fenced this node's off: it keeps that copy (so a stale owner storing an
+        /// older epoch here is fenced too), but it is not that task's replica.
+        case passive
     }
     /// The log record kind.
     public static let kind: UInt8 = 0x28
@@ -63,6 +76,7 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case .kept: w.u8(0)
         case .dropped: w.u8(1)
         case .replica(let name): w.u8(2); w.shortString(name)
+        case .passive: w.u8(3)
         }
         return LogRecord(kind: Self.kind, body: w.bytes)
     }
@@ -79,6 +93,7 @@ public struct TaskRoleEntry: Equatable, Sendable {
         case 2:
             guard let name = try? r.shortString(limit: WireLimits.nameBytesMax), MemberName.validationError(name) == nil else { return nil }
             role = .replica(name)
+        case 3: role = .passive
         default: return nil
         }
         guard r.isAtEnd else { return nil }

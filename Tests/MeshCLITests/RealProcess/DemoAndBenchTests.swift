@@ -3,7 +3,7 @@ import Glibc
 import MeshRuntime
 import Testing
 
-/// `mesh demo` and `mesh bench` end to end, on addresses of their own.
+/// `mesh bench` end to end, on addresses of its own (the demo: DemoStoryTests), and the process probe both use.
 @Suite("Real nodes: demo and bench", .timeLimit(.minutes(5)))
 struct DemoAndBenchTests {
     struct ProcUnreadable: Error {}
@@ -35,44 +35,6 @@ struct DemoAndBenchTests {
         cluster.waitUntil("the process probe sees a process mentioning \(marker)", timeout: 5) {
             !((try? processes(mentioning: marker)) ?? []).isEmpty
         }
-    }
-
-    @Test("mesh demo kills a node, shows it dead, restarts it, and leaves no process or directory behind")
-    func demo() throws {
-        let cluster = try TestCluster(subnet: 41)
-        defer { cluster.shutdown() }
-        let port = String(cluster.port)
-        let demo = try cluster.launch("demo", index: 1, arguments: ["demo", "--first-ip", cluster.ip(1), "--port", port])
-        Self.expectProbeSees(cluster.ip(1), in: cluster)
-        let status = demo.waitForExit(timeout: 90)
-        let output = cluster.log("demo")
-        #expect(status == 0, "\(output)")
-        #expect(output.contains("see each other"))
-        #expect(output.contains("reported gamma dead"))
-        // "gamma is alive again at incarnation N (was M)": the restart must raise it.
-        let incarnations = Self.incarnations(in: output)
-        #expect(incarnations != nil && incarnations!.after > incarnations!.before, "\(output)")
-        #expect(output.contains("done: every node exited"))
-        if let line = output.split(separator: "\n").first(where: { $0.contains("data and logs in ") }),
-           let directory = line.split(separator: " ").last {
-            #expect(!FileManager.default.fileExists(atPath: String(directory)), "demo directory \(directory) removed")
-        } else {
-            Issue.record("the demo names its directory: \(output)")
-        }
-        #expect(try Self.processes(mentioning: "\(cluster.ip(1)):\(port)").isEmpty)
-        #expect(try Self.processes(mentioning: "127.0.41.").isEmpty)
-    }
-
-    /// The incarnations in the demo's "alive again at incarnation N (was M)" line.
-    static func incarnations(in output: String) -> (after: UInt64, before: UInt64)? {
-        guard let line = output.split(separator: "\n").first(where: { $0.contains("alive again at incarnation ") }) else {
-            return nil
-        }
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "(" || $0 == ")" || $0 == "," })
-        guard let at = words.firstIndex(of: "incarnation"), let was = words.firstIndex(of: "was"),
-              at + 1 < words.count, was + 1 < words.count,
-              let after = UInt64(words[at + 1]), let before = UInt64(words[was + 1]) else { return nil }
-        return (after, before)
     }
 
     @Test("mesh bench detect prints the detection and idle figures, each a number in its range")

@@ -62,6 +62,11 @@ extension TaskCluster {
     /// Bytes from `from`'s end of a stream reach the other end.
     func write(from: Int, stream: StreamID, _ bytes: Bytes, life: Int) {
         guard lives[from] == life, let (peer, peerStream) = ends["\(from)/\(stream)"], nodes[peer] != nil else { return }
+        if cut.contains([from, peer]) {
+            ends["\(from)/\(stream)"] = nil
+            ends["\(peer)/\(peerStream)"] = nil
+            return apply(peer, nodes[peer]!.handle(.streamFailed(peerStream), at: moment))
+        }
         apply(peer, nodes[peer]!.handle(.streamData(peerStream, bytes), at: moment))
     }
 
@@ -119,4 +124,32 @@ extension TaskCluster {
     }
 
     func record(_ id: TaskID, at i: Int) -> TaskRecord? { nodes[i]?.tasks.records[id] }
+
+    /// Every distinct terminal event of `id` in the nodes' synced logs (the one that counts, or more
+    /// when the task was finished twice).
+    func syncedTerminalEvents(of id: TaskID) -> [TaskEvent] {
+        var events: [TaskEvent] = []
+        for disk in disks {
+            for record in disk.records.prefix(disk.durable) {
+                guard let entry = (try? TaskLogEntry(record)) ?? nil else { continue }
+                var found: [TaskEvent] = []
+                switch entry {
+                case .created(let task) where task.id == id: found = task.history
+                case .progressed(let task, _, let event?) where task == id: found = [event]
+                default: break
+                }
+                for event in found where !events.contains(event) {
+                    if case .task(let state) = event.state, state.isTerminal { events.append(event) }
+                }
+            }
+        }
+        return events
+    }
+
+    /// Ends every agent run still going with exit 0.
+    func exitAllAgents() {
+        for i in running.keys.sorted() where nodes[i] != nil {
+            for run in running[i] ?? [] { exitAgent(i, run.run) }
+        }
+    }
 }

@@ -29,6 +29,9 @@ final class TaskCluster {
     var heldSyncs: [Int: [LogPosition]] = [:]
     /// Blocked (from, to) node pairs: streams between them fail, datagrams vanish.
     var blocked: Set<[Int]> = []
+    /// Cut (from, to) node pairs: bytes written on a stream already open from `from` to `to`
+    /// vanish and the stream fails at `to` (a reply lost after its request arrived).
+    var cut: Set<[Int]> = []
     /// Stream ends: (node, stream) → (peer node, peer stream).
     var ends: [String: (Int, StreamID)] = [:]
     var nextInbound: UInt64 = 0
