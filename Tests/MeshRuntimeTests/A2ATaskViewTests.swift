@@ -146,6 +146,8 @@ struct A2ATaskViewTests {
         #expect(interface?["url"] == .string("http://127.0.0.1:7947/a2a"))
         #expect(interface?["protocolBinding"] == .string("JSONRPC") && interface?["protocolVersion"] == .string("1.0"))
         #expect(json["capabilities"]?["streaming"] == .bool(true))
+        let modes: JSONValue = .array([.string("text/plain"), .string("application/octet-stream")])
+        #expect(json["defaultInputModes"] == modes && json["skills"]?.array?.first?["inputModes"] == modes, "file parts are taken")
         #expect(json["skills"]?.array?.first?["id"] == .string("echo"))
         #expect(A2ACard(node: "n1", records: []).defaultSkill == nil)
         #expect(json["securitySchemes"] == nil, "no token on loopback")

@@ -53,7 +53,7 @@ public struct A2ACard: Sendable {
         var members: [(String, JSONValue)] = [
             ("name", .string("AgentMesh")), ("description", .string(description)), ("version", .string(MeshVersion.release)),
             ("supportedInterfaces", .array([interface])), ("capabilities", capabilities),
-            ("defaultInputModes", .array([.string("text/plain")])),
+            ("defaultInputModes", .array([.string("text/plain"), .string("application/octet-stream")])),
             ("defaultOutputModes", .array([.string("text/plain"), .string("application/octet-stream")])),
             ("skills", .array(skills.map(Self.json))),
         ]
@@ -70,7 +70,7 @@ public struct A2ACard: Sendable {
         let description = "Runs the agent profile '\(skill.id)' on one of \(skill.nodes) node(s) (\(skill.slots) slot(s) in all)."
         return .object([("id", .string(skill.id)), ("name", .string(skill.id)), ("description", .string(description)),
                         ("tags", .array(skill.tags.map { .string($0) })),
-                        ("inputModes", .array([.string("text/plain")])),
+                        ("inputModes", .array([.string("text/plain"), .string("application/octet-stream")])),
                         ("outputModes", .array([.string("text/plain"), .string("application/octet-stream")]))])
     }
 }

@@ -109,11 +109,19 @@ extension NodeShell {
         }
         let spec = TaskSpec(profile: profile, prompt: message.prompt, idempotencyKey: message.idempotencyKey)
         if let problem = spec.validationError() { return respond(Self.a2aAnswer(call.id, error: .invalidParams(problem.description))) }
-        guard message.files.isEmpty else {
-            return respond(Self.a2aAnswer(call.id, error: .contentType("file parts become attachments, and this build has no "
-                                                                       + "attachment store yet; send text parts")))
+        guard !message.files.isEmpty else {
+            return submitA2A(spec, message: message, isStreaming: isStreaming, call: call, view: view, respond: respond)
         }
-        submitA2A(spec, message: message, isStreaming: isStreaming, call: call, view: view, respond: respond)
+        storeA2AFiles(message.files) { [self] result in
+            switch result {
+            case .failure(let error): respond(Self.a2aAnswer(call.id, error: error))
+            case .success(let files):
+                var spec = spec
+                spec.attachments = files
+                if let problem = spec.validationError() { return respond(Self.a2aAnswer(call.id, error: .invalidParams(problem.description))) }
+                submitA2A(spec, message: message, isStreaming: isStreaming, call: call, view: view, respond: respond)
+            }
+        }
     }
 
     /// Submits `spec`; answers with a stream, the task, or the task `rejected` when the mesh refuses it.

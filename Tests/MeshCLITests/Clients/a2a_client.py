@@ -1,6 +1,7 @@
 """The a2a-sdk Python client, with the SDK's defaults, against real mesh nodes (issue 13, A2A).
 
 Usage: a2a_client.py --first URL --second URL --skill NAME [--slow-skill NAME] [--artifact NAME --artifact-text TEXT]
+       [--file-skill NAME --file NAME --file-text TEXT]
 
 1. Resolves the agent card of the first node (A2ACardResolver) and checks that both skills are on it.
 2. Builds a client with ClientFactory(ClientConfig()) (streaming, JSON-RPC, httpx's default 5 s
@@ -15,6 +16,10 @@ Usage: a2a_client.py --first URL --second URL --skill NAME [--slow-skill NAME] [
 4. With --slow-skill, sends a second streaming message naming it; once it works, subscribes to it through
    the second node (SubscribeToTask) and cancels it through the first; both streams must end
    canceled, and GetTask through the second node must say so.
+
+5. With --file-skill, sends a non-streaming message naming it with a file part (--file, its bytes
+   --file-text) through the second node; the task must complete, and its artifact `seen.txt` (the
+   agent's copy of inbox/<file>) must carry those bytes (its sha256, and its link's body).
 
 Prints one JSON line with what it saw; exits 0 when every check held, 1 with the reason otherwise.
 """
@@ -171,6 +176,8 @@ async def run(args, report):
 
     if args.slow_skill is not None:
         await cancel_phase(args, client, other, report)
+    if args.file_skill is not None:
+        await file_phase(args, second_card, report)
     await client.close()
     await other.close()
 
@@ -211,6 +218,25 @@ async def cancel_phase(args, client, other, report):
     check(state_name(final.status.state) == "TASK_STATE_CANCELED", f"GetTask after cancel: {state_name(final.status.state)}")
 
 
+async def file_phase(args, card, report):
+    """A message with a file part: the agent finds it in its inbox and copies it to an artifact."""
+    msg = Message(role=Role.ROLE_USER, message_id=str(uuid.uuid4()),
+                  parts=[Part(text="copy the file"), Part(raw=args.file_text.encode(), filename=args.file, media_type="text/plain")])
+    msg.metadata.update({"skill": args.file_skill})
+    client = ClientFactory(ClientConfig(streaming=False)).create(card)
+    answered = await stream_to_end(client, SendMessageRequest(message=msg))
+    await client.close()
+    task = answered[-1][1].task
+    seen = [a for a in task.artifacts if a.name == "seen.txt"]
+    report["file"] = {"state": state_name(task.status.state), "artifacts": [a.name for a in task.artifacts]}
+    check(state_name(task.status.state) == "TASK_STATE_COMPLETED", f"the file task ended {state_name(task.status.state)}")
+    check(seen, f"no artifact seen.txt: {report['file']['artifacts']}")
+    report["file"]["sha256"] = seen[0].metadata["sha256"]
+    async with httpx.AsyncClient() as http:
+        body = (await http.get(seen[0].parts[0].url)).text
+    check(body == args.file_text, f"the agent saw {body!r} in its inbox")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--first", required=True)
@@ -219,6 +245,9 @@ def main():
     parser.add_argument("--slow-skill")
     parser.add_argument("--artifact")
     parser.add_argument("--artifact-text", help="fetch the artifact's link and compare its bytes with this")
+    parser.add_argument("--file-skill", help="send a message with a file part to this skill")
+    parser.add_argument("--file", default="note.txt", help="the file part's name")
+    parser.add_argument("--file-text", default="a note for the agent", help="the file part's bytes")
     args = parser.parse_args()
     report = {}
     try:

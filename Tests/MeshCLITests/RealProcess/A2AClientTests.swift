@@ -11,13 +11,16 @@ import Testing
 @Suite("Real nodes: the a2a-sdk client", .serialized, .timeLimit(.minutes(5)))
 struct A2AClientTests {
     /// `think` stays silent for 6 s (past httpx's 5 s default read timeout, so the stream must keep
-    /// itself alive), then prints and writes `answer.txt` as its artifact; `slow` works for a minute.
+    /// itself alive), then prints and writes `answer.txt` as its artifact; `slow` works for a minute;
+    /// `copy` copies the attachment `inbox/note.txt` into its artifact `seen.txt`.
     static let profiles = """
         {"profiles": [
           {"name": "think", "command": ["/bin/sh", "-c",
             "cat > /dev/null; sleep 6; echo thought; printf 'the answer' > \\"${MESH_ARTIFACTS:-artifacts}/answer.txt\\""],
            "slots": 2, "tags": ["research"]},
-          {"name": "slow", "command": ["/bin/sh", "-c", "cat > /dev/null; sleep 60"], "slots": 2}
+          {"name": "slow", "command": ["/bin/sh", "-c", "cat > /dev/null; sleep 60"], "slots": 2},
+          {"name": "copy", "command": ["/bin/sh", "-c",
+            "cat > /dev/null; cp \\"$MESH_INBOX/note.txt\\" \\"$MESH_ARTIFACTS/seen.txt\\""], "slots": 2}
         ]}
         """
 
@@ -83,7 +86,6 @@ struct A2AClientTests {
     }
 
     @Test("the artifact's link serves its bytes",
-          .disabled("needs GET /v1/tasks/{id}/artifacts/{name} (the data plane of issue 10), not on main yet"),
           ClientRequirement.trait("a2a"))
     func artifactLink() async throws {
         let cluster = try TestCluster(subnet: 81)
@@ -93,6 +95,19 @@ struct A2AClientTests {
             "--artifact", "answer.txt", "--artifact-text", "the answer",
         ], in: cluster)
         #expect(status == 0 && printed?["ok"] == .bool(true), "\(output)")
+    }
+
+    @Test("a file part becomes an attachment: the agent finds it in its inbox", ClientRequirement.trait("a2a"))
+    func filePart() async throws {
+        let cluster = try TestCluster(subnet: 81)
+        defer { cluster.shutdown() }
+        try await cluster.startTaskNodes(3, profiles: Self.profiles)
+        let text = "a note for the agent"
+        let (status, printed, output) = try await Self.runClient(Self.arguments(cluster) + [
+            "--file-skill", "copy", "--file", "note.txt", "--file-text", text,
+        ], in: cluster)
+        #expect(status == 0 && printed?["ok"] == .bool(true), "\(output)\n\(cluster.logTails())")
+        #expect(printed?["file"]?["sha256"] == .string(MeshKey.hex(SHA256.hash(Array(text.utf8)))), "\(output)")
     }
 
     /// The nodes the client talks to and the silent skill.
