@@ -41,7 +41,7 @@ extension OpenAPIDocument {
             body: OAS.body(OAS.string(format: "binary"), "The file's bytes.", contentType: "application/octet-stream"),
             responses: [("201", OAS.response("Stored.", OAS.ref("TaskFile")))], errors: [411, 500]))]),
          ("/v1/tasks/{id}/logs", [(get, OAS.operation("getTaskLogs", "tasks", "An attempt's output (stdout and stderr)",
-            "Raw bytes from the node that runs or ran the attempt, from byte `from`; `follow=1` keeps the answer open while the attempt runs. With `Accept: text/event-stream`: Server-Sent Events whose `id:` is the cursor `A:N` (a client reconnecting with `Last-Event-ID` resumes exactly).",
+            "Raw bytes from the node that runs or ran the attempt, from byte `from`; `follow=1` keeps the answer open while the attempt runs. With `Accept: text/event-stream`: Server-Sent Events whose `id:` is the cursor `A:N`, the byte offset just after the event's bytes (a client reconnecting with `Last-Event-ID: A:N` resumes exactly): `log` (the bytes as `data:` lines), `log64` (base64, for bytes that are not UTF-8 or hold a CR), then `end` (`{attempt, offset, state}`) once the log is drained.",
             parameters: [idParameter, OAS.query("attempt", OAS.integer(minimum: 1), "The attempt (default: the latest)."),
                          OAS.query("from", OAS.integer(minimum: 0), "Byte offset in the attempt's log."),
                          OAS.query("follow", OAS.string(values: ["0", "1"]), "Keep streaming while the attempt runs.")],
