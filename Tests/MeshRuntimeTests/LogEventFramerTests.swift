@@ -15,6 +15,7 @@ struct LogEventFramerTests {
         let second = framer.frame(Array(text[2...]))
         #expect(String(decoding: second, as: UTF8.self) == "event: log\nid: 2:17\ndata: éllo\ndata: \n\n")
         #expect(framer.flush().isEmpty && framer.cursor == "2:17")
+        #expect(framer.frame([]).isEmpty && framer.cursor == "2:17", "an empty chunk sends nothing")
     }
 
     @Test("invalid UTF-8, a CR, or a log ending inside a sequence go as base64 log64 events")

@@ -59,7 +59,8 @@ struct LogEventFramer {
 
     /// How many bytes at the end of `bytes` start a UTF-8 sequence that is not complete yet.
     static func cutSequenceLength(_ bytes: Bytes) -> Int {
-        for back in 1...min(3, bytes.count) where bytes.count >= back {
+        guard !bytes.isEmpty else { return 0 }
+        for back in 1...min(3, bytes.count) {
             let byte = bytes[bytes.count - back]
             guard byte & 0xC0 == 0x80 else {
                 let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
