@@ -10,6 +10,10 @@ import MeshCore
 ///   with `Content-Length`, `X-Mesh-SHA256: <hex>` and `ETag: "<hex>"`.
 extension NodeShell {
     func handleEvidenceRoute(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
+        if request.path == "/v1/attachments" {   // a POST is taken as a streamed upload before routing
+            respond(Self.methodNotAllowed(request, allow: "POST"))
+            return true
+        }
         guard request.path.hasPrefix("/v1/tasks/") else { return false }
         let parts = request.path.dropFirst("/v1/tasks/".count).split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2, parts[1] == "logs" || parts[1] == "artifacts" else { return false }

@@ -83,7 +83,9 @@ def call(document, path, method, operation):
     if str(status) not in responses:
         print("     body: " + data[:300].decode("utf-8", "replace"))
         return
-    if method == "get":
+    if method == "get" and "{name}" in path:
+        check(status == 404, name + ": a name the task never produced is not found")
+    elif method == "get":
         check(200 <= status < 300, name + " succeeds")
     described = resolve(document, responses[str(status)]).get("content", {})
     media_type = (headers.get("Content-Type") or "").split(";")[0].strip()
