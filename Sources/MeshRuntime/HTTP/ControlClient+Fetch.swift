@@ -41,15 +41,7 @@ extension ControlClient {
     /// Never repeated (unlike `exchange` for a GET): a caller that wants a retry asks again.
     public func fetch(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> ControlResponse {
         let deadline = SystemClock.monotonicNanoseconds() + timeout
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\nConnection: close\r\nAccept: */*\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
-        var body = body
-        if method == "POST" {
-            head += "Content-Type: application/json\r\n"
-            if body.isEmpty { body = Array("{}".utf8) }
-        }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        return try Self.parseWhole(try roundTrip(Array(head.utf8) + body, deadline: deadline))
+        return try Self.parseWhole(try roundTrip(requestBytes(method, path, body: body, accept: "*/*"), deadline: deadline))
     }
 
     /// Splits a whole response into status, headers and body (Content-Length, chunked, or

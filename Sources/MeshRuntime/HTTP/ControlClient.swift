@@ -76,15 +76,7 @@ public struct ControlClient: Sendable {
     /// and sends `{}` when `body` is empty (the node refuses any other POST, see `ControlRequestPolicy`).
     public func exchange(_ method: String, _ path: String, body: Bytes = []) throws(Failure) -> (status: Int, body: Bytes) {
         let deadline = SystemClock.monotonicNanoseconds() + timeout
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\nConnection: close\r\nAccept: application/json\r\n"
-        if let token { head += "Authorization: Bearer \(token)\r\n" }
-        var body = body
-        if method == "POST" {
-            head += "Content-Type: application/json\r\n"
-            if body.isEmpty { body = Array("{}".utf8) }
-        }
-        head += "Content-Length: \(body.count)\r\n\r\n"
-        let request = Array(head.utf8) + body
+        let request = requestBytes(method, path, body: body, accept: "application/json")
         // A GET that the node cut off, or refused for room (503), is tried once more: under a flood
         // of slow connections the node makes room by closing the oldest waiting ones, and under
         // load a client's own fresh connection can be among them before its bytes are read. Never
@@ -196,5 +188,22 @@ public struct ControlClient: Sendable {
             }
         }
         return (status, body)
+    }
+}
+
+extension ControlClient {
+    /// One request's bytes: `Host` names the endpoint exactly as the node listens on it, the token
+    /// when there is one, and a `POST` says `Content-Type: application/json` and sends `{}` when
+    /// `body` is empty (the node refuses any other POST, see `ControlRequestPolicy`).
+    func requestBytes(_ method: String, _ path: String, body: Bytes, accept: String) -> Bytes {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(endpoint)\r\nConnection: close\r\nAccept: \(accept)\r\n"
+        if let token { head += "Authorization: Bearer \(token)\r\n" }
+        var body = body
+        if method == "POST" {
+            head += "Content-Type: application/json\r\n"
+            if body.isEmpty { body = Array("{}".utf8) }
+        }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Array(head.utf8) + body
     }
 }
