@@ -15,6 +15,9 @@ public final class ChildProcess: @unchecked Sendable {
         case discard
         /// Appended to this file (created if needed).
         case file(String)
+        /// Standard output to this descriptor of the parent (a pipe's write end); standard error
+        /// to the parent's own.
+        case descriptor(Int32)
     }
 
     public let pid: pid_t
@@ -51,6 +54,8 @@ public final class ChildProcess: @unchecked Sendable {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case .descriptor(let fd):
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
