@@ -101,32 +101,52 @@ struct StreamEncoder: Sendable {
     /// `payload` as one message: as many frames as it takes, the last one flagged.
     mutating func message(_ payload: Bytes) -> Bytes {
         var out = Bytes()
-        let nameBytes = 1 + sender.utf8.count
-        let room = StreamLimits.frameBytesMax - nameBytes
-        var offset = 0
-        repeat {
-            let end = min(payload.count, offset + room)
-            out += frame(payload[offset..<end], isLast: end == payload.count)
-            offset = end
-        } while offset < payload.count
+        payload.withUnsafeBytes { append(prefix: [], $0, to: &out) }
         return out
     }
 
-    private mutating func frame(_ chunk: ArraySlice<UInt8>, isLast: Bool) -> Bytes {
-        var body = ByteWriter(capacity: chunk.count + 1 + sender.utf8.count)
-        body.shortString(sender); body.raw(chunk)
-        var w = ByteWriter(capacity: body.bytes.count + 40)
+    /// Appends `prefix` followed by `payload`, as one message, to `out`: as many frames as it
+    /// takes, the last one flagged. The two are never joined first, and each frame is written in
+    /// place and tagged there, so the payload is copied once (into `out`, whose capacity a caller
+    /// that sends message after message keeps: no allocation per message).
+    mutating func append(prefix: Bytes, _ payload: UnsafeRawBufferPointer, to out: inout Bytes) {
+        let name = Array(sender.utf8)
+        precondition(name.count <= 255, "a sender name of \(name.count) bytes")
+        let room = StreamLimits.frameBytesMax - 1 - name.count
+        let total = prefix.count + payload.count
+        let tags = keyring == nil ? 0 : 2 * Keyring.tagBytes
+        out.reserveCapacity(out.count + total + (total / room + 1) * (StreamCodec.headerBytes + tags + 1 + name.count))
+        var offset = 0
+        repeat {
+            let end = min(total, offset + room)
+            let header = frameHeader(isLast: end == total, bodyBytes: 1 + name.count + end - offset)
+            let covered = keyring == nil ? [] : context.covered(index: index, header: header[...])
+            out += header
+            if let keyring { out += keyring.tag(covered, [UInt8]()) }
+            let bodyStart = out.count
+            out.append(UInt8(name.count))
+            out += name
+            if offset < prefix.count { out += prefix[offset..<min(end, prefix.count)] }
+            if end > prefix.count {
+                let from = max(offset, prefix.count) - prefix.count
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: payload[from..<(end - prefix.count)]))
+            }
+            if let keyring {
+                let tag = out.withUnsafeBytes { all in
+                    covered.withUnsafeBytes { keyring.tag($0, UnsafeRawBufferPointer(rebasing: all[bodyStart...])) }
+                }
+                out += tag
+            }
+            index &+= 1
+            offset = end
+        } while offset < total
+    }
+
+    /// A frame's header: its flags and the body's length.
+    private func frameHeader(isLast: Bool, bodyBytes: Int) -> Bytes {
+        var w = ByteWriter(capacity: StreamCodec.headerBytes)
         w.u8(isLast ? StreamCodec.lastFrameFlag : 0)
-        w.u32(UInt32(body.bytes.count))
-        if let keyring {
-            let covered = context.covered(index: index, header: w.bytes[0..<StreamCodec.headerBytes])
-            w.raw(keyring.tag(covered, [UInt8]()))
-            let tag = keyring.tag(covered, body.bytes)
-            w.raw(body.bytes); w.raw(tag)
-        } else {
-            w.raw(body.bytes)
-        }
-        index &+= 1
+        w.u32(UInt32(bodyBytes))
         return w.bytes
     }
 }

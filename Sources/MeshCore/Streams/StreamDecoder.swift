@@ -43,11 +43,17 @@ struct StreamDecoder: Sendable {
 
     /// Takes `bytes` and returns what they completed, in order.
     mutating func feed(_ bytes: Bytes) -> Result<[Event], DropReason> {
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    /// Takes the bytes in `bytes` (copied once, into the buffer that keeps what is not yet read)
+    /// and returns what they completed, in order.
+    mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Result<[Event], DropReason> {
         if start > 0 && start >= pending.count / 2 {
             pending.removeFirst(start)
             start = 0
         }
-        pending += bytes
+        pending.append(contentsOf: bytes)
         var events: [Event] = []
         while true {
             switch step() {
@@ -108,15 +114,22 @@ struct StreamDecoder: Sendable {
         }
     }
 
+    /// A frame's body: the sender's name (one length byte and UTF-8), then a piece of the message.
+    /// A message in one frame is copied once, straight out of the read buffer.
     private mutating func frameArrived(_ body: ArraySlice<UInt8>, isLast: Bool) -> Result<Event??, DropReason> {
-        var reader = ByteReader(Array(body))
-        guard let sender = try? reader.shortString(limit: WireLimits.nameBytesMax), MemberName.isValid(sender) else {
+        guard let nameBytes = body.first.map(Int.init), nameBytes <= WireLimits.nameBytesMax, body.count > nameBytes,
+              let sender = String(validating: body.dropFirst().prefix(nameBytes), as: UTF8.self), MemberName.isValid(sender) else {
             return .failure(.malformed)
         }
         if let messageSender, messageSender != sender { return .failure(.malformed) }
+        let piece = body.dropFirst(1 + nameBytes)
+        guard message.count + piece.count <= StreamLimits.messageBytesMax else { return .failure(.oversized) }
+        if isLast && message.isEmpty {
+            messageSender = nil
+            return .success(.some(.message(Array(piece), sender: sender)))
+        }
         messageSender = sender
-        message += body.dropFirst(1 + sender.utf8.count)
-        guard message.count <= StreamLimits.messageBytesMax else { return .failure(.oversized) }
+        message += piece
         guard isLast else { return .success(.some(nil)) }
         defer { message = []; messageSender = nil }
         return .success(.some(.message(message, sender: sender)))

@@ -148,7 +148,12 @@ final class Connection: @unchecked Sendable {
     func send(_ bytes: Bytes, thenClose: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard ending == nil else { return }
-        output.append(contentsOf: bytes)
+        if outputOffset == output.count {
+            output = bytes   // nothing waiting: take the bytes as they are (a streamed body's chunk is not copied again)
+            outputOffset = 0
+        } else {
+            output.append(contentsOf: bytes)
+        }
         closesWhenFlushed = closesWhenFlushed || thenClose
         if !isConnecting { flush() }
     }
