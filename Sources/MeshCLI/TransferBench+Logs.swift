@@ -13,7 +13,8 @@ extension TransferBench {
     /// pipe read here and counted, as `mesh logs -f ID | wc -c` would. The clock starts at the
     /// first byte out of the pipe; the rate is up to the last byte, and the time to the command's
     /// exit (the attempt's end noticed) is kept beside it. Fails unless the command exits 0.
-    func measureLogs(_ id: TaskID, endpoint: SocketEndpoint, into figures: inout Figures) throws {
+    /// Its standard error goes to `errors` (quoted when it fails).
+    func measureLogs(_ id: TaskID, endpoint: SocketEndpoint, errors: String, into figures: inout Figures) throws {
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw Failure("cannot make a pipe: \(SystemError(call: "pipe", code: errno).reason)") }
         for fd in ends { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -21,7 +22,7 @@ extension TransferBench {
         let child: ChildProcess
         do {
             child = try ChildProcess.spawn(ChildProcess.currentExecutable(), ["logs", id.description, "-f", "--http", endpoint.description],
-                                           environment: ChildProcess.environment(), output: .descriptor(ends[1]))
+                                           environment: ChildProcess.environment(), output: .descriptor(ends[1], stderr: errors))
         } catch {
             close(ends[1])
             throw error
@@ -45,7 +46,10 @@ extension TransferBench {
             child.kill()
             throw Failure("mesh logs -f did not exit within \(Int(Self.logsExitSeconds)) s after its output ended")
         }
-        guard status == 0 else { throw Failure("mesh logs -f exited with status \(status)") }
+        guard status == 0 else {
+            let said = (try? Files.readText(errors, bytesMax: 4096)).map { ": " + Text.trimmed($0) } ?? ""
+            throw Failure("mesh logs -f exited with status \(status)\(said)")
+        }
         figures.logSeconds = Double(last - (start ?? last)) / 1e9
         figures.logExitSeconds = Double(exited - (start ?? exited)) / 1e9
     }

@@ -96,7 +96,7 @@ struct TransferBench {
         var (readerIndex, pids) = roles(cluster, executor: executor)
         (figures.executor, figures.reader) = (executor, cluster.names[readerIndex])
         var before = CPU(pids)
-        try measureLogs(writer, endpoint: cluster.httpEndpoint(readerIndex), into: &figures)
+        try measureLogs(writer, endpoint: cluster.httpEndpoint(readerIndex), errors: cluster.directory + "/logs-f.err", into: &figures)
         figures.logCPUSeconds = CPU(pids).busiest(since: before)
         let producer = try submit("artifact", client)
         let artifactExecutor = try waitForSuccess(producer, client: client)

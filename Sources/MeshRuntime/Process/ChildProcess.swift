@@ -16,8 +16,8 @@ public final class ChildProcess: @unchecked Sendable {
         /// Appended to this file (created if needed).
         case file(String)
         /// Standard output to this descriptor of the parent (a pipe's write end); standard error
-        /// to the parent's own.
-        case descriptor(Int32)
+        /// appended to the file `stderr` (created if needed).
+        case descriptor(Int32, stderr: String)
     }
 
     public let pid: pid_t
@@ -54,8 +54,9 @@ public final class ChildProcess: @unchecked Sendable {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        case .descriptor(let fd):
+        case .descriptor(let fd, let path):
             posix_spawn_file_actions_adddup2(&actions, fd, 1)
+            posix_spawn_file_actions_addopen(&actions, 2, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
