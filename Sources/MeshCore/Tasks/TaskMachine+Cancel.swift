@@ -32,7 +32,9 @@ extension TaskMachine {
     /// The reason a cancelled task's last event carries.
     static let cancelReason = "cancelled by an operator"
     /// Waiters on one task's cancel (more are refused: the first answer tells them all the same).
-    static let cancelWaitersMax = 16
+    /// An entry asks again each time a wait runs into the stream deadline (1 s `local`), at most
+    /// 8 times in its `cancelAnswerMax`: room for several entries at once.
+    static let cancelWaitersMax = 64
 
     /// A `cancel` from another member.
     mutating func cancelArrived(_ id: TaskID, stream: StreamID, peers: TaskPeers) {

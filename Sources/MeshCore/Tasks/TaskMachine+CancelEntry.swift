@@ -31,6 +31,9 @@ extension TaskMachine {
         /// deadline while the owner waited for the attempt to stop): the owner is asked again at
         /// once, not on the next tick.
         var lastFailureSent = false
+        /// True when the last exchange that failed made no connection (the owner may be down):
+        /// past the deadline the entry then does not claim the cancel is under way.
+        var lastFailureUnsent = false
     }
 
     /// A control request `cancelTask(id)`: this node is the entry node.
@@ -67,6 +70,7 @@ extension TaskMachine {
         case .cancelAnswer(.cancelling(let record, let within))?:
             if pending.acknowledged == nil { pending.answered += 1 }
             pending.acknowledged = record
+            pending.lastFailureUnsent = false
             pending.stopBy = now + min(max(within, 0), TaskSettings.cancelStopMax)
             pending.copies.append(record)
             pending.deadline = max(pending.deadline, min(pending.stopBy, pending.askedAt + settings.cancelAnswerMax))
@@ -80,6 +84,7 @@ extension TaskMachine {
             pending.refusal = why
         case nil:
             pending.lastFailureSent = requestSent
+            pending.lastFailureUnsent = !requestSent
         default:
             break
         }
@@ -104,7 +109,8 @@ extension TaskMachine {
     /// No owner answered: not found, already finished (by the newest copy), or — when the newest
     /// copy is unfinished — asked again (at once after a stream deadline, else on the next tick)
     /// until the request's deadline (`isFinal`), then `taskCancelling` when the owner had sent the
-    /// stop, else not reachable now.
+    /// stop and still answers, else not reachable now (a `cancelling` owner that went silent may
+    /// have died before it recorded `cancelled`: no promise is made for it).
     mutating func finishCancelRequest(_ key: UInt64, isFinal: Bool = false, peers: TaskPeers? = nil) {
         guard let pending = cancelRequests[key], pending.waiting <= 0 || isFinal else { return }
         let newest = newestCopy(pending.copies)
@@ -119,8 +125,12 @@ extension TaskMachine {
         }
         if newest.state == .cancelled, pending.acknowledged != nil { return emit(.reply(pending.request, .taskCancelled(newest))) }
         if newest.state.isTerminal { return emit(.reply(pending.request, .taskFinished(newest))) }
-        if pending.acknowledged != nil {
+        if pending.acknowledged != nil, !pending.lastFailureUnsent {
             return emit(.reply(pending.request, .taskCancelling(newest, stopWithin: max(pending.stopBy - now, 0))))
+        }
+        if pending.acknowledged != nil {
+            return emit(.reply(pending.request, .refused("the owner of task \(pending.id) (\(newest.progress.owner)) stopped answering while it "
+                + "stopped the attempt: the cancel may not be recorded; see mesh task \(pending.id) and cancel it again if it runs")))
         }
         let why = pending.refusal
             ?? "the owner of task \(pending.id) (\(newest.progress.owner)) did not answer; cancel it again once it is back or another node took the task over"
