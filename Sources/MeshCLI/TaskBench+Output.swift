@@ -17,6 +17,9 @@ extension TaskBench {
         let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
         print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
+        print(String(format: "CPU per accepted task:  nodes %.3f ms (all together), client %.3f ms",
+                     figures.nodeCPUSeconds * 1e3 / Double(max(1, figures.accepted)),
+                     figures.clientCPUSeconds * 1e3 / Double(max(1, figures.accepted))))
         printBreakdown(figures)
         print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
                      figures.executed, figures.executeSeconds))
@@ -66,6 +69,8 @@ extension TaskBench {
             ("refusedByStatus", .object(figures.refused.sorted { $0.key < $1.key }.map { ("\($0.key)", .integer(Int64($0.value))) })),
             ("failed", .integer(Int64(figures.failed))), ("reconnects", .integer(Int64(figures.reconnects))),
             ("forwardsPerTask", .number((figures.forwardsPerTask * 100).rounded() / 100)),
+            ("nodeCPUMsPerTask", milliseconds(figures.nodeCPUSeconds * 1e3 / Double(max(1, figures.accepted)))),
+            ("clientCPUMsPerTask", milliseconds(figures.clientCPUSeconds * 1e3 / Double(max(1, figures.accepted)))),
             ("executed", .integer(Int64(figures.executed))),
             ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
             ("forwards", .integer(Int64(figures.forwards))),

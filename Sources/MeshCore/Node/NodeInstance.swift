@@ -106,6 +106,10 @@ public struct NodeInstance: Sendable {
         return output
     }
 
+    /// True when firing `timer` would do anything; a shell may skip a timer that is not (a stale
+    /// arming: the core would ignore it). Changes nothing.
+    public func isTimerLive(_ timer: TimerID) -> Bool { timers.isLive(timer) }
+
     // MARK: - Routing
 
     mutating func emit(_ directive: Directive) { output.append(directive) }
