@@ -11,6 +11,13 @@ public struct StreamStats: Sendable, Equatable {
     public var failed: UInt64 = 0
     /// Exchanges completed: replies received (outbound) and answered (inbound).
     public var completed: UInt64 = 0
+    /// Task streams opened resumed (no hello round trip), and those the server refused (sent
+    /// again on a full stream).
+    public var resumed: UInt64 = 0
+    public var resumeRefused: UInt64 = 0
+    /// Resumed streams this node refused as their server: no such session, or a counter taken
+    /// (a replay).
+    public var resumeRefusedHere: UInt64 = 0
     public init() {}
 }
 
@@ -30,12 +37,20 @@ struct StreamState: Sendable {
     var ownNonce: Bytes
     var decoder: StreamDecoder
     var encoder: StreamEncoder?
+    /// The peer's hello nonce, once it came.
+    var peerNonce: Bytes? = nil
+    /// A resumed stream's session id and counter.
+    var resumed: (session: Bytes, counter: UInt64)? = nil
 }
 
 /// Streams: opening, framing, authentication, deadlines, and routing their messages.
 extension NodeInstance {
     /// Opens a stream to `peer` for one exchange of `machine`.
-    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership) {
+    mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership,
+                               mayResume: Bool = true) {
+        if machine == .tasks, mayResume, let session = sessions.nextStream(to: peer) {
+            return openResumed(exchange, to: peer, request: request, session: session)
+        }
         nextOutboundStream &+= 1
         let stream = StreamID(nextOutboundStream, isShared: machine == .tasks)
         let nonce = makeNonce()
@@ -61,9 +76,10 @@ extension NodeInstance {
             return
         }
         let nonce = makeNonce()
-        let decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { clientNonce in
+        var decoder = StreamDecoder(keyring: keyring, labelHash: labelHash) { clientNonce in
             StreamContext(clientNonce: clientNonce, serverNonce: nonce, direction: StreamContext.clientToServer)
         }
+        decoder.acceptsResume = true
         streams[stream] = StreamState(peer: peer, role: .inbound, ownNonce: nonce, decoder: decoder)
         inboundStreamCount += 1
         streamStats.accepted += 1
@@ -72,7 +88,17 @@ extension NodeInstance {
     }
 
     mutating func streamData(_ stream: StreamID, _ bytes: Bytes) {
-        guard var decoder = streams[stream]?.decoder else { return }
+        var input = bytes
+        // A resumed hello pauses the decoder until its session is looked up; then it reads on.
+        while let resumes = streamDataStep(stream, input), resumes {
+            input = []
+        }
+    }
+
+    /// Feeds `bytes` to the stream's decoder and handles what they completed; true when a resumed
+    /// hello was taken and the decoder must read on, nil when the stream is gone.
+    private mutating func streamDataStep(_ stream: StreamID, _ bytes: Bytes) -> Bool? {
+        guard var decoder = streams[stream]?.decoder else { return nil }
         let result = decoder.feed(bytes)
         streams[stream]!.decoder = decoder
         switch result {
@@ -81,9 +107,11 @@ extension NodeInstance {
             finish(stream, outcome: .failed(.refused(reason)))
         case .success(let events):
             for event in events {
-                guard let state = streams[stream] else { return }
+                guard let state = streams[stream] else { return nil }
                 switch event {
                 case .hello(let peerNonce):
+                    streams[stream]!.peerNonce = peerNonce
+                    guard state.encoder == nil else { continue }   // resumed: the request went out with the hello
                     var encoder = encoder(for: state, peerNonce: peerNonce)
                     if case .outbound(_, let request, _) = state.role {
                         emit(.writeStream(stream, encoder.message(request)))
@@ -91,9 +119,15 @@ extension NodeInstance {
                     streams[stream]!.encoder = encoder
                 case .message(let payload, let sender):
                     messageArrived(payload, from: sender, on: stream)
+                case .resumeHello(let session, let counter):
+                    return resumeArrived(stream, session: session, counter: counter)
+                case .resumeRefused:
+                    resumeRefused(stream)
+                    return nil
                 }
             }
         }
+        return false
     }
 
     /// A whole message from the member its frames authenticated as `sender`.
@@ -102,6 +136,7 @@ extension NodeInstance {
         switch state.role {
         case .outbound(let exchange, _, let machine):
             streamStats.completed += 1
+            if machine == .tasks { resumableExchangeCompleted(state) }
             finish(stream, outcome: .done)
             switch machine {
             case .membership:
@@ -111,8 +146,11 @@ extension NodeInstance {
             case .tasks: taskExchangeReplied(exchange, payload)
             }
         case .inbound where payload.first.map(TaskMessage.kindRange.contains) == true:
+            guard resumableRequestVerified(state, stream: stream, sender: sender) else { return }
             // A task request: answered now or later (after a sync), by `answerTaskRequest`.
             taskRequestArrived(payload, from: sender, on: stream)
+        case .inbound where state.resumed != nil:
+            finish(stream, outcome: .failed(.badAnswer))   // only task requests resume
         case .inbound:
             // One request per inbound stream: answering finishes it, so whatever follows is never read.
             let reply = answerRoundTripQuery(payload)
@@ -145,8 +183,9 @@ extension NodeInstance {
         finish(stream, outcome: .timedOut(helloReceived: state.encoder != nil))
     }
 
-    /// How a stream ended; a failure says why, for an outbound exchange's owner.
-    enum StreamOutcome { case done, failed(ExchangeFailure), timedOut(helloReceived: Bool) }
+    /// How a stream ended; a failure says why, for an outbound exchange's owner. `superseded`:
+    /// its exchange goes on on another stream (a refused resumption), or it had none.
+    enum StreamOutcome { case done, failed(ExchangeFailure), timedOut(helloReceived: Bool), superseded }
 
     /// Answers a task request that waited (nil: closes the stream unanswered).
     mutating func answerTaskRequest(_ stream: StreamID, _ reply: Bytes?) {
@@ -159,13 +198,13 @@ extension NodeInstance {
     }
 
     /// Forgets a stream, closes it, and tells its exchange when it did not complete.
-    private mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
+    mutating func finish(_ stream: StreamID, outcome: StreamOutcome) {
         guard let state = streams.removeValue(forKey: stream) else { return }
         timers.disarm(.streamDeadline(stream))
         if stream.isInbound { inboundStreamCount -= 1 }
         let failure: ExchangeFailure?
         switch outcome {
-        case .done: failure = nil
+        case .done, .superseded: failure = nil
         case .failed(let why): streamStats.failed += 1; failure = why
         case .timedOut(let helloReceived): failure = .timedOut(helloReceived: helloReceived)
         }
@@ -193,12 +232,12 @@ extension NodeInstance {
         return StreamEncoder(context: context, keyring: keyring, sender: membership.name)
     }
 
-    private func hello(_ nonce: Bytes) -> Bytes {
+    func hello(_ nonce: Bytes, resumeCounter: UInt64? = nil) -> Bytes {
         StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.protocolCurrent,
-                    isAuthenticated: keyring != nil, labelHash: labelHash, nonce: nonce).encoded()
+                    isAuthenticated: keyring != nil, labelHash: labelHash, nonce: nonce, resumeCounter: resumeCounter).encoded()
     }
 
-    private mutating func makeNonce() -> Bytes {
+    mutating func makeNonce() -> Bytes {
         var nonce = Bytes()
         nonce.reserveCapacity(StreamCodec.nonceBytes)
         for _ in 0..<(StreamCodec.nonceBytes / 8) {

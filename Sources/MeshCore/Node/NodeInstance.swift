@@ -31,6 +31,8 @@ public struct NodeInstance: Sendable {
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
+    /// Resumable sessions of task streams, both sides (`StreamCodec`).
+    var sessions = StreamSessions()
     var nextOutboundStream: UInt64 = 0
     /// What `taskPeers()` derived from capacity records, until they change.
     var taskPeersCache = TaskPeersCache()
