@@ -53,7 +53,7 @@ extension TaskBench {
         print("  TCP connections opened for task traffic: \(c["linksOpened"] ?? 0) (streams on them: \(c["linkStreams"] ?? 0) in, out);"
               + " streams refused: \(c["streamsRefused"] ?? 0), on links: \(c["linkStreamsRefused"] ?? 0), incomplete: \(c["streamsIncomplete"] ?? 0)")
         print("  task streams resumed (no hello round trip): \(c["streamsResumed"] ?? 0) of \(c["timingLinkExchangeCount"] ?? 0);"
-              + " resumptions refused (sent again in full): \(c["streamsResumeRefused"] ?? 0)")
+              + " sent again in full (refused, or closed before the server's hello): \(c["streamsResumeRefused"] ?? 0)")
     }
 
     func jsonFigures(_ figures: Figures) -> JSONValue {

@@ -103,6 +103,27 @@ import Testing
         #expect(StreamHello.check(old[...], labelHash: 9, hasKeys: true, acceptsResume: true) == .failure(.malformed))
     }
 
+    @Test func aResumedStreamClosedBeforeTheServersHelloGoesAgainInFullToTheSameServer() {
+        var client = StreamTests.node("a", 1)
+        let server = StreamTests.address(2)
+        client.sessions.clientCompleted(to: server, session: Bytes(repeating: 4, count: 16), serverNonce: Bytes(repeating: 5, count: 16))
+        client.openExchange(99, to: server, request: [TaskMessage.kindRange.lowerBound, 1], machine: .tasks)
+        let first = client.output
+        client.output.removeAll()
+        guard case .openStream(let resumed, server)? = first.first else { Issue.record("no stream opened"); return }
+        #expect(StreamTests.writes(first, on: resumed).count > StreamCodec.resumeHelloBytes, "hello and request at once")
+        // The server closes it at once (its limit of inbound streams): no hello came.
+        let out = client.handle(.streamClosed(resumed), at: StreamTests.t0)
+        guard case .openStream(let full, server)? = out.first(where: { if case .openStream = $0 { true } else { false } }) else {
+            Issue.record("the request was not sent again"); return
+        }
+        #expect(full != resumed)
+        #expect(StreamTests.writes(out, on: full).count == StreamCodec.helloBytes, "a full hello, the request waits for the server's")
+        #expect(client.streams[full]?.requestMayHaveArrived == true, "its failure must not claim the server never saw the request")
+        #expect(client.streamStats.resumeRefused == 1)
+        #expect(client.sessions.clients[server] != nil, "a close is no refusal: the session stays")
+    }
+
     @Test func theReplayWindowTakesEachCounterOnceAndRefusesTheTooOld() {
         var window = ReplayWindow()
         #expect(!window.isFresh(0))

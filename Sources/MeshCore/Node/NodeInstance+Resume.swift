@@ -46,16 +46,22 @@ extension NodeInstance {
     }
 
     /// The server refused a resumed stream: forget the session and send the same request again
-    /// on a full stream (the server read none of it).
+    /// on a full stream.
     mutating func resumeRefused(_ stream: StreamID) {
-        guard let state = streams[stream], let resumed = state.resumed,
-              case .outbound(let exchange, let request, let machine) = state.role else {
-            return finish(stream, outcome: .failed(.refused(.malformed)))
-        }
-        streamStats.resumeRefused &+= 1
+        guard let state = streams[stream], let resumed = state.resumed else { return }
         sessions.clientRefused(by: state.peer, session: resumed.session)
+        resumeAbandoned(stream)
+    }
+
+    /// Sends the request of resumed `stream` again on a full stream to the same server. The
+    /// refusal or close that ended it is not authenticated, so the server may have read the
+    /// request after all: the new stream never reports that it did not (a retry elsewhere could
+    /// then duplicate it); a retry to the same server is what every task request tolerates.
+    mutating func resumeAbandoned(_ stream: StreamID) {
+        guard let state = streams[stream], case .outbound(let exchange, let request, let machine) = state.role else { return }
+        streamStats.resumeRefused &+= 1
         finish(stream, outcome: .superseded)
-        openExchange(exchange, to: state.peer, request: request, machine: machine, mayResume: false)
+        openExchange(exchange, to: state.peer, request: request, machine: machine, mayResume: false, requestMayHaveArrived: true)
     }
 
     /// A full task exchange this node asked for was answered: its nonces make a session with the

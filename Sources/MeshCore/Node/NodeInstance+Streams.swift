@@ -11,8 +11,8 @@ public struct StreamStats: Sendable, Equatable {
     public var failed: UInt64 = 0
     /// Exchanges completed: replies received (outbound) and answered (inbound).
     public var completed: UInt64 = 0
-    /// Task streams opened resumed (no hello round trip), and those the server refused (sent
-    /// again on a full stream).
+    /// Task streams opened resumed (no hello round trip), and those sent again on a full stream
+    /// (the server refused them, or they ended before its hello).
     public var resumed: UInt64 = 0
     public var resumeRefused: UInt64 = 0
     /// Resumed streams this node refused as their server: no such session, or a counter taken
@@ -41,13 +41,16 @@ struct StreamState: Sendable {
     var peerNonce: Bytes? = nil
     /// A resumed stream's session id and counter.
     var resumed: (session: Bytes, counter: UInt64)? = nil
+    /// The same request went out before on a resumed stream that ended without a word from the
+    /// server: the peer may have read it, so a failure here never says it did not.
+    var requestMayHaveArrived = false
 }
 
 /// Streams: opening, framing, authentication, deadlines, and routing their messages.
 extension NodeInstance {
     /// Opens a stream to `peer` for one exchange of `machine`.
     mutating func openExchange(_ exchange: UInt64, to peer: Address, request: Bytes, machine: StreamState.Machine = .membership,
-                               mayResume: Bool = true) {
+                               mayResume: Bool = true, requestMayHaveArrived: Bool = false) {
         if machine == .tasks, mayResume, let session = sessions.nextStream(to: peer) {
             return openResumed(exchange, to: peer, request: request, session: session)
         }
@@ -58,7 +61,7 @@ extension NodeInstance {
             StreamContext(clientNonce: nonce, serverNonce: serverNonce, direction: StreamContext.serverToClient)
         }
         streams[stream] = StreamState(peer: peer, role: .outbound(exchange: exchange, request: request, machine: machine),
-                                      ownNonce: nonce, decoder: decoder)
+                                      ownNonce: nonce, decoder: decoder, requestMayHaveArrived: requestMayHaveArrived)
         streamStats.opened += 1
         emit(.openStream(stream, to: peer))
         emit(.writeStream(stream, hello(nonce)))
@@ -170,6 +173,9 @@ extension NodeInstance {
     /// The peer closed its side (`failed == false`) or the stream broke.
     mutating func streamEnded(_ stream: StreamID, failed: Bool) {
         guard let state = streams[stream] else { return }
+        // A resumed stream that ends before the server's hello (refused at its limit, or cut):
+        // the request goes again on a full stream to the same server.
+        if state.resumed != nil, state.peerNonce == nil, case .outbound = state.role { return resumeAbandoned(stream) }
         if !failed && !state.decoder.isBetweenMessages { streamDrops.count(.truncated) }
         // After the peer's hello, a close and a reset mean the same: it would not answer us.
         let failure: ExchangeFailure = state.encoder != nil ? .closedBeforeAnswer
@@ -209,7 +215,8 @@ extension NodeInstance {
         case .timedOut(let helloReceived): failure = .timedOut(helloReceived: helloReceived)
         }
         emit(.closeStream(stream))
-        if let failure, case .outbound(let exchange, _, let machine) = state.role {
+        if var failure, case .outbound(let exchange, _, let machine) = state.role {
+            if state.requestMayHaveArrived && !failure.mayHaveSentRequest { failure = .closedBeforeAnswer }
             switch machine {
             case .membership:
                 if !roundTripFailed(exchange, reason: failure.description) {
