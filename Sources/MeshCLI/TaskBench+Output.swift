@@ -6,7 +6,8 @@ import MeshRuntime
 extension TaskBench {
     func printText(_ figures: Figures) {
         let q = Self.quantile
-        print("mesh bench tasks: \(nodes) nodes on loopback (preset \(preset)), data in \(parent), load average \(figures.load)")
+        print("mesh bench tasks: \(nodes) nodes on loopback (preset \(preset)), data in \(parent), load average \(figures.load)"
+              + (nodeBinary.map { "; nodes run \($0)" } ?? ""))
         print(String(format: "fsync (1 KiB append + fsync, %d samples):  p50 %.3f ms  p99 %.3f ms",
                      figures.fsyncMs.count, q(figures.fsyncMs, 0.5), q(figures.fsyncMs, 0.99)))
         print(String(format: "submit -> accepted (%d connections, %.1f s):  p50 %.2f ms  p99 %.2f ms  (targets 2 ms / 10 ms)",
@@ -62,6 +63,7 @@ extension TaskBench {
         return .object([
             ("nodes", .integer(Int64(nodes))), ("preset", .string(preset)), ("dataDirectory", .string(parent)),
             ("loadAverage", .string(figures.load)), ("connections", .integer(Int64(connections))),
+            ("nodeBinary", nodeBinary.map { .string($0) } ?? .null),
             ("fsyncP50Ms", milliseconds(q(figures.fsyncMs, 0.5))), ("fsyncP99Ms", milliseconds(q(figures.fsyncMs, 0.99))),
             ("submitSeconds", .number(figures.submitSeconds)),
             ("acceptedP50Ms", milliseconds(q(figures.latencyMs, 0.5))), ("acceptedP99Ms", milliseconds(q(figures.latencyMs, 0.99))),
@@ -103,8 +105,12 @@ extension MeshCommandLine {
         let port = try arguments.integer("port", default: 7946, in: 1...65534)
         let parent = arguments.value("dir") ?? FileManager.default.currentDirectoryPath
         guard Files.exists(parent) else { throw UsageError("--dir \(parent) does not exist") }
-        let bench = TaskBench(nodes: nodes, seconds: seconds, connections: connections, parent: parent, firstIP: first,
+        var bench = TaskBench(nodes: nodes, seconds: seconds, connections: connections, parent: parent, firstIP: first,
                               port: UInt16(port), preset: preset)
+        if let binary = arguments.value("node-binary") {
+            guard access(binary, X_OK) == 0 else { throw UsageError("--node-binary \(binary) is not an executable file") }
+            bench.nodeBinary = binary
+        }
         return try bench.run(json: arguments.has("json"))
     }
 }

@@ -36,6 +36,8 @@ struct TaskBench {
     let firstIP: UInt32
     let port: UInt16
     let preset: String
+    /// The binary the nodes run; nil: this one.
+    var nodeBinary: String? = nil
 
     /// What the phases measured.
     struct Figures {
@@ -81,6 +83,7 @@ struct TaskBench {
     func run(json: Bool) throws -> Int32 {
         let cluster = try LocalCluster(names: (1...nodes).map { "bench\($0)" }, firstIP: firstIP, port: port, preset: preset,
                                        authenticated: true, purpose: "bench-tasks", parent: parent)
+        if let nodeBinary { cluster.executable = nodeBinary }
         let interrupt = LocalCluster.onInterrupt { cluster.abort() }
         defer { cluster.stop(grace: 2); _ = interrupt }
         try Files.writeAtomically(cluster.directory + "/profiles.json", Array(config.utf8))
