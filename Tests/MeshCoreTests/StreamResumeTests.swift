@@ -56,7 +56,7 @@ import Testing
         var encoder = StreamEncoder(context: .resumed(session: session, serverNonce: serverNonce, counter: 1,
                                                       direction: StreamContext.clientToServer),
                                     keyring: StreamTests.key, sender: "a")
-        let hello = StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.protocolCurrent,
+        let hello = StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.streamCurrent,
                                 isAuthenticated: true, labelHash: PacketCodec.hashLabel("test"), nonce: session, resumeCounter: 1)
         let bytes = hello.encoded() + encoder.message([TaskMessage.kindRange.lowerBound, 0xFF])
         _ = server.handle(.streamAccepted(.inbound(2), from: StreamTests.address(1)), at: StreamTests.t0)
@@ -80,7 +80,7 @@ import Testing
         var encoder = StreamEncoder(context: .resumed(session: session, serverNonce: Bytes(repeating: 1, count: 16), counter: 5,
                                                       direction: StreamContext.clientToServer),
                                     keyring: StreamTests.otherKey, sender: "a")
-        let hello = StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.protocolCurrent,
+        let hello = StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.streamCurrent,
                                 isAuthenticated: true, labelHash: PacketCodec.hashLabel("test"), nonce: session, resumeCounter: 5)
         _ = server.handle(.streamData(.inbound(1), hello.encoded() + encoder.message([TaskMessage.kindRange.lowerBound])),
                           at: StreamTests.t0)
@@ -90,7 +90,7 @@ import Testing
     }
 
     @Test func aResumedHelloIsMalformedWhereOnlyAFullOneMayCome() {
-        let hello = StreamHello(versionMinimum: 2, versionCurrent: MeshVersion.protocolCurrent, isAuthenticated: true,
+        let hello = StreamHello(versionMinimum: 2, versionCurrent: MeshVersion.streamCurrent, isAuthenticated: true,
                                 labelHash: 9, nonce: Bytes(repeating: 1, count: 16), resumeCounter: 3).encoded()
         #expect(hello.count == StreamCodec.resumeHelloBytes)
         #expect(StreamHello.check(hello[...], labelHash: 9, hasKeys: true) == .failure(.malformed))

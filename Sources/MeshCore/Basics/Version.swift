@@ -3,11 +3,14 @@ public enum MeshVersion {
     public static let release = "0.1.0"
     /// Wire protocol version this build writes. 2: the datagram header carries a version range and
     /// push-pull carries the sender's range (version 1 carried one version byte). 3: capacity
-    /// records (message kind 11 and a push-pull section that version 2 must never be sent). 4:
-    /// resumed task streams (`StreamCodec`: no hello round trip once a session exists; a client
-    /// resumes only with a server whose hello said 4 or more).
-    public static let protocolCurrent: UInt8 = 4
-    /// The first protocol version with resumed streams.
+    /// records (message kind 11 and a push-pull section that version 2 must never be sent).
+    public static let protocolCurrent: UInt8 = 3
+    /// The version a stream hello says its sender writes: 4 adds resumed task streams
+    /// (`StreamCodec`: no hello round trip once a session exists; a client resumes only with a
+    /// server whose hello said 4 or more). Datagrams and push-pull stay at `protocolCurrent`; a
+    /// hello's range still overlaps every node's from `protocolMinimum` on.
+    public static let streamCurrent: UInt8 = 4
+    /// The first stream version with resumed streams.
     public static let resumeProtocol: UInt8 = 4
     /// The first protocol version with capacity records.
     public static let capacityProtocol: UInt8 = 3

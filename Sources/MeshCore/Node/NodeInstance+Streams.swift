@@ -240,7 +240,7 @@ extension NodeInstance {
     }
 
     func hello(_ nonce: Bytes, resumeCounter: UInt64? = nil) -> Bytes {
-        StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.protocolCurrent,
+        StreamHello(versionMinimum: MeshVersion.protocolMinimum, versionCurrent: MeshVersion.streamCurrent,
                     isAuthenticated: keyring != nil, labelHash: labelHash, nonce: nonce, resumeCounter: resumeCounter).encoded()
     }
 

@@ -20,7 +20,7 @@
 /// limit); the nonces make a recorded frame verify on no other stream; the direction keeps a reply
 /// from passing as a request; the index keeps frames from being dropped, repeated or reordered.
 ///
-/// Resumed streams (protocol 4, task requests only): once a full exchange between two members has
+/// Resumed streams (stream version 4, `MeshVersion.streamCurrent`; task requests only): once a full exchange between two members has
 /// completed, the client may open later streams to that server without waiting for its hello. The
 /// first stream's nonces name a session (its client nonce is the session id); a resumed stream's
 /// hello carries the resume flag (bit 1), the session id in place of a nonce and a counter (u64)
@@ -100,7 +100,7 @@ struct StreamHello: Equatable {
             return .failure(.malformed)
         }
         if isResumed && hello.versionCurrent < MeshVersion.resumeProtocol { return .failure(.malformed) }
-        guard hello.versionMinimum <= MeshVersion.protocolCurrent && MeshVersion.protocolMinimum <= hello.versionCurrent else {
+        guard hello.versionMinimum <= MeshVersion.streamCurrent && MeshVersion.protocolMinimum <= hello.versionCurrent else {
             return .failure(.unsupportedVersion)
         }
         guard hello.labelHash == labelHash else { return .failure(.wrongLabel) }
