@@ -60,7 +60,7 @@ public struct DataStream: Sendable {
         switch decoder.feed(bytes) {
         case .failure(let reason): return .failure(reason)
         case .success(let events):
-            return .success(events.map { event in
+            return .success(events.compactMap { event in
                 switch event {
                 case .hello(let peerNonce):
                     let context = role == .client
@@ -69,6 +69,7 @@ public struct DataStream: Sendable {
                     encoder = StreamEncoder(context: context, keyring: keyring, sender: sender)
                     return .ready
                 case .message(let payload, let sender): return .message(payload, sender: sender)
+                case .resumeHello, .resumeRefused: return nil   // a data stream's decoder never takes either
                 }
             })
         }

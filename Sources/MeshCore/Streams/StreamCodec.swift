@@ -19,11 +19,31 @@
 /// buffered, so an unauthenticated peer makes a node buffer at most one header (pre-authentication
 /// limit); the nonces make a recorded frame verify on no other stream; the direction keeps a reply
 /// from passing as a request; the index keeps frames from being dropped, repeated or reordered.
+///
+/// Resumed streams (stream version 4, `MeshVersion.streamCurrent`; task requests only): once a full exchange between two members has
+/// completed, the client may open later streams to that server without waiting for its hello. The
+/// first stream's nonces name a session (its client nonce is the session id); a resumed stream's
+/// hello carries the resume flag (bit 1), the session id in place of a nonce and a counter (u64)
+/// after it, and the request follows at once. Its frames are tagged under a context of the session's
+/// two nonces, the counter and the direction (`StreamContext.resumed`), so they verify on no other
+/// stream. The server takes each counter once (`ReplayWindow`, marked only when a whole request has
+/// verified): a replayed resumed stream is refused. A server that does not hold the session (it
+/// restarted, or evicted it) answers its hello and then `resumeRefusal` (frame flag bit 1, no body,
+/// no tags) and closes: the client forgets the session and sends the same request again on a full
+/// stream. The refusal is unauthenticated, so a forged one costs a full exchange, nothing else.
 public enum StreamCodec {
     public static let nonceBytes = 16
     public static let helloBytes = 7 + nonceBytes
+    /// A resumed stream's hello: a hello whose nonce is the session id, then the counter.
+    public static let resumeHelloBytes = helloBytes + 8
     static let authenticatedFlag: UInt8 = 0x01
+    /// Hello flag bit 1: a resumed stream.
+    static let resumeFlag: UInt8 = 0x02
     static let lastFrameFlag: UInt8 = 0x01
+    /// Frame flag bit 1: the server does not take the resumed stream (only as the first frame).
+    static let resumeRefusedFlag: UInt8 = 0x02
+    /// The whole refusal: a frame header with the refusal flag and no body.
+    static let resumeRefusal: Bytes = [resumeRefusedFlag, 0, 0, 0, 0]
     static let headerBytes = 5
 }
 
@@ -44,26 +64,43 @@ struct StreamHello: Equatable {
     var isAuthenticated: Bool
     var labelHash: UInt32
     var nonce: Bytes
+    /// A resumed stream's counter (its `nonce` is then the session id); nil for a full hello.
+    var resumeCounter: UInt64? = nil
 
     func encoded() -> Bytes {
-        var w = ByteWriter(capacity: StreamCodec.helloBytes)
+        var w = ByteWriter(capacity: StreamCodec.resumeHelloBytes)
         w.u8(versionMinimum); w.u8(versionCurrent)
-        w.u8(isAuthenticated ? StreamCodec.authenticatedFlag : 0)
+        w.u8((isAuthenticated ? StreamCodec.authenticatedFlag : 0) | (resumeCounter != nil ? StreamCodec.resumeFlag : 0))
         w.u32(labelHash); w.raw(nonce)
+        if let resumeCounter { w.u64(resumeCounter) }
         return w.bytes
     }
 
-    /// Parses and checks a peer's hello against this node's label, keys and protocol versions.
-    static func check(_ bytes: ArraySlice<UInt8>, labelHash: UInt32, hasKeys: Bool) -> Result<StreamHello, DropReason> {
+    /// How long the hello whose first bytes are `head` (at least 3) is.
+    static func length(head: ArraySlice<UInt8>) -> Int {
+        head[head.startIndex + 2] & StreamCodec.resumeFlag != 0 ? StreamCodec.resumeHelloBytes : StreamCodec.helloBytes
+    }
+
+    /// Parses and checks a peer's hello against this node's label, keys and protocol versions; a
+    /// resumed hello only where `acceptsResume` (a server's side of a stream).
+    static func check(_ bytes: ArraySlice<UInt8>, labelHash: UInt32, hasKeys: Bool,
+                      acceptsResume: Bool = false) -> Result<StreamHello, DropReason> {
         let b = Array(bytes)
-        guard b.count == StreamCodec.helloBytes else { return .failure(.truncated) }
-        let hello = StreamHello(versionMinimum: b[0], versionCurrent: b[1], isAuthenticated: b[2] & StreamCodec.authenticatedFlag != 0,
+        guard b.count >= 3 else { return .failure(.truncated) }
+        let isResumed = b[2] & StreamCodec.resumeFlag != 0
+        guard b.count == (isResumed ? StreamCodec.resumeHelloBytes : StreamCodec.helloBytes) else { return .failure(.truncated) }
+        var hello = StreamHello(versionMinimum: b[0], versionCurrent: b[1], isAuthenticated: b[2] & StreamCodec.authenticatedFlag != 0,
                                 labelHash: UInt32(b[3]) << 24 | UInt32(b[4]) << 16 | UInt32(b[5]) << 8 | UInt32(b[6]),
-                                nonce: Array(b[7...]))
-        guard b[2] & ~StreamCodec.authenticatedFlag == 0, hello.versionMinimum <= hello.versionCurrent else {
+                                nonce: Array(b[7..<StreamCodec.helloBytes]))
+        if isResumed {
+            hello.resumeCounter = b[StreamCodec.helloBytes...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        }
+        let known = StreamCodec.authenticatedFlag | (acceptsResume ? StreamCodec.resumeFlag : 0)
+        guard b[2] & ~known == 0, hello.versionMinimum <= hello.versionCurrent else {
             return .failure(.malformed)
         }
-        guard hello.versionMinimum <= MeshVersion.protocolCurrent && MeshVersion.protocolMinimum <= hello.versionCurrent else {
+        if isResumed && hello.versionCurrent < MeshVersion.resumeProtocol { return .failure(.malformed) }
+        guard hello.versionMinimum <= MeshVersion.streamCurrent && MeshVersion.protocolMinimum <= hello.versionCurrent else {
             return .failure(.unsupportedVersion)
         }
         guard hello.labelHash == labelHash else { return .failure(.wrongLabel) }
@@ -82,6 +119,16 @@ struct StreamContext: Sendable {
     init(clientNonce: Bytes, serverNonce: Bytes, direction: UInt8) {
         prefix = Array("mesh-stream".utf8) + clientNonce + serverNonce + [direction]
     }
+
+    /// A resumed stream's context: the session's nonces (its first stream's), the counter and
+    /// the direction, under a label of its own so it never equals a full stream's.
+    static func resumed(session: Bytes, serverNonce: Bytes, counter: UInt64, direction: UInt8) -> StreamContext {
+        var w = ByteWriter(capacity: 64)
+        w.raw(Array("mesh-resume".utf8)); w.raw(session); w.raw(serverNonce); w.u64(counter); w.u8(direction)
+        return StreamContext(prefix: w.bytes)
+    }
+
+    private init(prefix: Bytes) { self.prefix = prefix }
 
     /// The bytes the header tag covers, before the body: context, index, header.
     func covered(index: UInt64, header: ArraySlice<UInt8>) -> Bytes {

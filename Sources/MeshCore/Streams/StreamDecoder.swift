@@ -11,13 +11,27 @@ struct StreamDecoder: Sendable {
         case hello(peerNonce: Bytes)
         /// One whole message and the authenticated name of its sender.
         case message(Bytes, sender: String)
+        /// A client's resumed hello (`acceptsResume` only): reading stops until `resume(with:)`
+        /// gives the context of the session it names.
+        case resumeHello(session: Bytes, counter: UInt64)
+        /// The server does not take this resumed stream (`acceptsRefusal` only).
+        case resumeRefused
     }
 
     private enum Phase {
         case hello
+        /// After a resumed hello, until the session's context is known.
+        case paused
         case header
         case body(flags: UInt8, length: Int)
     }
+
+    /// A server's side: a resumed hello is allowed.
+    var acceptsResume = false
+    /// A resumed client's side: a refusal may come instead of the first frame.
+    var acceptsRefusal = false
+    /// The protocol version the peer's hello said it writes (0 before it).
+    private(set) var peerVersionCurrent: UInt8 = 0
 
     let keyring: Keyring?
     let labelHash: UInt32
@@ -64,6 +78,13 @@ struct StreamDecoder: Sendable {
         }
     }
 
+    /// Goes on reading a resumed stream with the context of its session (call `feed` again).
+    mutating func resume(with context: StreamContext) {
+        guard case .paused = phase else { return }
+        self.context = context
+        phase = .header
+    }
+
     /// True when the stream ended cleanly here: between messages, nothing half read.
     var isBetweenMessages: Bool {
         if case .header = phase { return available == 0 && message.isEmpty }
@@ -75,16 +96,31 @@ struct StreamDecoder: Sendable {
         switch phase {
         case .hello:
             guard available >= StreamCodec.helloBytes else { return .success(nil) }
-            let bytes = take(StreamCodec.helloBytes)
-            switch StreamHello.check(bytes, labelHash: labelHash, hasKeys: keyring != nil) {
+            let length = StreamHello.length(head: pending[start..<start + 3])
+            guard available >= length else { return .success(nil) }
+            let bytes = take(length)
+            switch StreamHello.check(bytes, labelHash: labelHash, hasKeys: keyring != nil, acceptsResume: acceptsResume) {
             case .failure(let reason): return .failure(reason)
             case .success(let hello):
+                peerVersionCurrent = hello.versionCurrent
+                if let counter = hello.resumeCounter {
+                    phase = .paused
+                    return .success(.some(.resumeHello(session: hello.nonce, counter: counter)))
+                }
                 context = makeContext(hello.nonce)
                 phase = .header
                 return .success(.some(.hello(peerNonce: hello.nonce)))
             }
+        case .paused:
+            return .success(nil)
         case .header:
+            if acceptsRefusal && available >= StreamCodec.headerBytes && pending[start] == StreamCodec.resumeRefusedFlag {
+                guard Array(take(StreamCodec.headerBytes)) == StreamCodec.resumeRefusal else { return .failure(.malformed) }
+                acceptsRefusal = false
+                return .success(.some(.resumeRefused))
+            }
             guard available >= StreamCodec.headerBytes + tagBytes else { return .success(nil) }
+            acceptsRefusal = false
             let header = take(StreamCodec.headerBytes)
             let flags = header[header.startIndex]
             guard flags & ~StreamCodec.lastFrameFlag == 0 else { return .failure(.malformed) }

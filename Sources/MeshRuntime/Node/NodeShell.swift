@@ -134,6 +134,7 @@ public final class NodeShell: @unchecked Sendable {
                                           connectionsMax: options.streamConnectionsMax, queue: queue) { input in
                 box.shell?.input(input)
             }
+            streams.deliverBatch = { batch in box.shell?.inputs(batch) }
         } catch {
             throw StartError(description: "cannot listen on \(options.bind) (TCP): \(error.reason)")
         }
