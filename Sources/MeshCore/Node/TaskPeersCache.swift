@@ -18,6 +18,14 @@ struct TaskPeersCache: Sendable {
     private var advertisedFrom: [String] = []
     private var advertisedStamps: [UInt64] = []
     private(set) var advertised: Set<String> = []
+    /// What the placement candidates were built from last time (names; per record incarnation
+    /// and version, per candidate alive or not), and the version it was given.
+    private var placementNames: [String] = []
+    private var placementStamps: [UInt64] = []
+    private var placementCounter: UInt64 = 0
+    /// The replica ring last built, and the alive names it was built from.
+    private var replicaRingNames: [String] = []
+    private var replicaRingKept: ReplicaRing?
 
     /// The derived parts of `record`, built now only when it is not the one seen last time.
     mutating func derive(_ record: CapacityRecord) -> Derived {
@@ -53,5 +61,39 @@ struct TaskPeersCache: Sendable {
             derived = derived.filter { names.contains($0.key) }   // forgotten members' records
         }
         return union
+    }
+
+    /// A number that changes whenever `candidates` (built from `entries` and membership) may
+    /// differ from the last call's: every rebuilt record is a new version, and so is a candidate
+    /// that became alive or not. Before this node has a record of its own it changes every time.
+    mutating func placementVersion(of entries: [CapacityBook.Entry], alive candidates: [PlacementCandidate],
+                                   ownRecordMissing: Bool) -> UInt64 {
+        var names: [String] = [], stamps: [UInt64] = []
+        names.reserveCapacity(entries.count &+ candidates.count)
+        stamps.reserveCapacity(2 &* entries.count &+ candidates.count)
+        for entry in entries {
+            names.append(entry.record.name)
+            stamps.append(entry.record.incarnation)
+            stamps.append(entry.record.version)
+        }
+        for candidate in candidates {
+            names.append(candidate.name)
+            stamps.append(candidate.isAlive ? 1 : 0)
+        }
+        if ownRecordMissing || names != placementNames || stamps != placementStamps {
+            placementCounter &+= 1
+            placementNames = names
+            placementStamps = stamps
+        }
+        return placementCounter
+    }
+
+    /// The replica ring over `aliveNames` and `selfName`, rebuilt only when the names changed.
+    mutating func replicaRing(aliveNames: [String], selfName: String) -> ReplicaRing {
+        if let kept = replicaRingKept, aliveNames == replicaRingNames { return kept }
+        let ring = TaskPeers.replicaRing(aliveNames: aliveNames, selfName: selfName)
+        replicaRingNames = aliveNames
+        replicaRingKept = ring
+        return ring
     }
 }

@@ -156,7 +156,9 @@ public struct TaskMachine: Sendable {
     var wallMilliseconds: Int64 = 0
     /// Every task held: owned, or a replica copy.
     public internal(set) var records: [TaskID: TaskRecord] = [:]
-    var owned: [TaskID: Owned] = [:]
+    var owned = OwnedTasks()
+    /// Placement rings kept until the candidates change.
+    var placementCache = TaskPlacementCache()
     var accepting: [TaskID: Acceptance] = [:]
     /// Tasks ready to run (queued, or retrying with its backoff over), FIFO per profile.
     var ready: [String: [TaskID]] = [:]

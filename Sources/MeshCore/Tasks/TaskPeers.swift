@@ -24,6 +24,13 @@ struct TaskPeers: Sendable {
     /// True once this node joined the mesh (or has no one to join): before that it knows too
     /// little to judge anyone dead.
     var hasJoined = true
+    /// Changes whenever `candidates` may have changed (nil: unknown, nothing may be kept).
+    var placementVersion: UInt64?
+    /// The replica ring over `aliveNames` and this node, when the node kept one.
+    var replicaRing: ReplicaRing?
+
+    /// True when some member other than this node is dead or left.
+    var hasDownMember: Bool { peers.count > aliveNames.count }
 
     func address(of name: String) -> Address? { peers[name]?.address }
     func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
@@ -34,10 +41,15 @@ struct TaskPeers: Sendable {
 
     /// The replica ring's choices for `key`, never this node, up to `count`.
     func replicaCandidates(key: String, count: Int) -> [String] {
+        let ring = replicaRing ?? Self.replicaRing(aliveNames: aliveNames, selfName: selfName)
+        return ring.replicas(forKeyHash: PlacementHash.keyHash(key), count: count, excluding: selfName)
+    }
+
+    /// The replica ring over `aliveNames` and `selfName`.
+    static func replicaRing(aliveNames: [String], selfName: String) -> ReplicaRing {
         var alive = aliveNames.map { PlacementCandidate(name: $0) }
         alive.append(PlacementCandidate(name: selfName))
-        let ring = ReplicaRing(candidates: alive)
-        return ring.replicas(forKeyHash: PlacementHash.keyHash(key), count: count, excluding: selfName)
+        return ReplicaRing(candidates: alive)
     }
 }
 
@@ -78,6 +90,9 @@ extension NodeInstance {
             peers.candidates.append(PlacementCandidate(name: membership.name, slots: slots, tags: desired.tags, profileTags: tags))
         }
         peers.candidates.sort { $0.name < $1.name }
+        peers.placementVersion = taskPeersCache.placementVersion(of: entries, alive: peers.candidates,
+                                                                 ownRecordMissing: membership.capacity.ownRecord == nil)
+        peers.replicaRing = taskPeersCache.replicaRing(aliveNames: peers.aliveNames, selfName: membership.name)
         return peers
     }
 }
