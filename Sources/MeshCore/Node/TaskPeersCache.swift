@@ -18,10 +18,12 @@ struct TaskPeersCache: Sendable {
     private var advertisedFrom: [String] = []
     private var advertisedStamps: [UInt64] = []
     private(set) var advertised: Set<String> = []
-    /// What the placement candidates were built from last time (names; per record incarnation
-    /// and version, per candidate alive or not), and the version it was given.
-    private var placementNames: [String] = []
-    private var placementStamps: [UInt64] = []
+    /// What the last `TaskPeers` was built from (member name, address, status; record name,
+    /// incarnation, version, member down), the value, and the placement version it carried.
+    private var keptMembers: [(name: String, address: Address, status: MemberStatus)] = []
+    private var keptRecords: [(name: String, incarnation: UInt64, version: UInt64, isMemberDown: Bool)] = []
+    private var keptHasJoined = false
+    private var keptPeers: TaskPeers?
     private var placementCounter: UInt64 = 0
     /// The replica ring last built, and the alive names it was built from.
     private var replicaRingNames: [String] = []
@@ -63,29 +65,33 @@ struct TaskPeersCache: Sendable {
         return union
     }
 
-    /// A number that changes whenever `candidates` (built from `entries` and membership) may
-    /// differ from the last call's: every rebuilt record is a new version, and so is a candidate
-    /// that became alive or not. Before this node has a record of its own it changes every time.
-    mutating func placementVersion(of entries: [CapacityBook.Entry], alive candidates: [PlacementCandidate],
-                                   ownRecordMissing: Bool) -> UInt64 {
-        var names: [String] = [], stamps: [UInt64] = []
-        names.reserveCapacity(entries.count &+ candidates.count)
-        stamps.reserveCapacity(2 &* entries.count &+ candidates.count)
-        for entry in entries {
-            names.append(entry.record.name)
-            stamps.append(entry.record.incarnation)
-            stamps.append(entry.record.version)
-        }
-        for candidate in candidates {
-            names.append(candidate.name)
-            stamps.append(candidate.isAlive ? 1 : 0)
-        }
-        if ownRecordMissing || names != placementNames || stamps != placementStamps {
-            placementCounter &+= 1
-            placementNames = names
-            placementStamps = stamps
-        }
+    /// The next placement version: every `TaskPeers` built anew gets one, so rings kept for an
+    /// earlier one are never used with other candidates.
+    mutating func nextPlacementVersion() -> UInt64 {
+        placementCounter &+= 1
         return placementCounter
+    }
+
+    /// The `TaskPeers` kept, when it was built from exactly these facts.
+    func kept(members: [Member], entries: [CapacityBook.Entry], hasJoined: Bool) -> TaskPeers? {
+        guard let keptPeers, hasJoined == keptHasJoined, members.count == keptMembers.count,
+              entries.count == keptRecords.count else { return nil }
+        for (member, kept) in zip(members, keptMembers) {
+            guard member.status == kept.status, member.address == kept.address, member.name == kept.name else { return nil }
+        }
+        for (entry, kept) in zip(entries, keptRecords) {
+            guard entry.record.version == kept.version, entry.record.incarnation == kept.incarnation,
+                  entry.isMemberDown == kept.isMemberDown, entry.record.name == kept.name else { return nil }
+        }
+        return keptPeers
+    }
+
+    /// Keeps `peers`, built from these facts, for `kept`.
+    mutating func keep(_ peers: TaskPeers, members: [Member], entries: [CapacityBook.Entry], hasJoined: Bool) {
+        keptPeers = peers
+        keptHasJoined = hasJoined
+        keptMembers = members.map { ($0.name, $0.address, $0.status) }
+        keptRecords = entries.map { ($0.record.name, $0.record.incarnation, $0.record.version, $0.isMemberDown) }
     }
 
     /// The replica ring over `aliveNames` and `selfName`, rebuilt only when the names changed.

@@ -54,8 +54,25 @@ struct TaskPeers: Sendable {
 }
 
 extension NodeInstance {
-    /// The members as the task machine sees them now (per-record parts from `taskPeersCache`).
+    /// The members as the task machine sees them now: the value built last time while no member's
+    /// name, address or status, no capacity record and nothing else it is built from changed
+    /// (every task input asks for it); else built again, with the next placement version.
     mutating func taskPeers() -> TaskPeers {
+        let members = membership.members.members
+        let entries = membership.capacity.entriesInOrder
+        let ownRecordMissing = membership.capacity.ownRecord == nil
+        if !ownRecordMissing, let kept = taskPeersCache.kept(members: members, entries: entries, hasJoined: membership.hasJoined) {
+            return kept
+        }
+        var peers = buildTaskPeers()
+        peers.placementVersion = taskPeersCache.nextPlacementVersion()
+        peers.replicaRing = taskPeersCache.replicaRing(aliveNames: peers.aliveNames, selfName: membership.name)
+        if !ownRecordMissing { taskPeersCache.keep(peers, members: members, entries: entries, hasJoined: membership.hasJoined) }
+        return peers
+    }
+
+    /// The members as the task machine sees them now (per-record parts from `taskPeersCache`).
+    private mutating func buildTaskPeers() -> TaskPeers {
         var peers = TaskPeers(selfName: membership.name)
         var known = 1, up = 1
         for member in membership.members.members {
@@ -90,9 +107,6 @@ extension NodeInstance {
             peers.candidates.append(PlacementCandidate(name: membership.name, slots: slots, tags: desired.tags, profileTags: tags))
         }
         peers.candidates.sort { $0.name < $1.name }
-        peers.placementVersion = taskPeersCache.placementVersion(of: entries, alive: peers.candidates,
-                                                                 ownRecordMissing: membership.capacity.ownRecord == nil)
-        peers.replicaRing = taskPeersCache.replicaRing(aliveNames: peers.aliveNames, selfName: membership.name)
         return peers
     }
 }
