@@ -12,6 +12,7 @@ extension TaskMachine {
     /// A required tag that no member (alive or not) advertising `spec.profile` carries, node-level
     /// or on the profile; nil when every tag is carried by one such member at least.
     static func tagNoMemberCarries(_ spec: TaskSpec, candidates: [PlacementCandidate]) -> String? {
+        guard !spec.tags.isEmpty else { return nil }
         let runners = candidates.filter { $0.slotCount(spec.profile) > 0 }
         guard !runners.isEmpty else { return nil }   // the profile is local only: placement decides
         return spec.tags.first { tag in
