@@ -108,7 +108,10 @@ extension TaskMachine {
         commitLocally(record)
         guard !record.state.isTerminal else { return }
         stats.takeovers &+= 1
-        if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
+        // A takeover re-runs at once (`retryAt` is now): a lost attempt does not wait for a tick.
+        if record.state == .queued || record.state == .accepted || record.state == .retrying {
+            enqueue(id, profile: record.spec.profile)
+        }
     }
 
     func backoff(failures: UInt32) -> Nanoseconds {
