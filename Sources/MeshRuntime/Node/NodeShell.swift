@@ -104,6 +104,7 @@ public final class NodeShell: @unchecked Sendable {
                                 meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         config.taskIDSalt = try Self.taskIDSalt(options)
+        for profile in options.profiles { config.taskSettings.cancelGraces[profile.name] = profile.cancelGrace }
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
