@@ -15,6 +15,8 @@ extension TaskBench {
         let rate = Double(figures.accepted) / max(figures.submitSeconds, 0.001)
         print(String(format: "accepted tasks/s:  %.0f overall, %d in the slowest whole second  (target 1000)",
                      rate, figures.perSecond.min() ?? 0))
+        print("  per second: " + figures.perSecond.map(String.init).joined(separator: " "))
+        print("  slowest: " + figures.slowest.map { String(format: "%.1f ms at %.2f s", $0.ms, $0.at) }.joined(separator: ", "))
         let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
         print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
@@ -70,6 +72,8 @@ extension TaskBench {
             ("accepted", .integer(Int64(figures.accepted))),
             ("acceptedPerSecond", .number((Double(figures.accepted) / max(figures.submitSeconds, 0.001)).rounded())),
             ("acceptedSlowestSecond", .integer(Int64(figures.perSecond.min() ?? 0))),
+            ("acceptedPerSecondSeries", .array(figures.perSecond.map { .integer(Int64($0)) })),
+            ("acceptedMaxMs", milliseconds(figures.slowest.first?.ms ?? 0)),
             ("refusedByStatus", .object(figures.refused.sorted { $0.key < $1.key }.map { ("\($0.key)", .integer(Int64($0.value))) })),
             ("failed", .integer(Int64(figures.failed))), ("reconnects", .integer(Int64(figures.reconnects))),
             ("forwardsPerTask", .number((figures.forwardsPerTask * 100).rounded() / 100)),

@@ -9,6 +9,8 @@ extension TaskBench {
     final class Tally: @unchecked Sendable {
         var latencyMs: [Double] = []
         var acceptedAt: [Int64] = []
+        /// When each accepted submission was sent (monotonic ns), beside `latencyMs`.
+        var sentAt: [Int64] = []
         var refused: [Int: Int] = [:]
         /// The `error` texts of refusals (at most `reasonsKept` distinct ones), with counts.
         var reasons: [String: Int] = [:]
@@ -45,6 +47,7 @@ extension TaskBench {
                 if answer.status == 201 {
                     tally.latencyMs.append(Double(end - start) / 1e6)
                     tally.acceptedAt.append(end)
+                    tally.sentAt.append(start)
                     if keepIDs, let id = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["id"]?
                         .string.flatMap(TaskID.init) { tally.ids.append((node, id)) }
                 } else {
@@ -101,7 +104,9 @@ extension TaskBench {
             for (status, count) in tally.refused { figures.refused[status, default: 0] += count }
             for (reason, count) in tally.reasons { figures.reasons[reason, default: 0] += count }
             for at in tally.acceptedAt { buckets[min(seconds, Int((at - start) / 1_000_000_000))] += 1 }
+            for (sent, ms) in zip(tally.sentAt, tally.latencyMs) { figures.slowest.append((Double(sent - start) / 1e9, ms)) }
         }
+        figures.slowest = Array(figures.slowest.sorted { $0.ms > $1.ms }.prefix(Self.slowestKept))
         figures.perSecond = Array(buckets.prefix(seconds))
     }
 

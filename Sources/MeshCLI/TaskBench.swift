@@ -26,6 +26,8 @@ struct TaskBench {
     static let executeTasks = 400
     /// Distinct refusal reasons each submitting thread keeps.
     static let reasonsKept = 8
+    /// Slowest submissions the figures keep (with when they were sent), to find stalls.
+    static let slowestKept = 5
     /// fsync samples in phase 1.
     static let fsyncSamples = 200
 
@@ -48,6 +50,8 @@ struct TaskBench {
         var failed = 0
         var submitSeconds = 0.0
         var perSecond: [Int] = []
+        /// The slowest accepted submissions: when each was sent (seconds into the phase), and its latency.
+        var slowest: [(at: Double, ms: Double)] = []
         var reconnects = 0
         var forwardsPerTask = 0.0
         var executed = 0
