@@ -10,6 +10,7 @@ extension TaskBench {
               + (nodeBinary.map { "; nodes run \($0)" } ?? ""))
         print(String(format: "fsync (1 KiB append + fsync, %d samples):  p50 %.3f ms  p99 %.3f ms",
                      figures.fsyncMs.count, q(figures.fsyncMs, 0.5), q(figures.fsyncMs, 0.99)))
+        print("hold agents started before the timed submissions: \(figures.holdAgents) of \(Self.holdProfiles * nodes)")
         print(String(format: "submit -> accepted (%d connections, %.1f s):  p50 %.2f ms  p99 %.2f ms  (targets 2 ms / 10 ms)",
                      connections, figures.submitSeconds, q(figures.latencyMs, 0.5), q(figures.latencyMs, 0.99)))
         let rate = Double(figures.accepted) / max(figures.submitSeconds, 0.001)
@@ -73,6 +74,7 @@ extension TaskBench {
             ("acceptedPerSecond", .number((Double(figures.accepted) / max(figures.submitSeconds, 0.001)).rounded())),
             ("acceptedSlowestSecond", .integer(Int64(figures.perSecond.min() ?? 0))),
             ("acceptedPerSecondSeries", .array(figures.perSecond.map { .integer(Int64($0)) })),
+            ("holdAgentsBefore", .integer(Int64(figures.holdAgents))),
             ("acceptedMaxMs", milliseconds(figures.slowest.first?.ms ?? 0)),
             ("refusedByStatus", .object(figures.refused.sorted { $0.key < $1.key }.map { ("\($0.key)", .integer(Int64($0.value))) })),
             ("failed", .integer(Int64(figures.failed))), ("reconnects", .integer(Int64(figures.reconnects))),

@@ -110,6 +110,32 @@ extension TaskBench {
         figures.perSecond = Array(buckets.prefix(seconds))
     }
 
+    /// Before phase 2 is timed: hold tasks until every node runs an agent in each of its hold
+    /// slots (as its own capacity record says), at most `warmUpSeconds`. Starting those agents
+    /// (5 × 14 supervisor processes, each a dynamically linked `mesh`, plus their `running`
+    /// events) costs about a second of CPU on this machine; inside the timed window it made the
+    /// first second the slowest one. Returns how many hold agents were started.
+    func warmUp(_ cluster: LocalCluster) -> Int {
+        let holds = Self.holdProfiles
+        let deadline = SystemClock.monotonicNanoseconds() + .seconds(Int64(Self.warmUpSeconds))
+        var round = 0
+        func running() -> Int {
+            (0..<cluster.count).reduce(0) { sum, index in
+                let own = cluster.status(index).flatMap { $0.member(cluster.names[index])?.capacity }
+                return sum + (own?.profiles.filter { $0.name.hasPrefix("hold") }.reduce(0) { $0 + $1.busy } ?? 0)
+            }
+        }
+        while running() < holds * cluster.count, SystemClock.monotonicNanoseconds() < deadline {
+            let first = round * holds * cluster.count
+            _ = submit(cluster, until: deadline, count: holds * cluster.count) { _, n in
+                TaskSpec(profile: "hold\(n % holds)", prompt: "warm-up \(first + n)")
+            }
+            round += 1
+            _ = cluster.waitUntil(seconds: 1) { running() >= holds * cluster.count }
+        }
+        return running()
+    }
+
     /// Phase 3: no-op tasks until every one succeeded; how many of them were forwarded twice.
     func executePhase(_ cluster: LocalCluster, into figures: inout Figures) {
         let before = summedCounters(cluster)

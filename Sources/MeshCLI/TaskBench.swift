@@ -26,6 +26,8 @@ struct TaskBench {
     static let executeTasks = 400
     /// Distinct refusal reasons each submitting thread keeps.
     static let reasonsKept = 8
+    /// The longest `warmUp` waits for every hold slot to run an agent.
+    static let warmUpSeconds = 30
     /// Slowest submissions the figures keep (with when they were sent), to find stalls.
     static let slowestKept = 5
     /// fsync samples in phase 1.
@@ -50,6 +52,8 @@ struct TaskBench {
         var failed = 0
         var submitSeconds = 0.0
         var perSecond: [Int] = []
+        /// Hold agents running before the timed submissions began (`warmUp`).
+        var holdAgents = 0
         /// The slowest accepted submissions: when each was sent (seconds into the phase), and its latency.
         var slowest: [(at: Double, ms: Double)] = []
         var reconnects = 0
@@ -116,6 +120,8 @@ struct TaskBench {
                 return 1
             }
         }
+        log(json, "starting the hold agents…")
+        figures.holdAgents = warmUp(cluster)
         log(json, "submitting for \(seconds) s over \(connections) kept-alive connections…")
         let countersBefore = summedCounters(cluster)
         let pids = cluster.pids
