@@ -108,6 +108,9 @@ extension TaskMachine {
         guard !record.state.isTerminal else { return }
         stats.takeovers &+= 1
         if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
+        // A lost attempt re-runs at once: lease the new replica now rather than at the next tick.
+        if record.state == .retrying, (owned[id]?.retryAt ?? .zero) <= now { enqueue(id, profile: record.spec.profile) }
+        if let replica = owned[id]?.replica { renew(with: replica, peers: peers) }
     }
 
     func backoff(failures: UInt32) -> Nanoseconds {

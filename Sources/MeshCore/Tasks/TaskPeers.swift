@@ -24,6 +24,10 @@ struct TaskPeers: Sendable {
     /// True once this node joined the mesh (or has no one to join): before that it knows too
     /// little to judge anyone dead.
     var hasJoined = true
+    /// True once this node merged another member's full state (a push-pull or join, either
+    /// direction) in this life and knows every member it listed (`Membership.hasFullView`). A
+    /// restarted node takes over a copy recovered from its log only then.
+    var hasFullView = true
 
     func address(of name: String) -> Address? { peers[name]?.address }
     func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
@@ -55,6 +59,7 @@ extension NodeInstance {
         peers.aliveNames.sort()
         peers.knownNames.sort()
         peers.hasJoined = membership.hasJoined
+        peers.hasFullView = membership.hasFullView
         peers.knownCount = known
         peers.upCount = up
         let entries = membership.capacity.entriesInOrder
