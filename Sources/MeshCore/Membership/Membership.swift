@@ -34,7 +34,7 @@ public struct Membership: Sendable {
     public internal(set) var statesMerged: UInt64 = 0
     /// Members a merged full state listed that this node does not know (a state's dead and
     /// suspect members are not added here), at most `unlearnedMembersMax`.
-    var unlearnedMembers: [String] = []
+    var unlearnedMembers: [MemberState] = []
     /// Capacity records: this node's and every member's (carried by this machine's gossip).
     public internal(set) var capacity: CapacityBook
 

@@ -56,10 +56,15 @@ extension NodeInstance {
             if !member.status.isDown { peers.aliveNames.append(member.name) }
             if member.status == .alive { up += 1 }
         }
-        peers.aliveNames.sort()
-        peers.knownNames.sort()
         peers.hasJoined = membership.hasJoined
         peers.hasFullView = membership.hasFullView
+        for listed in membership.membersListedDown where peers.hasFullView {
+            // Known to the mesh as down, never to this node: counted as a member held dead.
+            peers.peers[listed.name] = TaskPeers.Peer(address: listed.address, status: listed.status == .left ? .left : .dead)
+            if listed.status != .left { known += 1; peers.knownNames.append(listed.name) }
+        }
+        peers.aliveNames.sort()
+        peers.knownNames.sort()
         peers.knownCount = known
         peers.upCount = up
         let entries = membership.capacity.entriesInOrder
