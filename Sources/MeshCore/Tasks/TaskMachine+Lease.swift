@@ -134,7 +134,9 @@ extension TaskMachine {
     /// (`leaseDuration + takeoverMargin`: any lease this node granted before it died has ended),
     /// under `mayTakeOverRecovered`.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
-        guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
+        // A partial view (a node without seeds that restarted knows only who contacted it) makes
+        // "a majority answered" meaningless: no takeover before this node knows the mesh.
+        guard now >= quietUntil, !isLeaving, peers.hasJoined, peers.hasFullView else { return }
         var wake: Instant?
         for id in records.keys.sorted() where verifications[id] == nil && owned[id] == nil
             && (liveCopies.contains(id) || (Self.takesOverRecoveredCopies && recoveredCopies.contains(id))) {
