@@ -202,8 +202,7 @@ extension Membership {
     /// member outright.
     mutating func merge(_ state: PushPull, now: Instant) {
         let sender = state.members.first?.name ?? ""
-        // A joining node's state is what it knew before joining (often itself only): not a view.
-        if !state.join { statesMerged &+= 1 }
+        statesMerged &+= 1
         defer { noteUnlearned(state) }
         for remote in state.members {
             switch remote.status {

@@ -30,7 +30,7 @@ public struct Membership: Sendable {
     public internal(set) var health: LocalHealth
     public internal(set) var isLeaving = false
     public internal(set) var hasJoined = false
-    /// Full states merged in this life (push-pulls either way, join answers; not a joiner's state).
+    /// Full states (push-pull, join, either direction) merged in this life.
     public internal(set) var statesMerged: UInt64 = 0
     /// Members a merged full state listed that this node does not know (a state's dead and
     /// suspect members are not added here), at most `unlearnedMembersMax`.

@@ -134,9 +134,7 @@ extension TaskMachine {
     /// (`leaseDuration + takeoverMargin`: any lease this node granted before it died has ended),
     /// under `mayTakeOverRecovered`.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
-        // A partial view (a node without seeds that restarted knows only who contacted it) makes
-        // "a majority answered" meaningless: no takeover before this node knows the mesh.
-        guard now >= quietUntil, !isLeaving, peers.hasJoined, peers.hasFullView else { return }
+        guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
         var wake: Instant?
         for id in records.keys.sorted() where verifications[id] == nil && owned[id] == nil
             && (liveCopies.contains(id) || (Self.takesOverRecoveredCopies && recoveredCopies.contains(id))) {

@@ -171,12 +171,11 @@ extension TaskMachine {
         deferredAnswers.append((appended, stream, answer.encoded()))
     }
 
-    /// True when `mine` must win over `theirs`: terminal while theirs is not (a terminal state is
-    /// final, whatever epoch a later takeover that did not see it carries), or a higher epoch, or
-    /// the same epoch with more events.
+    /// True when `mine` must win over `theirs`: a higher epoch, or terminal while theirs is not,
+    /// or the same epoch with more events.
     func isNewer(_ mine: TaskRecord, than theirs: TaskRecord) -> Bool {
-        if mine.state.isTerminal != theirs.state.isTerminal { return mine.state.isTerminal }
         if mine.progress.ownerEpoch != theirs.progress.ownerEpoch { return mine.progress.ownerEpoch > theirs.progress.ownerEpoch }
+        if mine.state.isTerminal != theirs.state.isTerminal { return mine.state.isTerminal }
         return mine.state.isTerminal && theirs.state.isTerminal ? false : mine.history.count > theirs.history.count
     }
 
