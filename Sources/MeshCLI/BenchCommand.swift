@@ -6,7 +6,7 @@ import MeshRuntime
 extension MeshCommandLine {
     static let benchCommand = Command(
         name: "bench", summary: "measure failure detection and idle cost on real local nodes (optionally beside Serf), the write-ahead log, placement, or tasks",
-        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]\n       mesh bench place [--lookups N] [--points-per-slot N] [--json]\n       mesh bench tasks [--nodes N] [--seconds S] [--connections C] [--dir D] [--json]\n       mesh bench transfer [--megabytes M] [--dir D] [--json]",
+        usage: "bench detect --nodes N --runs R [--serf] [--idle-seconds S] [--preset P]\n       mesh bench wal [--dir D] [--samples N] [--appenders 1,4,16,64] [--seconds S] [--record-bytes B] [--json]\n       mesh bench place [--lookups N] [--points-per-slot N] [--json]\n       mesh bench tasks [--nodes N] [--seconds S] [--connections C] [--dir D] [--node-binary PATH] [--json]\n       mesh bench transfer [--megabytes M] [--dir D] [--json]",
         options: [
             .value("nodes", "N", "nodes to start (default 5)"),
             .value("runs", "R", "kill-9 runs (default 5)"),
@@ -28,6 +28,7 @@ extension MeshCommandLine {
             .value("lookups", "N", "place: lookups timed per ring size (default 1000000)"),
             .value("points-per-slot", "N", "place: virtual points per slot to measure (default: the protocol's)"),
             .value("connections", "C", "tasks: kept-alive submitting connections, spread over the nodes (default 2 per node)"),
+            .value("node-binary", "PATH", "tasks: run the nodes from this mesh binary (another build, to compare two under one client)"),
             .value("megabytes", "M", "transfer: MiB of log output and of artifact (default 256)"),
             .flag("json", "wal, place, tasks, transfer: print one JSON object"),
         ]) { arguments in

@@ -20,7 +20,16 @@ extension MeshCommandLine {
             printError(answer.errorMessage + (answer.status == 404 ? Self.partialNote(answer.json) : ""))
             return 1
         }
-        print(arguments.has("json") ? answer.json.serialized() : "cancelled \(id)")
+        // 202: the owner is stopping the attempt (a long grace); wait for `cancelled` here.
+        let record = answer.status == 202 ? client.awaitCancelled(id, cancelling: answer) : answer.json
+        let state = record["state"]?.string ?? "unknown"
+        guard state == TaskState.cancelled.rawValue else {
+            printError("task \(id) is being cancelled: its owner sent the stop, but the task is still \(state); "
+                       + "see mesh task \(id)")
+            if arguments.has("json") { print(record.serialized()) }
+            return 1
+        }
+        print(arguments.has("json") ? record.serialized() : "cancelled \(id)")
         return 0
     }
 }

@@ -11,7 +11,8 @@ import MeshRuntime
 /// `abort()` it while the main thread is polling. Every node runs with `--exit-with-parent`, so
 /// even a SIGKILL of this process leaves no node running for long.
 final class LocalCluster: @unchecked Sendable {
-    let executable: String
+    /// The `mesh` binary nodes run (this one unless a caller points it at another build).
+    var executable: String
     let directory: String
     /// Leave the directory (logs, data) in place at the end, for `mesh bench detect --keep-logs`.
     var keepsDirectory = false

@@ -6,7 +6,8 @@ import MeshRuntime
 extension TaskBench {
     func printText(_ figures: Figures) {
         let q = Self.quantile
-        print("mesh bench tasks: \(nodes) nodes on loopback (preset \(preset)), data in \(parent), load average \(figures.load)")
+        print("mesh bench tasks: \(nodes) nodes on loopback (preset \(preset)), data in \(parent), load average \(figures.load)"
+              + (nodeBinary.map { "; nodes run \($0)" } ?? ""))
         print(String(format: "fsync (1 KiB append + fsync, %d samples):  p50 %.3f ms  p99 %.3f ms",
                      figures.fsyncMs.count, q(figures.fsyncMs, 0.5), q(figures.fsyncMs, 0.99)))
         print(String(format: "submit -> accepted (%d connections, %.1f s):  p50 %.2f ms  p99 %.2f ms  (targets 2 ms / 10 ms)",
@@ -17,6 +18,9 @@ extension TaskBench {
         let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
         print(String(format: "forwards per accepted task: %.2f", figures.forwardsPerTask))
+        print(String(format: "CPU per accepted task:  nodes %.3f ms (all together), client %.3f ms",
+                     figures.nodeCPUSeconds * 1e3 / Double(max(1, figures.accepted)),
+                     figures.clientCPUSeconds * 1e3 / Double(max(1, figures.accepted))))
         printBreakdown(figures)
         print(String(format: "executed no-op tasks/s:  %.1f  (%d tasks in %.1f s)", Double(figures.executed) / max(figures.executeSeconds, 0.001),
                      figures.executed, figures.executeSeconds))
@@ -49,6 +53,8 @@ extension TaskBench {
                      c["timingFsyncCount"] ?? 0, Double(c["timingFsyncCount"] ?? 0) / accepted))
         print("  TCP connections opened for task traffic: \(c["linksOpened"] ?? 0) (streams on them: \(c["linkStreams"] ?? 0) in, out);"
               + " streams refused: \(c["streamsRefused"] ?? 0), on links: \(c["linkStreamsRefused"] ?? 0), incomplete: \(c["streamsIncomplete"] ?? 0)")
+        print("  task streams resumed (no hello round trip): \(c["streamsResumed"] ?? 0) of \(c["timingLinkExchangeCount"] ?? 0);"
+              + " sent again in full (refused, or closed before the server's hello): \(c["streamsResumeRefused"] ?? 0)")
     }
 
     func jsonFigures(_ figures: Figures) -> JSONValue {
@@ -57,6 +63,7 @@ extension TaskBench {
         return .object([
             ("nodes", .integer(Int64(nodes))), ("preset", .string(preset)), ("dataDirectory", .string(parent)),
             ("loadAverage", .string(figures.load)), ("connections", .integer(Int64(connections))),
+            ("nodeBinary", nodeBinary.map { .string($0) } ?? .null),
             ("fsyncP50Ms", milliseconds(q(figures.fsyncMs, 0.5))), ("fsyncP99Ms", milliseconds(q(figures.fsyncMs, 0.99))),
             ("submitSeconds", .number(figures.submitSeconds)),
             ("acceptedP50Ms", milliseconds(q(figures.latencyMs, 0.5))), ("acceptedP99Ms", milliseconds(q(figures.latencyMs, 0.99))),
@@ -66,6 +73,8 @@ extension TaskBench {
             ("refusedByStatus", .object(figures.refused.sorted { $0.key < $1.key }.map { ("\($0.key)", .integer(Int64($0.value))) })),
             ("failed", .integer(Int64(figures.failed))), ("reconnects", .integer(Int64(figures.reconnects))),
             ("forwardsPerTask", .number((figures.forwardsPerTask * 100).rounded() / 100)),
+            ("nodeCPUMsPerTask", milliseconds(figures.nodeCPUSeconds * 1e3 / Double(max(1, figures.accepted)))),
+            ("clientCPUMsPerTask", milliseconds(figures.clientCPUSeconds * 1e3 / Double(max(1, figures.accepted)))),
             ("executed", .integer(Int64(figures.executed))),
             ("executedPerSecond", .number((Double(figures.executed) / max(figures.executeSeconds, 0.001) * 10).rounded() / 10)),
             ("forwards", .integer(Int64(figures.forwards))),
@@ -96,8 +105,12 @@ extension MeshCommandLine {
         let port = try arguments.integer("port", default: 7946, in: 1...65534)
         let parent = arguments.value("dir") ?? FileManager.default.currentDirectoryPath
         guard Files.exists(parent) else { throw UsageError("--dir \(parent) does not exist") }
-        let bench = TaskBench(nodes: nodes, seconds: seconds, connections: connections, parent: parent, firstIP: first,
+        var bench = TaskBench(nodes: nodes, seconds: seconds, connections: connections, parent: parent, firstIP: first,
                               port: UInt16(port), preset: preset)
+        if let binary = arguments.value("node-binary") {
+            guard access(binary, X_OK) == 0 else { throw UsageError("--node-binary \(binary) is not an executable file") }
+            bench.nodeBinary = binary
+        }
         return try bench.run(json: arguments.has("json"))
     }
 }

@@ -36,6 +36,8 @@ struct TaskBench {
     let firstIP: UInt32
     let port: UInt16
     let preset: String
+    /// The binary the nodes run; nil: this one.
+    var nodeBinary: String? = nil
 
     /// What the phases measured.
     struct Figures {
@@ -63,6 +65,10 @@ struct TaskBench {
         var load = ""
         /// The nodes' health counters, summed, over the submission phase (after minus before).
         var counters: [String: UInt64] = [:]
+        /// CPU seconds (user + system) over the submission phase: all the nodes together, and
+        /// this process (the submitting client). Unlike the rates, barely moved by other load.
+        var nodeCPUSeconds = 0.0
+        var clientCPUSeconds = 0.0
     }
 
     /// The profiles every node runs.
@@ -77,6 +83,7 @@ struct TaskBench {
     func run(json: Bool) throws -> Int32 {
         let cluster = try LocalCluster(names: (1...nodes).map { "bench\($0)" }, firstIP: firstIP, port: port, preset: preset,
                                        authenticated: true, purpose: "bench-tasks", parent: parent)
+        if let nodeBinary { cluster.executable = nodeBinary }
         let interrupt = LocalCluster.onInterrupt { cluster.abort() }
         defer { cluster.stop(grace: 2); _ = interrupt }
         try Files.writeAtomically(cluster.directory + "/profiles.json", Array(config.utf8))
@@ -107,7 +114,11 @@ struct TaskBench {
         }
         log(json, "submitting for \(seconds) s over \(connections) kept-alive connections…")
         let countersBefore = summedCounters(cluster)
+        let pids = cluster.pids
+        let cpuBefore = (nodes: Self.cpuSeconds(of: pids), client: Self.ownCPUSeconds())
         submitPhase(cluster, into: &figures)
+        figures.nodeCPUSeconds = Self.cpuSeconds(of: pids) - cpuBefore.nodes
+        figures.clientCPUSeconds = Self.ownCPUSeconds() - cpuBefore.client
         let countersAfter = summedCounters(cluster)
         for (name, value) in countersAfter { figures.counters[name] = value &- (countersBefore[name] ?? 0) }
         figures.forwardsPerTask = Double(figures.counters["tasksForwarded"] ?? 0) / Double(max(1, figures.accepted))
@@ -155,6 +166,19 @@ struct TaskBench {
             }
         }
         return sums
+    }
+
+    /// User + system CPU seconds of `pids`, summed.
+    static func cpuSeconds(of pids: [pid_t]) -> Double {
+        Double(pids.reduce(0) { $0 + (ProcessMeter.cpuTicks($1) ?? 0) }) / ProcessMeter.ticksPerSecond
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func ownCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// `uptime`'s load averages.

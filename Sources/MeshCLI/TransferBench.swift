@@ -4,16 +4,19 @@ import MeshCore
 import MeshRuntime
 
 /// `mesh bench transfer` (issue 10's benchmark): two authenticated nodes on loopback with their
-/// data on this disk; one agent writes `megabytes` MiB of output and an artifact of the same size.
-/// Measured through the node that did NOT run it, so the bytes cross a data stream:
+/// data on this disk and two tasks: one agent writes `megabytes` MiB of output, another an artifact
+/// of the same size. Each is measured through the node that did NOT run it, so the bytes cross a
+/// data stream:
 ///
-/// - logs: `GET /v1/tasks/{id}/logs?follow=1` from the first byte to the end of the attempt,
-///   bytes per second (what `mesh logs -f` reads);
+/// - logs: the real `mesh logs ID -f` (this executable, a child process) started as soon as the
+///   attempt runs, its standard output read from a pipe; bytes from its first to its last, while
+///   the agent writes (TransferBench+Logs.swift). The per-task log cap is raised above the output
+///   so every byte is logged and read;
 /// - artifacts: `mesh artifacts`' download (`GET /v1/tasks/{id}/artifacts/{name}`, written to a
 ///   file and SHA-256-checked against the history), bytes per second, and the transfer alone.
 ///
 /// Beside each wall-clock rate, a CPU-bound rate: the bytes over the CPU time of the busiest of
-/// the three processes in the pipeline (executor node, reader node, this client), which is what the
+/// the processes in the pipeline (executor node, reader node, the client), which is what the
 /// rate would be on a machine with a free core for each (the wall-clock figure on a shared,
 /// overloaded machine measures mostly the wait for a CPU).
 struct TransferBench {
@@ -24,34 +27,49 @@ struct TransferBench {
 
     var bytes: Int { megabytes << 20 }
 
-    /// The one profile: the artifact first, then the log output as fast as `head` writes it.
+    /// Room above the output in the bench's per-task log cap (the cap's note, should it be hit).
+    static let logCapHeadroom = 1 << 20
+    /// How long the artifact's agent may take to write and hash its file.
+    static let artifactTaskSeconds = 600.0
+
+    /// Two profiles: `writer` prints `bytes` of output as fast as `head` writes it; `artifact`
+    /// writes `artifacts/blob.bin`. The log cap is raised so the whole output is kept.
     var config: String {
-        let script = "cat > /dev/null; head -c \(bytes) /dev/urandom > artifacts/blob.bin; "
-            + "yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c \(bytes)"
-        return #"{"profiles": [{"name": "writer", "command": ["/bin/sh", "-c", "\#(script)"], "slots": 1}]}"#
+        let artifact = "cat > /dev/null; head -c \(bytes) /dev/urandom > artifacts/blob.bin"
+        let output = "cat > /dev/null; yes 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde | head -c \(bytes)"
+        return #"{"profiles": [{"name": "artifact", "command": ["/bin/sh", "-c", "\#(artifact)"], "slots": 1}, "#
+            + #"{"name": "writer", "command": ["/bin/sh", "-c", "\#(output)"], "slots": 1}], "#
+            + #""workspaces": {"outputBytesMax": \#(bytes + Self.logCapHeadroom)}}"#
     }
 
     struct Figures {
         var logBytes = 0
         var logSeconds = 0.0
+        /// From the first byte to the exit of `mesh logs -f`.
+        var logExitSeconds = 0.0
         var artifactBytes = 0
         var artifactSeconds = 0.0
         var transferSeconds = 0.0
         var executor = ""
         var reader = ""
+        var artifactExecutor = ""
+        var artifactReader = ""
         var logCPUSeconds = 0.0
         var artifactCPUSeconds = 0.0
         var transferCPUSeconds = 0.0
     }
 
-    /// CPU seconds of the executor node, the reader node and this process, now.
+    /// CPU seconds of the executor node, the reader node, this process and its reaped children
+    /// (the `mesh logs -f` it ran), now.
     struct CPU {
         var seconds: [Double]
         init(_ pids: [pid_t]) {
             seconds = pids.map { Double(ProcessMeter.cpuTicks($0) ?? 0) / ProcessMeter.ticksPerSecond }
-            var usage = rusage()
-            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-            seconds.append(Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6)
+            for who in [RUSAGE_SELF, RUSAGE_CHILDREN] {
+                var usage = rusage()
+                getrusage(__rusage_who_t(who.rawValue), &usage)
+                seconds.append(Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6)
+            }
         }
         /// The largest increase of one process since `earlier`.
         func busiest(since earlier: CPU) -> Double { zip(seconds, earlier.seconds).map { $0 - $1 }.max() ?? 0 }
@@ -72,32 +90,56 @@ struct TransferBench {
             return 1
         }
         let client = ControlClient(endpoint: cluster.httpEndpoint(0), timeout: .seconds(15))
-        let answer = try client.submitTask(TaskSpec(profile: "writer", prompt: "bench"))
-        guard answer.isSuccess, let id = answer.json["id"]?.string.flatMap(TaskID.init) else {
-            printError("the submission was refused: \(answer.errorMessage)")
-            return 1
-        }
         var figures = Figures()
-        guard let executor = waitForExecutor(id, client: client) else {
-            printError("task \(id) did not start within 30 s")
-            return 1
-        }
-        figures.executor = executor
-        let readerIndex = cluster.names.firstIndex(of: executor) == 0 ? 1 : 0
-        figures.reader = cluster.names[readerIndex]
-        let reader = ControlClient(endpoint: cluster.httpEndpoint(readerIndex), timeout: .seconds(15))
-        let pids = [1 - readerIndex, readerIndex].compactMap { cluster.process($0)?.pid }
+        let writer = try submit("writer", client)
+        guard let executor = waitForExecutor(writer, client: client) else { throw Failure("task \(writer) did not start within 30 s") }
+        var (readerIndex, pids) = roles(cluster, executor: executor)
+        (figures.executor, figures.reader) = (executor, cluster.names[readerIndex])
         var before = CPU(pids)
-        try measureLogs(id, reader: reader, into: &figures)
+        try measureLogs(writer, endpoint: cluster.httpEndpoint(readerIndex), errors: cluster.directory + "/logs-f.err", into: &figures)
         figures.logCPUSeconds = CPU(pids).busiest(since: before)
+        let producer = try submit("artifact", client)
+        let artifactExecutor = try waitForSuccess(producer, client: client)
+        (readerIndex, pids) = roles(cluster, executor: artifactExecutor)
+        (figures.artifactExecutor, figures.artifactReader) = (artifactExecutor, cluster.names[readerIndex])
+        let reader = ControlClient(endpoint: cluster.httpEndpoint(readerIndex), timeout: .seconds(15))
         before = CPU(pids)
-        try measureArtifact(id, reader: reader, directory: cluster.directory, into: &figures)
+        try measureArtifact(producer, reader: reader, directory: cluster.directory, into: &figures)
         figures.artifactCPUSeconds = CPU(pids).busiest(since: before)
         before = CPU(pids)
-        try measureRawArtifact(id, reader: reader, into: &figures)
+        try measureRawArtifact(producer, reader: reader, into: &figures)
         figures.transferCPUSeconds = CPU(pids).busiest(since: before)
         if json { print(jsonFigures(figures).serialized(pretty: true)) } else { printText(figures) }
         return 0
+    }
+
+    private func submit(_ profile: String, _ client: ControlClient) throws -> TaskID {
+        let answer = try client.submitTask(TaskSpec(profile: profile, prompt: "bench"))
+        guard answer.isSuccess, let id = answer.json["id"]?.string.flatMap(TaskID.init) else {
+            throw Failure("the submission was refused: \(answer.errorMessage)")
+        }
+        return id
+    }
+
+    /// The reader (the node that did not run the agent) and the pids of the executor and the reader.
+    private func roles(_ cluster: LocalCluster, executor: String) -> (Int, [pid_t]) {
+        let readerIndex = cluster.names.firstIndex(of: executor) == 0 ? 1 : 0
+        return (readerIndex, [1 - readerIndex, readerIndex].compactMap { cluster.process($0)?.pid })
+    }
+
+    /// Waits until the task has succeeded; the node its attempt ran on.
+    private func waitForSuccess(_ id: TaskID, client: ControlClient) throws -> String {
+        let deadline = SystemClock.monotonicNanoseconds() + .seconds(fraction: Self.artifactTaskSeconds)
+        while SystemClock.monotonicNanoseconds() < deadline {
+            if let record = try? client.task(id), let state = record.json["state"]?.string {
+                if state == "succeeded", let node = record.json["history"]?.array?.last(where: { $0["state"]?.string == "running" })?["node"]?.string {
+                    return node
+                }
+                if ["failed", "timed_out", "cancelled"].contains(state) { throw Failure("task \(id) ended \(state)") }
+            }
+            usleep(50_000)
+        }
+        throw Failure("task \(id) did not succeed within \(Int(Self.artifactTaskSeconds)) s")
     }
 
     private func waitForExecutor(_ id: TaskID, client: ControlClient) -> String? {
@@ -109,19 +151,6 @@ struct TransferBench {
             usleep(50_000)
         }
         return nil
-    }
-
-    /// Follows the log through the reader node; the clock starts at the first byte.
-    private func measureLogs(_ id: TaskID, reader: ControlClient, into figures: inout Figures) throws {
-        let stream = try HTTPStreamClient(endpoint: reader.endpoint, token: nil, method: "GET",
-                                          path: "/v1/tasks/\(id)/logs?follow=1", idleTimeout: .seconds(120))
-        guard stream.status == 200 else { throw Failure("logs answered \(stream.status)") }
-        var start: Int64?
-        while let piece = try stream.read() {
-            if start == nil { start = SystemClock.monotonicNanoseconds() }
-            figures.logBytes += piece.count
-        }
-        figures.logSeconds = Double(SystemClock.monotonicNanoseconds() - (start ?? 0)) / 1e9
     }
 
     /// Downloads the artifact as `mesh artifacts` does (file + hash check), through the reader node.
@@ -147,9 +176,11 @@ struct TransferBench {
     private func rate(_ bytes: Int, _ seconds: Double) -> Double { seconds > 0 ? Double(bytes) / 1e6 / seconds : 0 }
 
     private func printText(_ f: Figures) {
-        print("transfer through \(f.reader) (the agent ran on \(f.executor)), \(megabytes) MiB each:")
-        print(String(format: "  logs -f:   %.1f MB/s wall (%d bytes in %.3f s); %.1f MB/s CPU-bound (goal >= 50)",
-                     rate(f.logBytes, f.logSeconds), f.logBytes, f.logSeconds, rate(f.logBytes, f.logCPUSeconds)))
+        print("\(megabytes) MiB each, read through the node that did not run the agent:")
+        print(String(format: "  logs -f:   %.1f MB/s wall (%d bytes in %.3f s, through %@ from %@; exited %.3f s after the first byte); %.1f MB/s CPU-bound (goal >= 50)",
+                     rate(f.logBytes, f.logSeconds), f.logBytes, f.logSeconds, f.reader, f.executor, f.logExitSeconds,
+                     rate(f.logBytes, f.logCPUSeconds)))
+        if f.logBytes != bytes { print("  (the log held \(f.logBytes) bytes, not the \(bytes) written)") }
         print(String(format: "  artifact:  %.1f MB/s wall written and SHA-256-checked (%.3f s), %.1f MB/s CPU-bound; transfer alone %.1f MB/s wall, %.1f MB/s CPU-bound (goal >= 100)",
                      rate(f.artifactBytes, f.artifactSeconds), f.artifactSeconds, rate(f.artifactBytes, f.artifactCPUSeconds),
                      rate(f.artifactBytes, f.transferSeconds), rate(f.artifactBytes, f.transferCPUSeconds)))
@@ -162,6 +193,9 @@ struct TransferBench {
         members.append(("reader", .string(f.reader)))
         members.append(("logBytes", .integer(Int64(f.logBytes))))
         members.append(("logMBps", .number(rate(f.logBytes, f.logSeconds))))
+        members.append(("logExitSeconds", .number(f.logExitSeconds)))
+        members.append(("artifactExecutor", .string(f.artifactExecutor)))
+        members.append(("artifactReader", .string(f.artifactReader)))
         members.append(("artifactBytes", .integer(Int64(f.artifactBytes))))
         members.append(("artifactCheckedMBps", .number(rate(f.artifactBytes, f.artifactSeconds))))
         members.append(("artifactTransferMBps", .number(rate(f.artifactBytes, f.transferSeconds))))

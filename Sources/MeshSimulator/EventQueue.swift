@@ -27,6 +27,8 @@ enum EventKind {
     case resume(node: Int, pause: Int)
     /// The tasks layer submits its next task through a random live node.
     case taskSubmit
+    /// The tasks layer cancels this task through a random live node.
+    case taskCancel(TaskID)
     /// A fake agent run ends (unless it was stopped, or its node died first).
     case agentDone(node: Int, life: Int, RunID, AgentExit)
 }

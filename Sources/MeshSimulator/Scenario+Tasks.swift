@@ -18,6 +18,8 @@ public struct TaskWorkloadSettings: Sendable, Equatable {
     public var failRate: Double = 0.1
     /// Failure attempts of every task.
     public var attempts = 3
+    /// Cancel requests racing with the tasks (nil: none).
+    public var cancels: TaskCancelSettings?
 
     /// The defaults: 20 a second, one profile `shell` with 2 slots on every node, 0.5–3 s runs, 10 % fail.
     public init() {}
@@ -31,14 +33,16 @@ public struct TaskWorkloadSettings: Sendable, Equatable {
 
 extension Scenario {
     /// `"tasks": {"rate": 20, "untilSeconds": 60, "profiles": {"shell": 2}, "profileNodes": [0, 1],
-    /// "durationMs": [500, 3000], "failRate": 0.1, "attempts": 3}`; only with the `tasks` layer.
+    /// "durationMs": [500, 3000], "failRate": 0.1, "attempts": 3, "cancels": {…}}`; only with the
+    /// `tasks` layer (`cancels`: `TaskCancelSettings`).
     static func parseTaskWorkload(_ reader: JSONReader?, layers: [Layer], nodes: Int, name: String) throws -> TaskWorkloadSettings {
         var settings = TaskWorkloadSettings()
         guard let t = reader else { return settings }
         guard layers.contains(.tasks) else {
             throw ScenarioError(description: "\(name).tasks: the scenario does not run the tasks layer (add it to 'layers')")
         }
-        try t.rejectUnknown(["rate", "untilSeconds", "profiles", "profileNodes", "durationMs", "failRate", "attempts"])
+        try t.rejectUnknown(["rate", "untilSeconds", "profiles", "profileNodes", "durationMs", "failRate", "attempts", "cancels"])
+        if let c = try t.object("cancels") { settings.cancels = try TaskCancelSettings.parse(c) }
         settings.rate = try t.double("rate", default: 20, range: 0.01...100_000)
         if t.has("untilSeconds") { settings.untilSeconds = try t.double("untilSeconds", range: 0...1_000_000) }
         settings.failRate = try t.double("failRate", default: 0.1, range: 0...1)

@@ -29,8 +29,8 @@ extension Simulation {
                 compactFromCore(records, node: node)
             case .startAgent(let run):
                 startFakeAgent(run, node: node)
-            case .stopAgent(let run, _):
-                stopFakeAgent(run, node: node)
+            case .stopAgent(let run, let signal):
+                stopFakeAgent(run, signal, node: node)
             case .fetchFiles(let fetch):
                 // Simulated tasks carry no attachments; a fetch would find no blob anywhere.
                 trace.mix(41); trace.mix(node); trace.mix(fetch.id)

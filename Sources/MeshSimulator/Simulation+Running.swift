@@ -126,6 +126,8 @@ extension Simulation {
             resume(node, generation: generation)
         case .taskSubmit:
             submitTask()
+        case .taskCancel(let id):
+            sendCancel(id)
         case .agentDone(let node, let life, let run, let exit):
             agentDone(node, life: life, run, exit)
         }

@@ -22,6 +22,13 @@ struct TaskWorkload {
     /// Per task, the highest attempt any agent started, and (task, attempt, node) that exited 0.
     var latestAttempt: [TaskID: UInt32] = [:]
     var succeededRuns: Set<String> = []
+    /// Cancel requests waiting for an answer: request number → the task's id.
+    var pendingCancels: [UInt64: TaskID] = [:]
+    var cancelCounts = CancelCounts()
+    /// Tasks a cancel was answered `cancelled` for: each must end cancelled.
+    var cancelAcknowledged: Set<TaskID> = []
+    /// Tasks a cancel was answered "already finished" for, with the state it named.
+    var finishedClaims: [TaskID: TaskState] = [:]
 
     init(settings: TaskWorkloadSettings) { self.settings = settings }
 
@@ -59,6 +66,7 @@ extension Simulation {
 
     /// A node's reply to a control request.
     func controlReplied(_ request: RequestID, _ reply: ControlReply, node: Int) {
+        if cancelReplied(request, reply) { return }
         guard var workload = taskWorkload, let id = workload.pending.removeValue(forKey: request.value) else { return }
         switch reply {
         case .taskAccepted(let acceptance):
@@ -74,7 +82,9 @@ extension Simulation {
         default:
             break
         }
+        let isNew = workload.accepted.count > (taskWorkload?.accepted.count ?? 0)
         taskWorkload = workload
+        if isNew { planCancels(id) }
     }
 
     /// `startAgent`: the fake agent runs for a drawn time, then exits 0 or 1.
@@ -90,12 +100,15 @@ extension Simulation {
         queue.push(now + duration, .agentDone(node: node, life: nodes[node].life, run.run, .exited(fails ? 1 : 0)))
     }
 
-    /// `stopAgent`: the process group dies at once; its exit reports the signal.
-    func stopFakeAgent(_ run: RunID, node: Int) {
+    /// `stopAgent`: the process group dies at once (1 ms); its exit reports the signal. With
+    /// cancels in the scenario, a SIGTERM'd agent takes a drawn time to end (its grace).
+    func stopFakeAgent(_ run: RunID, _ signal: StopSignal, node: Int) {
         guard var workload = taskWorkload, workload.agents[Simulation.pairKey(node, Int(truncatingIfNeeded: run.value))] != nil else { return }
         workload.agentsStopped += 1
         taskWorkload = workload
-        queue.push(now + .milliseconds(1), .agentDone(node: node, life: nodes[node].life, run, .signalled(9)))
+        var delay: Nanoseconds = .milliseconds(1)
+        if signal == .terminate, let cancels = workload.settings.cancels { delay = random.nanoseconds(cancels.stopMin, cancels.stopMax) }
+        queue.push(now + delay, .agentDone(node: node, life: nodes[node].life, run, .signalled(delay > .milliseconds(1) ? 15 : 9)))
     }
 
     /// A fake agent's exit reaches its node (unless the node died, or the run already ended).

@@ -69,8 +69,16 @@ struct TaskControlCodecTests {
         let messages: [TaskMessage] = [
             .cancel(task.id), .cancelAnswer(.cancelled(task)), .cancelAnswer(.finished(task)),
             .cancelAnswer(.notOwner(nil)), .cancelAnswer(.notOwner(task)), .cancelAnswer(.refused("leaving")),
+            .cancelAnswer(.cancelling(task, stopWithin: .milliseconds(2_500))),
         ]
         for message in messages { #expect(try TaskMessage.decode(message.encoded()) == message) }
         #expect(throws: DecodeError.self) { try TaskMessage.decode([0x4F, 9]) }
+        // A hostile stop time is clamped, never trusted.
+        var w = ByteWriter(capacity: 256)
+        TaskWire.write(.cancelling(task, stopWithin: 0), to: &w)
+        var bytes = w.bytes
+        for i in (bytes.count - 8)..<bytes.count { bytes[i] = 0xFF }
+        var r = ByteReader(bytes)
+        #expect(try TaskWire.readCancelAnswer(&r) == .cancelling(task, stopWithin: TaskSettings.cancelStopMax))
     }
 }

@@ -103,4 +103,29 @@ struct TaskMachineSubmitTests {
         bytes[0] = 0x4F
         #expect((try? TaskMessage.decode(bytes)) == nil)
     }
+
+    @Test func aNewTaskIsWrittenAcceptedAndQueuedInOneRecordOnEachCopy() {
+        let cluster = TaskCluster(size: 3)
+        for i in 0..<3 { cluster.holdSyncs.insert(i) }
+        let request = cluster.submit(Self.spec("once"), via: 0)
+        cluster.run(for: .milliseconds(200))
+        let id = TaskID.idempotent(key: "once")
+        let owner = cluster.owner(of: id)!
+        let replica = cluster.names.firstIndex(of: cluster.nodes[owner]!.tasks.owned[id]!.replica!)!
+        // Before any reply: one task entry on each copy, a `created` holding both events (one
+        // store to the replica, one sync per copy instead of two).
+        for node in [owner, replica] {
+            let entries = cluster.disks[node].records.compactMap { try? TaskLogEntry($0) }
+            #expect(entries.count == 1, "node \(node): \(entries)")
+            guard case .created(let record)? = entries.first else { Issue.record("node \(node): no created entry"); continue }
+            #expect(record.history.map(\.state.description) == ["accepted", "queued"])
+            #expect(record.state == .queued)
+        }
+        cluster.releaseSyncs(owner)
+        cluster.releaseSyncs(replica)
+        cluster.run(for: .milliseconds(200))
+        // The answer names the acceptance; the history keeps every state in order.
+        #expect(cluster.acceptance(request) == TaskAcceptance(id: id, state: .accepted, copies: 2))
+        #expect(cluster.record(id, at: owner)?.history.prefix(2).map(\.state.description) == ["accepted", "queued"])
+    }
 }

@@ -5,6 +5,13 @@ public enum MeshVersion {
     /// push-pull carries the sender's range (version 1 carried one version byte). 3: capacity
     /// records (message kind 11 and a push-pull section that version 2 must never be sent).
     public static let protocolCurrent: UInt8 = 3
+    /// The version a stream hello says its sender writes: 4 adds resumed task streams
+    /// (`StreamCodec`: no hello round trip once a session exists; a client resumes only with a
+    /// server whose hello said 4 or more). Datagrams and push-pull stay at `protocolCurrent`; a
+    /// hello's range still overlaps every node's from `protocolMinimum` on.
+    public static let streamCurrent: UInt8 = 4
+    /// The first stream version with resumed streams.
+    public static let resumeProtocol: UInt8 = 4
     /// The first protocol version with capacity records.
     public static let capacityProtocol: UInt8 = 3
     /// Oldest wire protocol version this build still reads and writes compatibly.

@@ -165,7 +165,8 @@ public enum ControlRequest: Sendable, Equatable {
     case roundTrip(via: String, to: String)
     /// Cancel a task from any node (forwarded to its owner): `taskCancelled` once `cancelled` is
     /// synced on its copies (a running attempt stopped first), `taskFinished` when it had already
-    /// ended, `taskNotFound`, or `refused` (the owner cannot be reached now).
+    /// ended, `taskNotFound`, `taskCancelling` when the owner is still stopping the attempt at
+    /// the request's time limit (a long grace), or `refused` (the owner cannot be reached now).
     case cancelTask(TaskID)
 }
 
@@ -193,6 +194,9 @@ public enum ControlReply: Sendable, Equatable {
     case taskCancelled(TaskRecord)
     /// The task had already ended (its record): nothing was changed.
     case taskFinished(TaskRecord)
+    /// The owner is stopping the task's attempt for a cancel, and `cancelled` was not recorded
+    /// within the request's time (a long grace): it follows within `stopWithin` of the answer.
+    case taskCancelling(TaskRecord, stopWithin: Nanoseconds)
 }
 
 /// One seed of an operator's `join`: `failure` is nil when the push-pull with it was merged.

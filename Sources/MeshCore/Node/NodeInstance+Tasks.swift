@@ -97,7 +97,7 @@ extension NodeInstance {
         case .query(let key): tasks.queryAnswered(key, message)
         case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())
         case .release(let id, let replica): tasks.releaseAnswered(id, replica: replica, message)
-        case .cancel(let key): tasks.cancelAnswered(key, message)
+        case .cancel(let key): tasks.cancelAnswered(key, message, requestSent: requestSent, peers: taskPeers())
         }
     }
 

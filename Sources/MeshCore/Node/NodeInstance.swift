@@ -31,6 +31,8 @@ public struct NodeInstance: Sendable {
     let labelHash: UInt32
     var timers = TimerTable()
     var streams: [StreamID: StreamState] = [:]
+    /// Resumable sessions of task streams, both sides (`StreamCodec`).
+    var sessions = StreamSessions()
     var nextOutboundStream: UInt64 = 0
     /// What `taskPeers()` derived from capacity records, until they change.
     var taskPeersCache = TaskPeersCache()
@@ -105,6 +107,10 @@ public struct NodeInstance: Sendable {
         defer { output.removeAll(keepingCapacity: true) }
         return output
     }
+
+    /// True when firing `timer` would do anything; a shell may skip a timer that is not (a stale
+    /// arming: the core would ignore it). Changes nothing.
+    public func isTimerLive(_ timer: TimerID) -> Bool { timers.isLive(timer) }
 
     // MARK: - Routing
 

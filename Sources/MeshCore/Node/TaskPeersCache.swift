@@ -18,6 +18,16 @@ struct TaskPeersCache: Sendable {
     private var advertisedFrom: [String] = []
     private var advertisedStamps: [UInt64] = []
     private(set) var advertised: Set<String> = []
+    /// What the last `TaskPeers` was built from (member name, address, status; record name,
+    /// incarnation, version, member down), the value, and the placement version it carried.
+    private var keptMembers: [(name: String, address: Address, status: MemberStatus)] = []
+    private var keptRecords: [(name: String, incarnation: UInt64, version: UInt64, isMemberDown: Bool)] = []
+    private var keptHasJoined = false
+    private var keptPeers: TaskPeers?
+    private var placementCounter: UInt64 = 0
+    /// The replica ring last built, and the alive names it was built from.
+    private var replicaRingNames: [String] = []
+    private var replicaRingKept: ReplicaRing?
 
     /// The derived parts of `record`, built now only when it is not the one seen last time.
     mutating func derive(_ record: CapacityRecord) -> Derived {
@@ -53,5 +63,43 @@ struct TaskPeersCache: Sendable {
             derived = derived.filter { names.contains($0.key) }   // forgotten members' records
         }
         return union
+    }
+
+    /// The next placement version: every `TaskPeers` built anew gets one, so rings kept for an
+    /// earlier one are never used with other candidates.
+    mutating func nextPlacementVersion() -> UInt64 {
+        placementCounter &+= 1
+        return placementCounter
+    }
+
+    /// The `TaskPeers` kept, when it was built from exactly these facts.
+    func kept(members: [Member], entries: [CapacityBook.Entry], hasJoined: Bool) -> TaskPeers? {
+        guard let keptPeers, hasJoined == keptHasJoined, members.count == keptMembers.count,
+              entries.count == keptRecords.count else { return nil }
+        for (member, kept) in zip(members, keptMembers) {
+            guard member.status == kept.status, member.address == kept.address, member.name == kept.name else { return nil }
+        }
+        for (entry, kept) in zip(entries, keptRecords) {
+            guard entry.record.version == kept.version, entry.record.incarnation == kept.incarnation,
+                  entry.isMemberDown == kept.isMemberDown, entry.record.name == kept.name else { return nil }
+        }
+        return keptPeers
+    }
+
+    /// Keeps `peers`, built from these facts, for `kept`.
+    mutating func keep(_ peers: TaskPeers, members: [Member], entries: [CapacityBook.Entry], hasJoined: Bool) {
+        keptPeers = peers
+        keptHasJoined = hasJoined
+        keptMembers = members.map { ($0.name, $0.address, $0.status) }
+        keptRecords = entries.map { ($0.record.name, $0.record.incarnation, $0.record.version, $0.isMemberDown) }
+    }
+
+    /// The replica ring over `aliveNames` and `selfName`, rebuilt only when the names changed.
+    mutating func replicaRing(aliveNames: [String], selfName: String) -> ReplicaRing {
+        if let kept = replicaRingKept, aliveNames == replicaRingNames { return kept }
+        let ring = TaskPeers.replicaRing(aliveNames: aliveNames, selfName: selfName)
+        replicaRingNames = aliveNames
+        replicaRingKept = ring
+        return ring
     }
 }

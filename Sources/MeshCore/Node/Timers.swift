@@ -68,6 +68,9 @@ struct TimerTable: Sendable {
         return true
     }
 
+    /// True when `timer` is the live arming of its purpose (firing it would do something).
+    func isLive(_ timer: TimerID) -> Bool { live[timer.purpose] == timer.generation }
+
     /// Forgets `purpose`: a timer armed for it earlier will be ignored.
     mutating func disarm(_ purpose: TimerPurpose) { live.removeValue(forKey: purpose) }
 

@@ -52,10 +52,15 @@ public struct DataStream: Sendable {
 
     /// Takes bytes from the peer; a failure means the stream must be closed (counted by reason).
     public mutating func feed(_ bytes: Bytes) -> Result<[Event], DropReason> {
+        bytes.withUnsafeBytes { feed($0) }
+    }
+
+    /// Takes the bytes in `bytes` from the peer (without an intermediate copy).
+    public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Result<[Event], DropReason> {
         switch decoder.feed(bytes) {
         case .failure(let reason): return .failure(reason)
         case .success(let events):
-            return .success(events.map { event in
+            return .success(events.compactMap { event in
                 switch event {
                 case .hello(let peerNonce):
                     let context = role == .client
@@ -64,6 +69,7 @@ public struct DataStream: Sendable {
                     encoder = StreamEncoder(context: context, keyring: keyring, sender: sender)
                     return .ready
                 case .message(let payload, let sender): return .message(payload, sender: sender)
+                case .resumeHello, .resumeRefused: return nil   // a data stream's decoder never takes either
                 }
             })
         }
@@ -73,5 +79,14 @@ public struct DataStream: Sendable {
     public mutating func message(_ payload: Bytes) -> Bytes? {
         guard encoder != nil else { return nil }
         return encoder!.message(payload)
+    }
+
+    /// Appends `prefix` followed by `payload`, as one message framed and tagged, to `out`
+    /// (the bytes copied once; `out` may be a buffer reused from message to message). False,
+    /// and nothing appended, before the peer's hello.
+    public mutating func append(prefix: Bytes, _ payload: UnsafeRawBufferPointer, to out: inout Bytes) -> Bool {
+        guard encoder != nil else { return false }
+        encoder!.append(prefix: prefix, payload, to: &out)
+        return true
     }
 }

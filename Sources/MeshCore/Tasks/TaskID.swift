@@ -12,15 +12,31 @@
 ///   on a fresh directory under the same name (incarnation 1 again) makes other ids too. The two
 ///   domains never produce the same input.
 public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The id's bytes.
-    public let bytes: Bytes
+    /// The first 8 bytes, big-endian, and the last 8. Two words rather than a byte array: an id is
+    /// a key of every task table and sorted on every pass, so comparing, hashing and copying it
+    /// must cost no allocation or reference count. Ordering `(high, low)` is the bytes' order.
+    let high: UInt64
+    let low: UInt64
     /// Bytes in an id.
     public static let byteCount = 16
 
     /// An id of exactly `byteCount` bytes; nil otherwise.
     public init?(bytes: Bytes) {
         guard bytes.count == Self.byteCount else { return nil }
-        self.bytes = bytes
+        var high: UInt64 = 0, low: UInt64 = 0
+        for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
+        for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
+        self.high = high
+        self.low = low
+    }
+
+    /// The id's bytes.
+    public var bytes: Bytes {
+        var bytes = Bytes()
+        bytes.reserveCapacity(Self.byteCount)
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: high >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: low >> UInt64(shift))) }
+        return bytes
     }
 
     /// The id that idempotency key `key` always stands for.
@@ -38,7 +54,7 @@ public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
             guard let high = Self.hexValue(digits[index]), let low = Self.hexValue(digits[index + 1]) else { return nil }
             bytes.append(high << 4 | low)
         }
-        self.bytes = bytes
+        self.init(bytes: bytes)
     }
 
     /// 32 lowercase hex digits.
@@ -49,7 +65,9 @@ public struct TaskID: Hashable, Comparable, Sendable, CustomStringConvertible {
         return String(decoding: text, as: UTF8.self)
     }
 
-    public static func < (lhs: TaskID, rhs: TaskID) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    public static func < (lhs: TaskID, rhs: TaskID) -> Bool {
+        lhs.high != rhs.high ? lhs.high < rhs.high : lhs.low < rhs.low
+    }
 
     static func derive(domain: String, _ input: Bytes) -> TaskID {
         var hash = SHA256()

@@ -74,6 +74,12 @@ public enum TaskLogEntry: Equatable, Sendable {
         return entries
     }
 
+    /// True when one `created` entry can hold all of `record` (a task just accepted and queued):
+    /// at most `createdEventsMax` events, none carrying artifacts.
+    public static func fitsOneCreated(_ record: TaskRecord) -> Bool {
+        record.history.count <= createdEventsMax && record.history.allSatisfy(\.artifacts.isEmpty)
+    }
+
     /// Applies this entry to `tasks` (keyed by id). A `progressed` for an unknown task is ignored
     /// and reported (false); a `created` for a known task replaces it.
     @discardableResult

@@ -1,10 +1,11 @@
-/// Cancel (issue 10 §5), from any node. The entry asks every member that is up (this node's own
-/// copy counts); the owner cancels and answers once `cancelled` is synced on the task's copies,
-/// every other member answers at once with the copy it holds. A queued task is cancelled at once;
-/// a running attempt is stopped first (`stopAgent(.terminate)`: the shell sends SIGTERM to the
-/// whole attempt and SIGKILL after the profile's grace) and `cancelled` is recorded when it has
-/// exited. `cancelled` is a terminal state like the others: stored on the replica before it counts,
-/// so a takeover that raised the epoch fences a stale owner's cancel off.
+/// Cancel (issue 10 §5), from any node: the owner's side. The entry asks every member that is up
+/// (`TaskMachine+CancelEntry`); the owner answers. A queued task is cancelled at once and answered
+/// once `cancelled` is synced on the task's copies. A running attempt is stopped first
+/// (`stopAgent(.terminate)`: the shell sends SIGTERM to the whole attempt and SIGKILL after the
+/// profile's grace): the owner answers `cancelling` at once (with how long the stop may take), the
+/// entry asks again, and that request waits for `cancelled`, recorded when the attempt has exited.
+/// `cancelled` is a terminal state like the others: stored on the replica before it counts, so a
+/// takeover that raised the epoch fences a stale owner's cancel off.
 extension TaskMachine {
     /// Why this node stops a run of its own accord.
     enum RunStop: Sendable, Equatable {
@@ -14,78 +15,65 @@ extension TaskMachine {
         case timeout
     }
 
-    /// A task being cancelled on its owner, with who waits for the answer.
-    struct Cancelling: Sendable {
-        var waiters: [Origin]
-        /// The log position that holds the terminal record, once committed here.
-        var committedAt: LogPosition?
+    /// Who waits for an owner's answer to a cancel: an entry on a stream, or this node's own
+    /// cancel request (`cancelRequests[key]`) when it owns the task.
+    enum CancelWaiter: Sendable, Equatable {
+        case stream(StreamID)
+        case local(UInt64)
     }
 
-    /// An entry's cancel request waiting for the members' answers.
-    struct CancelRequest: Sendable {
-        var request: RequestID
-        var id: TaskID
-        var waiting = 0
-        var asked = 1
-        var answered = 1
-        /// Copies heard of (this node's own included): which is newest decides a late answer.
-        var copies: [TaskRecord] = []
-        var refusal: String?
-        var deadline: Instant
-        /// True once the owner was asked again (its first answer may have missed the stream's
-        /// deadline while it stopped the attempt): a `cancelled` record it then reports is this
-        /// request's own outcome, not a task that had already finished.
-        var isRetry = false
-        /// True while waiting for the next tick to ask the owner again.
-        var retryDue = false
+    /// A task being cancelled on its owner, with who waits for the answer.
+    struct Cancelling: Sendable {
+        var waiters: [CancelWaiter]
+        /// The log position that holds the terminal record, once committed here.
+        var committedAt: LogPosition?
     }
 
     /// The reason a cancelled task's last event carries.
     static let cancelReason = "cancelled by an operator"
     /// Waiters on one task's cancel (more are refused: the first answer tells them all the same).
-    static let cancelWaitersMax = 16
-
-    /// A control request `cancelTask(id)`: this node is the entry node.
-    mutating func cancel(_ id: TaskID, request: RequestID, peers: TaskPeers) {
-        if isOwner(id) { return cancelOwned(id, origin: .control(request), peers: peers) }
-        nextExchange &+= 1
-        let key = nextExchange
-        let targets = Array(peers.aliveNames.prefix(settings.queryMembersMax))
-        var pending = CancelRequest(request: request, id: id, asked: 1 + targets.count, deadline: now + settings.requestDeadline)
-        if let mine = records[id] { pending.copies.append(mine) }
-        cancelRequests[key] = pending
-        for peer in targets where openExchange(.cancel(key), to: peer, in: peers, payload: .cancel(id)) {
-            cancelRequests[key]!.waiting += 1
-        }
-        if cancelRequests[key]!.waiting == 0 { finishCancelRequest(key) }
-    }
+    /// An entry asks again each time a wait runs into the stream deadline (1 s `local`), at most
+    /// 8 times in its `cancelAnswerMax`: room for several entries at once.
+    static let cancelWaitersMax = 64
 
     /// A `cancel` from another member.
     mutating func cancelArrived(_ id: TaskID, stream: StreamID, peers: TaskPeers) {
         guard isOwner(id) else { return respond(.stream(stream), .notOwner(records[id]), id: id) }
-        cancelOwned(id, origin: .stream(stream), peers: peers)
+        cancelOwned(id, waiter: .stream(stream), peers: peers)
     }
 
     func isOwner(_ id: TaskID) -> Bool { owned[id] != nil && records[id]?.progress.owner == name }
 
-    /// The owner's side: finished → said so; queued → cancelled now; running → stopped first.
-    mutating func cancelOwned(_ id: TaskID, origin: Origin, peers: TaskPeers) {
-        guard let record = records[id], let local = owned[id] else { return respond(origin, .notOwner(records[id]), id: id) }
-        if accepting[id] != nil { return respond(origin, .refused("task \(id) is still being stored; cancel it again"), id: id) }
+    /// How long stopping an attempt of `profile` may take: its grace and the margin.
+    func stopWithin(_ profile: String) -> Nanoseconds {
+        min((settings.cancelGraces[profile] ?? TaskSettings.cancelGraceDefault) &+ settings.cancelStopMargin, TaskSettings.cancelStopMax)
+    }
+
+    /// The owner's side: finished → said so; queued → cancelled now; running → stop sent and
+    /// `cancelling` answered; already being cancelled → waits for the outcome.
+    mutating func cancelOwned(_ id: TaskID, waiter: CancelWaiter, peers: TaskPeers) {
+        guard let record = records[id], let local = owned[id] else { return respond(waiter, .notOwner(records[id]), id: id, peers: peers) }
+        if accepting[id] != nil { return respond(waiter, .refused("task \(id) is still being stored; cancel it again"), id: id, peers: peers) }
         if var cancelling = cancels[id] {
-            guard cancelling.waiters.count < Self.cancelWaitersMax else { return respond(origin, .refused("task \(id) is being cancelled"), id: id) }
-            cancelling.waiters.append(origin)
+            guard cancelling.waiters.count < Self.cancelWaitersMax else {
+                return respond(waiter, .refused("task \(id) is being cancelled"), id: id, peers: peers)
+            }
+            cancelling.waiters.append(waiter)
             cancels[id] = cancelling
             return
         }
-        if let finishing = local.finishing { return respond(origin, .finished(finishing), id: id) }
-        if record.state.isTerminal { return respond(origin, .finished(record), id: id) }
-        if isLeaving { return respond(origin, .refused("\(name) is leaving and hands task \(id) over; cancel it again"), id: id) }
-        cancels[id] = Cancelling(waiters: [origin])
-        if let run = local.run, runs[run] != nil {
-            runs[run]!.stop = .cancel
-            return emit(.stopAgent(run, .terminate))
+        if let finishing = local.finishing { return respond(waiter, .finished(finishing), id: id, peers: peers) }
+        if record.state.isTerminal { return respond(waiter, .finished(record), id: id, peers: peers) }
+        if isLeaving {
+            return respond(waiter, .refused("\(name) is leaving and hands task \(id) over; cancel it again"), id: id, peers: peers)
         }
+        if let run = local.run, runs[run] != nil {
+            cancels[id] = Cancelling(waiters: [])
+            runs[run]!.stop = .cancel
+            emit(.stopAgent(run, .terminate))
+            return respond(waiter, .cancelling(record, stopWithin: stopWithin(record.spec.profile)), id: id, peers: peers)
+        }
+        cancels[id] = Cancelling(waiters: [waiter])
         applyCancel(id, peers: peers)
     }
 
@@ -115,8 +103,8 @@ extension TaskMachine {
             guard let cancelling = cancels[id] else { continue }
             guard owned[id] != nil, let record = records[id] else {
                 cancels[id] = nil
-                for origin in cancelling.waiters {
-                    respond(origin, .refused("task \(id) moved to another owner before it was cancelled; cancel it again"), id: id)
+                for waiter in cancelling.waiters {
+                    respond(waiter, .refused("task \(id) moved to another owner before it was cancelled; cancel it again"), id: id)
                 }
                 continue
             }
@@ -126,86 +114,21 @@ extension TaskMachine {
             guard synced >= position else { continue }
             cancels[id] = nil
             let answer: TaskCancelAnswer = record.state == .cancelled ? .cancelled(record) : .finished(record)
-            for origin in cancelling.waiters { respond(origin, answer, id: id) }
+            for waiter in cancelling.waiters { respond(waiter, answer, id: id) }
         }
     }
 
-    /// A member's answer to an entry's `cancel` (nil: it failed).
-    mutating func cancelAnswered(_ key: UInt64, _ message: TaskMessage?) {
-        guard var pending = cancelRequests[key] else { return }
-        pending.waiting -= 1
-        switch message {
-        case .cancelAnswer(.cancelled(let record))?:
-            cancelRequests[key] = nil
-            return emit(.reply(pending.request, .taskCancelled(record)))
-        case .cancelAnswer(.finished(let record))?:
-            cancelRequests[key] = nil
-            let isOwnOutcome = pending.isRetry && record.state == .cancelled
-            return emit(.reply(pending.request, isOwnOutcome ? .taskCancelled(record) : .taskFinished(record)))
-        case .cancelAnswer(.notOwner(let copy))?:
-            pending.answered += 1
-            if let copy, copy.id == pending.id { pending.copies.append(copy) }
-        case .cancelAnswer(.refused(let why))?:
-            pending.answered += 1
-            pending.refusal = why
-        default:
-            break
-        }
-        cancelRequests[key] = pending
-        if pending.waiting <= 0 { finishCancelRequest(key) }
-    }
-
-    /// No owner answered: not found, already finished (by the newest copy), or — when the newest
-    /// copy is unfinished — asked again on the next tick until the request's deadline (`isFinal`),
-    /// then not reachable now.
-    mutating func finishCancelRequest(_ key: UInt64, isFinal: Bool = false) {
-        guard let pending = cancelRequests[key], pending.waiting <= 0 || isFinal else { return }
-        var newest: TaskRecord?
-        for copy in pending.copies where newest.map({ isNewer(copy, than: $0) }) ?? true { newest = copy }
-        if let newest, !newest.state.isTerminal, !isFinal, now < pending.deadline {
-            cancelRequests[key]!.retryDue = true
-            return
-        }
-        cancelRequests[key] = nil
-        guard let newest else {
-            return emit(.reply(pending.request, .taskNotFound(pending.id, membersAsked: pending.asked, membersAnswered: pending.answered)))
-        }
-        if newest.state.isTerminal { return emit(.reply(pending.request, .taskFinished(newest))) }
-        let why = pending.refusal
-            ?? "the owner of task \(pending.id) (\(newest.progress.owner)) did not answer; cancel it again once it is back or another node took the task over"
-        emit(.reply(pending.request, .refused(why)))
-    }
-
-    /// Entry side, every tick: requests past their deadline are answered; those whose owner has
-    /// not answered yet ask it again (only it: the others answered already).
-    mutating func retryCancelRequests(peers: TaskPeers) {
-        for key in cancelRequests.keys.sorted() {
-            guard let pending = cancelRequests[key] else { continue }
-            if pending.deadline <= now { finishCancelRequest(key, isFinal: true); continue }
-            guard pending.retryDue else { continue }
-            cancelRequests[key]!.retryDue = false
-            cancelRequests[key]!.isRetry = true
-            var newest: TaskRecord?
-            for copy in pending.copies where newest.map({ isNewer(copy, than: $0) }) ?? true { newest = copy }
-            guard let owner = newest?.progress.owner, owner != name,
-                  openExchange(.cancel(key), to: owner, in: peers, payload: .cancel(pending.id)) else { continue }
-            cancelRequests[key]!.waiting += 1
-        }
-    }
-
-    /// Answers whoever asked for a cancel.
-    mutating func respond(_ origin: Origin, _ answer: TaskCancelAnswer, id: TaskID) {
-        switch origin {
-        case .stream(let stream):
+    /// Answers one waiter: on its stream, or straight to this node's own cancel request (which a
+    /// refusal ends: this node is the owner, nobody else would answer otherwise).
+    mutating func respond(_ waiter: CancelWaiter, _ answer: TaskCancelAnswer, id: TaskID, peers: TaskPeers? = nil) {
+        switch (waiter, answer) {
+        case (.stream(let stream), _):
             emit(.answer(stream, TaskMessage.cancelAnswer(answer).encoded()))
-        case .control(let request):
-            switch answer {
-            case .cancelled(let record): emit(.reply(request, .taskCancelled(record)))
-            case .finished(let record): emit(.reply(request, .taskFinished(record)))
-            case .notOwner(let copy?) where copy.state.isTerminal: emit(.reply(request, .taskFinished(copy)))
-            case .notOwner: emit(.reply(request, .taskNotFound(id, membersAsked: 1, membersAnswered: 1)))
-            case .refused(let why): emit(.reply(request, .refused(why)))
-            }
+        case (.local(let key), .refused(let why)):
+            guard let pending = cancelRequests.removeValue(forKey: key) else { return }
+            emit(.reply(pending.request, .refused(why)))
+        case (.local(let key), _):
+            cancelAnswered(key, .cancelAnswer(answer), peers: peers)
         }
     }
 }

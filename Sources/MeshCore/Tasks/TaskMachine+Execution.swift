@@ -2,10 +2,11 @@
 /// carries its fence (epoch, attempt); a result counts only for the current fence, and a terminal
 /// result counts only once the replica stored it.
 extension TaskMachine {
-    /// An accepted task enters the queue and runs when a slot frees.
+    /// An accepted task enters the queue (its `queued` event is in the record already when it
+    /// was accepted here) and runs when a slot frees.
     mutating func schedule(_ id: TaskID, peers: TaskPeers) {
-        guard var record = records[id], record.state == .accepted else { return }
-        if case .applied = record.apply(.queue, by: name, at: at) { commitLocally(record) }
+        guard var record = records[id], record.state == .accepted || record.state == .queued else { return }
+        if record.state == .accepted, case .applied = record.apply(.queue, by: name, at: at) { commitLocally(record) }
         enqueue(id, profile: record.spec.profile)
         replicate(id, peers: peers)
         startReady(peers: peers)
@@ -107,10 +108,11 @@ extension TaskMachine {
         commitLocally(record)
         guard !record.state.isTerminal else { return }
         stats.takeovers &+= 1
-        if record.state == .queued || record.state == .accepted { enqueue(id, profile: record.spec.profile) }
-        // A lost attempt re-runs at once: lease the new replica now rather than at the next tick.
-        if record.state == .retrying, (owned[id]?.retryAt ?? .zero) <= now { enqueue(id, profile: record.spec.profile) }
-        if let replica = owned[id]?.replica { renew(with: replica, peers: peers) }
+        // A takeover re-runs at once (`retryAt` is now): a lost attempt does not wait for a tick.
+        if record.state == .queued || record.state == .accepted || record.state == .retrying {
+            enqueue(id, profile: record.spec.profile)
+        }
+        if let replica = owned[id]?.replica { renew(with: replica, peers: peers) }   // lease the new replica now
     }
 
     func backoff(failures: UInt32) -> Nanoseconds {
@@ -120,7 +122,7 @@ extension TaskMachine {
 
     /// Retrying tasks whose backoff is over become ready.
     mutating func releaseRetries() {
-        for id in owned.keys.sorted() {
+        for id in owned.ids {
             guard let local = owned[id], let record = records[id], record.state == .retrying, local.run == nil,
                   local.finishing == nil, (local.retryAt ?? .zero) <= now else { continue }
             enqueue(id, profile: record.spec.profile)

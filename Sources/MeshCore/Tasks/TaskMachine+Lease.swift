@@ -12,7 +12,7 @@ extension TaskMachine {
     /// Starts the tick.
     mutating func start(peers: TaskPeers) {
         if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
-        for id in owned.keys.sorted() { recovered(id, peers: peers) }
+        for id in owned.ids { recovered(id, peers: peers) }
     }
 
     /// A recovered owned task: it goes back to the replica it had (which fences it off if it took
@@ -37,7 +37,7 @@ extension TaskMachine {
         releaseRetries()
         verifyRecovered(peers: peers)
         releaseFormerReplicas(peers: peers)
-        for id in owned.keys.sorted() { replicate(id, peers: peers) }
+        for id in owned.ids { replicate(id, peers: peers) }
         expireDeadlines(peers: peers)
         controlTick(peers: peers)
         startReady(peers: peers)
@@ -45,11 +45,7 @@ extension TaskMachine {
 
     /// One renew per replica of this node's unfinished tasks, unless one is in flight.
     mutating func renewLeases(peers: TaskPeers) {
-        var replicas: [String] = []
-        for id in owned.keys.sorted() {
-            if let replica = owned[id]!.replica, !replicas.contains(replica) { replicas.append(replica) }
-        }
-        for replica in replicas { renew(with: replica, peers: peers) }
+        for replica in owned.replicaUse.keys.sorted() { renew(with: replica, peers: peers) }
     }
 
     /// Sends a renew to `replica` unless one is in flight.
@@ -76,7 +72,7 @@ extension TaskMachine {
 
     /// Attempts whose lease ends within `stopMargin` stop, recorded lost.
     mutating func stopUnleasedRuns(peers: TaskPeers) {
-        for id in owned.keys.sorted() {
+        for id in owned.runningIDs {
             guard let local = owned[id], local.run != nil, let replica = local.replica else { continue }
             if (leases[replica] ?? .zero) <= now + settings.stopMargin {
                 abandonRun(of: id, reason: "lease with \(replica) not renewed", peers: peers)
@@ -86,7 +82,7 @@ extension TaskMachine {
 
     /// Recovered tasks that were running when the node died: the attempt is lost.
     mutating func loseRecoveredRuns(peers: TaskPeers) {
-        for id in owned.keys.sorted() {
+        for id in owned.ids {
             guard let local = owned[id], local.run == nil, local.finishing == nil, var record = records[id],
                   record.state == .running, local.isVerified, mayStart(id) || local.replica == nil else { continue }
             guard case .applied = record.apply(.lose(reason: "\(name) restarted"), by: name, at: at) else { continue }
@@ -103,7 +99,7 @@ extension TaskMachine {
     /// record before attempts start again.
     mutating func replaceDeadReplicas(peers: TaskPeers) {
         guard peers.hasJoined else { return }
-        for id in owned.keys.sorted() where verifications[id] == nil {
+        for id in owned.ids where verifications[id] == nil {
             guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight,
                   !local.isTakingOver, local.isVerified else { continue }
             // Only a replica membership knows is gone is replaced (an unknown one may be a member a
@@ -135,9 +131,12 @@ extension TaskMachine {
     /// under `mayTakeOverRecovered`.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
         guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
+        // No owner can be gone while every member is up (`isGone`): then no copy is looked at.
+        guard isRestart || peers.hasDownMember else { return }
         var wake: Instant?
-        for id in records.keys.sorted() where verifications[id] == nil && owned[id] == nil
-            && (liveCopies.contains(id) || (Self.takesOverRecoveredCopies && recoveredCopies.contains(id))) {
+        var copies = liveCopies
+        if Self.takesOverRecoveredCopies { copies.formUnion(recoveredCopies) }
+        for id in copies.sorted() where verifications[id] == nil && owned[id] == nil && records[id] != nil {
             let record = records[id]!
             let owner = record.progress.owner
             guard owner != name, !record.state.isTerminal, isGone(owner, peers: peers) else { continue }
@@ -209,7 +208,7 @@ extension TaskMachine {
     /// A takeover whose new replica is gone and cannot hold it: given up (this node is a replica
     /// copy holder again and tries again later, with a fresh candidate).
     mutating func abandonStalledTakeovers(peers: TaskPeers) {
-        for id in owned.keys.sorted() {
+        for id in owned.ids {
             guard let local = owned[id], local.isTakingOver, !local.storeInFlight, !local.replicaMayHoldCopy,
                   let replica = local.replica, peers.status(of: replica)?.isDown ?? true else { continue }
             owned[id] = nil
@@ -227,7 +226,7 @@ extension TaskMachine {
     /// This node leaves: no new work, owned tasks handed to their replicas, attempts stopped.
     mutating func leave(peers: TaskPeers) {
         isLeaving = true
-        for id in owned.keys.sorted() {
+        for id in owned.ids {
             stopRun(of: id)
             guard records[id].map({ !$0.state.isTerminal }) == true else { continue }
             owned[id]?.storeInFlight = false

@@ -12,6 +12,7 @@ extension TaskMachine {
     /// A required tag that no member (alive or not) advertising `spec.profile` carries, node-level
     /// or on the profile; nil when every tag is carried by one such member at least.
     static func tagNoMemberCarries(_ spec: TaskSpec, candidates: [PlacementCandidate]) -> String? {
+        guard !spec.tags.isEmpty else { return nil }
         let runners = candidates.filter { $0.slotCount(spec.profile) > 0 }
         guard !runners.isEmpty else { return nil }   // the profile is local only: placement decides
         return spec.tags.first { tag in
@@ -39,7 +40,7 @@ extension TaskMachine {
         // Every member's load as gossiped, this node's included: the entry and the owner it
         // forwards to then see the same loads, so the owner's re-check agrees with the entry.
         let query = PlacementQuery(key: spec.placementKey(id: id), profile: spec.profile, requiredTags: spec.tags)
-        let placement = PlacementView(candidates: peers.candidates).place(query, assigned: peers.assigned)
+        let placement = placementCache.place(query, peers: peers)
         let owner = placement.owner ?? fallbackOwner(placement, spec: spec)
         guard let owner else {
             let why = placement.skipped.prefix(4).map { "\($0.name) \($0.reason)" }.joined(separator: "; ")
@@ -89,7 +90,10 @@ extension TaskMachine {
             return answer(origin, .refused(.busy("\(name)'s queue for \(spec.profile) holds \(settings.queueMax) tasks")))
         }
         let replica = peers.replicaCandidates(key: spec.placementKey(id: id), count: 1).first
-        let record = TaskRecord(id: id, spec: spec, owner: name, ownerEpoch: 1, copies: replica == nil ? 1 : 2, at: at)
+        var record = TaskRecord(id: id, spec: spec, owner: name, ownerEpoch: 1, copies: replica == nil ? 1 : 2, at: at)
+        // Accepted and queued in one record: one append, one sync and one `store` per new task
+        // (it enters the ready queue only once both copies hold it, in `acceptanceProgressed`).
+        _ = record.apply(.queue, by: name, at: at)
         records[id] = record
         owned[id] = Owned(triedReplicas: replica.map { [$0] } ?? [])
         append(TaskLogEntry.created(record).logRecord)
@@ -158,7 +162,9 @@ extension TaskMachine {
         guard replicaHolds else { return }
         accepting[id] = nil
         stats.accepted &+= 1
-        answer(waiting.origin, .accepted(TaskAcceptance(id: id, state: record.state, copies: record.progress.copies)))
+        // A new task is stored accepted and queued at once; the answer names the acceptance.
+        let state = record.state == .queued ? .accepted : record.state
+        answer(waiting.origin, .accepted(TaskAcceptance(id: id, state: state, copies: record.progress.copies)))
         schedule(id, peers: peers)
     }
 

@@ -50,7 +50,13 @@ public struct TaskMachine: Sendable {
         var replicaMayHoldCopy = false
         /// A record that counts only once the replica stored it: a terminal state, or this
         /// node's takeover (the next epoch). Until then it is in no log here: a crash forgets it.
-        var finishing: TaskRecord?
+        var finishing: TaskRecord? {
+            get { finishingBox?.record }
+            set { finishingBox = newValue.map(FinishingRecord.init) }
+        }
+        /// Where `finishing` is kept: boxed, so copying an entry (every tick reads every one)
+        /// copies one reference, not a whole record that is nil nearly always.
+        var finishingBox: FinishingRecord?
         /// True while `finishing` is a takeover not yet stored on the new replica.
         var isTakingOver: Bool { finishing.map { !$0.state.isTerminal } ?? false }
         /// When a retrying task may run again.
@@ -64,6 +70,12 @@ public struct TaskMachine: Sendable {
         /// copy never takes a task over.
         var formerReplicas: [String] = []
         var releaseInFlight = false
+    }
+
+    /// A finishing record, boxed (see `Owned.finishing`); never changed in place.
+    final class FinishingRecord: Sendable {
+        let record: TaskRecord
+        init(_ record: TaskRecord) { self.record = record }
     }
 
     /// A check with every member that is up before acting on a copy: no newer one anywhere.
@@ -156,7 +168,9 @@ public struct TaskMachine: Sendable {
     var wallMilliseconds: Int64 = 0
     /// Every task held: owned, or a replica copy.
     public internal(set) var records: [TaskID: TaskRecord] = [:]
-    var owned: [TaskID: Owned] = [:]
+    var owned = OwnedTasks()
+    /// Placement rings kept until the candidates change.
+    var placementCache = TaskPlacementCache()
     var accepting: [TaskID: Acceptance] = [:]
     /// Tasks ready to run (queued, or retrying with its backoff over), FIFO per profile.
     var ready: [String: [TaskID]] = [:]

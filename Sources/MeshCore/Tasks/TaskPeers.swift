@@ -28,6 +28,13 @@ struct TaskPeers: Sendable {
     /// direction) in this life and knows every member it listed (`Membership.hasFullView`). A
     /// restarted node takes over a copy recovered from its log only then.
     var hasFullView = true
+    /// Changes whenever `candidates` may have changed (nil: unknown, nothing may be kept).
+    var placementVersion: UInt64?
+    /// The replica ring over `aliveNames` and this node, when the node kept one.
+    var replicaRing: ReplicaRing?
+
+    /// True when some member other than this node is dead or left.
+    var hasDownMember: Bool { peers.count > aliveNames.count }
 
     func address(of name: String) -> Address? { peers[name]?.address }
     func status(of name: String) -> MemberStatus? { name == selfName ? .alive : peers[name]?.status }
@@ -38,16 +45,38 @@ struct TaskPeers: Sendable {
 
     /// The replica ring's choices for `key`, never this node, up to `count`.
     func replicaCandidates(key: String, count: Int) -> [String] {
+        let ring = replicaRing ?? Self.replicaRing(aliveNames: aliveNames, selfName: selfName)
+        return ring.replicas(forKeyHash: PlacementHash.keyHash(key), count: count, excluding: selfName)
+    }
+
+    /// The replica ring over `aliveNames` and `selfName`.
+    static func replicaRing(aliveNames: [String], selfName: String) -> ReplicaRing {
         var alive = aliveNames.map { PlacementCandidate(name: $0) }
         alive.append(PlacementCandidate(name: selfName))
-        let ring = ReplicaRing(candidates: alive)
-        return ring.replicas(forKeyHash: PlacementHash.keyHash(key), count: count, excluding: selfName)
+        return ReplicaRing(candidates: alive)
     }
 }
 
 extension NodeInstance {
-    /// The members as the task machine sees them now (per-record parts from `taskPeersCache`).
+    /// The members as the task machine sees them now: the value built last time while no member's
+    /// name, address or status, no capacity record and nothing else it is built from changed
+    /// (every task input asks for it); else built again, with the next placement version.
     mutating func taskPeers() -> TaskPeers {
+        let members = membership.members.members
+        let entries = membership.capacity.entriesInOrder
+        let ownRecordMissing = membership.capacity.ownRecord == nil
+        if !ownRecordMissing, let kept = taskPeersCache.kept(members: members, entries: entries, hasJoined: membership.hasJoined) {
+            return kept
+        }
+        var peers = buildTaskPeers()
+        peers.placementVersion = taskPeersCache.nextPlacementVersion()
+        peers.replicaRing = taskPeersCache.replicaRing(aliveNames: peers.aliveNames, selfName: membership.name)
+        if !ownRecordMissing { taskPeersCache.keep(peers, members: members, entries: entries, hasJoined: membership.hasJoined) }
+        return peers
+    }
+
+    /// The members as the task machine sees them now (per-record parts from `taskPeersCache`).
+    private mutating func buildTaskPeers() -> TaskPeers {
         var peers = TaskPeers(selfName: membership.name)
         var known = 1, up = 1
         for member in membership.members.members {

@@ -26,6 +26,21 @@ public struct TaskSettings: Sendable, Equatable {
     public var retryBackoffMax: Nanoseconds = .seconds(30)
     /// Members asked by one fan-out query (the rest are reported as not asked).
     public var queryMembersMax = 64
+    /// Profile → its `cancelGrace` (SIGTERM to SIGKILL) from the node's config; a profile not
+    /// listed has `cancelGraceDefault`. The owner tells a cancel's entry how long to wait from it.
+    public var cancelGraces: [String: Nanoseconds] = [:]
+    /// What a cancel may take beyond the grace: the last kill, hashing the artifacts, storing
+    /// `cancelled` on both copies.
+    public var cancelStopMargin: Nanoseconds = .seconds(2)
+    /// The longest an entry holds a cancel before it answers `cancelling` (the stop was sent,
+    /// `cancelled` follows): below the shell's own deadline for a control request (10 s).
+    public var cancelAnswerMax: Nanoseconds = .seconds(8)
+
+    /// The grace of a profile no config names.
+    public static let cancelGraceDefault: Nanoseconds = .milliseconds(500)
+    /// The longest stop an owner's `cancelling` answer may announce (a longer one from the wire
+    /// is clamped): the longest grace a profile may have (60 s) and the margin.
+    public static let cancelStopMax: Nanoseconds = .seconds(65)
 
     /// Owners one submission is forwarded to at most: a forward whose request never left (no
     /// connection: the owner is down and membership does not know it yet) goes to the next

@@ -137,11 +137,12 @@ extension NodeShell {
     }
 
     /// `CancelTask`: the control API's cancel (`ControlRequest.cancelTask`, from any node), answered
-    /// with the task as its owner committed it; -32002 when it was already over.
+    /// with the task as its owner committed it (still working when a long grace outlasted the
+    /// request: `cancelled` follows); -32002 when it was already over.
     func cancelA2A(_ id: TaskID, call: A2ACall, view: A2ATaskView, respond: @escaping (HTTPResponse) -> Void) {
         askCore(.cancelTask(id)) { reply in
             switch reply {
-            case .taskCancelled(let record): respond(Self.a2aAnswer(call.id, result: view.task(record)))
+            case .taskCancelled(let record), .taskCancelling(let record, _): respond(Self.a2aAnswer(call.id, result: view.task(record)))
             case .taskFinished(let record):
                 respond(Self.a2aAnswer(call.id, error: .notCancelable("task \(id) is over (\(record.state.rawValue))")))
             case .taskNotFound: respond(Self.a2aAnswer(call.id, error: .taskNotFound(id.description)))

@@ -17,6 +17,8 @@ final class DataChannel {
     private var messages: [(Bytes, String)] = []
     private var messageIndex = 0
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: DataChannel.readBytes, alignment: 8)
+    /// The frames of the message being sent, kept from message to message (no allocation per chunk).
+    private var outgoing = Bytes()
     /// Stream bytes sent and received (for the transfer counters).
     private(set) var bytesSent: UInt64 = 0
     private(set) var bytesReceived: UInt64 = 0
@@ -60,8 +62,16 @@ final class DataChannel {
 
     /// Sends one message.
     func send(_ payload: Bytes) throws(DataFailure) {
-        guard let framed = stream.message(payload) else { throw DataFailure("the stream is not ready") }
-        try sendRaw(framed)
+        try send(prefix: [], payload)
+    }
+
+    /// Sends `prefix` followed by `payload` as one message (a reply's kind byte and a file's bytes,
+    /// framed straight from the read buffer: one copy, into a buffer kept from message to message).
+    func send(prefix: Bytes, _ payload: Bytes) throws(DataFailure) {
+        outgoing.removeAll(keepingCapacity: true)
+        let ready = payload.withUnsafeBytes { stream.append(prefix: prefix, $0, to: &outgoing) }
+        guard ready else { throw DataFailure("the stream is not ready") }
+        try sendRaw(outgoing)
     }
 
     /// The next whole message and its authenticated sender.
@@ -92,7 +102,7 @@ final class DataChannel {
             }
             guard count > 0 else { throw DataFailure("\(peer) closed the stream") }
             bytesReceived &+= UInt64(count)
-            switch stream.feed(Bytes(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))) {
+            switch stream.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
             case .failure(let reason): throw DataFailure("\(peer) sent a bad stream (\(reason))")
             case .success(let events):
                 for case .message(let payload, let sender) in events { messages.append((payload, sender)) }

@@ -8,8 +8,12 @@ import MeshCore
 struct DataFiles {
     /// Bytes per chunk (one frame of a data stream).
     static let chunkBytes = 512 * 1024
-    /// How often a followed log is checked for new bytes once it has none.
+    /// How often a followed log is checked for new bytes once it has been quiet a while; right
+    /// after bytes came it is checked again after `followPollMinMicroseconds`, the wait doubling
+    /// up to this while nothing comes (a fast writer is followed closely, a quiet one cheaply).
     static let followPollMicroseconds: UInt32 = 25_000
+    /// The first wait of a followed log that has just caught up with its writer.
+    static let followPollMinMicroseconds: UInt32 = 1_000
     /// A followed log that stays quiet this long gets an empty chunk (so no reader times out).
     static let heartbeatInterval: Nanoseconds = .seconds(5)
     /// Artifacts one listing hashes at most.
@@ -62,7 +66,8 @@ struct DataFiles {
         }
         let size = UInt64(clamping: info.st_size)
         try reply(.head(status: DataReply.ok, value: size, text: ""))
-        let sent = try pump(fd, from: 0, until: size, reply)
+        var buffer = Bytes(repeating: 0, count: Self.chunkBytes)
+        let sent = try pump(fd, from: 0, until: size, buffer: &buffer, reply)
         try reply(.end(complete: sent == size, reason: sent == size ? "" : "the file changed while it was sent"))
     }
 
@@ -79,25 +84,32 @@ struct DataFiles {
         try reply(.head(status: DataReply.ok, value: offset, text: ""))
         var position = offset
         var quietSince = SystemClock.monotonicNanoseconds()
+        var wait = Self.followPollMinMicroseconds
+        var buffer = Bytes(repeating: 0, count: Self.chunkBytes)
         while true {
             let running = follow && isRunning(task, attempt)
-            let next = try pump(fd, from: position, until: nil, reply)
-            if next != position { quietSince = SystemClock.monotonicNanoseconds() }
+            let next = try pump(fd, from: position, until: nil, buffer: &buffer, reply)
+            if next != position {
+                quietSince = SystemClock.monotonicNanoseconds()
+                wait = Self.followPollMinMicroseconds
+            } else {
+                wait = min(wait &* 2, Self.followPollMicroseconds)
+            }
             position = next
             guard running else { break }
             if SystemClock.monotonicNanoseconds() - quietSince > Self.heartbeatInterval {
                 try reply(.chunk([]))
                 quietSince = SystemClock.monotonicNanoseconds()
             }
-            usleep(Self.followPollMicroseconds)
+            usleep(wait)
         }
         try reply(.end(complete: true, reason: follow ? "attempt \(attempt) ended" : ""))
     }
 
-    /// Sends the bytes of `fd` from `offset` to `end` (or to its current end); returns where it stopped.
-    private func pump(_ fd: Int32, from offset: UInt64, until end: UInt64?, _ reply: Reply) throws(DataFailure) -> UInt64 {
+    /// Sends the bytes of `fd` from `offset` to `end` (or to its current end), read into `buffer`
+    /// (`chunkBytes`, kept by the caller from call to call); returns where it stopped.
+    private func pump(_ fd: Int32, from offset: UInt64, until end: UInt64?, buffer: inout Bytes, _ reply: Reply) throws(DataFailure) -> UInt64 {
         var position = offset
-        var buffer = Bytes(repeating: 0, count: Self.chunkBytes)
         while end.map({ position < $0 }) ?? true {
             let want = min(Self.chunkBytes, Int(clamping: (end ?? UInt64.max) &- position))
             let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(clamping: position)) }

@@ -86,7 +86,10 @@ public final class DataPlane: @unchecked Sendable {
                 let channel = try DataChannel.accepted(fd: fd, peer: peer, identity: currentIdentity)
                 let (payload, _) = try channel.receive()
                 guard let request = DataRequest.decode(payload) else { throw DataFailure("bad request") }
-                try files.answer(request) { (reply) throws(DataFailure) in try channel.send(reply.encoded()) }
+                try files.answer(request) { (reply) throws(DataFailure) in
+                    // A chunk is framed straight from the file's read buffer (no joined copy).
+                    if case .chunk(let bytes) = reply { try channel.send(prefix: [DataReply.chunkKind], bytes) } else { try channel.send(reply.encoded()) }
+                }
                 lock.withLock { tallies.served &+= 1 }
             } catch {
                 lock.withLock { tallies.failed &+= 1 }

@@ -86,13 +86,15 @@ public enum DataReply: Equatable, Sendable {
     public static let refused: UInt8 = 2
     /// The largest `text` of a head (an artifact listing).
     public static let textBytesMax = 1 << 20
+    /// The first byte of a chunk's payload.
+    static let chunkKind: UInt8 = 0x71
 
     /// The payload.
     public func encoded() -> Bytes {
         var w = ByteWriter(capacity: 64)
         switch self {
         case .head(let status, let value, let text): w.u8(0x70); w.u8(status); w.varint(value); w.blob(Array(text.utf8))
-        case .chunk(let bytes): return [0x71] + bytes
+        case .chunk(let bytes): return [Self.chunkKind] + bytes
         case .end(let complete, let reason): w.u8(0x72); w.u8(complete ? 1 : 0); w.shortString(String(decoding: Array(reason.utf8.prefix(200)), as: UTF8.self))
         }
         return w.bytes
@@ -101,7 +103,7 @@ public enum DataReply: Equatable, Sendable {
     /// Reads a reply; nil for anything malformed.
     public static func decode(_ bytes: Bytes) -> DataReply? {
         guard let kind = bytes.first else { return nil }
-        if kind == 0x71 { return .chunk(Array(bytes.dropFirst())) }
+        if kind == Self.chunkKind { return .chunk(Array(bytes.dropFirst())) }
         var r = ByteReader(bytes)
         do throws(DecodeError) {
             _ = try r.u8()

@@ -65,6 +65,12 @@ final class ControlServer: @unchecked Sendable {
     /// Requests answered on each kept-alive connection: a request deadline armed for an earlier
     /// request must not cut off a later one.
     private var answeredCounts: [UInt64: UInt64] = [:]
+    /// When each connection's awaited request is due, with the answer count it was armed at: one
+    /// timer for all of them (`DeadlineTimer`), not a Dispatch timer per request.
+    private var requestsDue: [UInt64: (due: Int64, answered: UInt64)] = [:]
+    private lazy var requestTimer = DeadlineTimer(queue: queue, leeway: .milliseconds(10)) { [weak self] in
+        self?.requestDeadlinesPassed()
+    }
     /// Streamed answers in progress, by connection.
     private var streams: [UInt64: StreamingAnswer] = [:]
     /// Where a newcomer's first bytes are peeked at, to see whether its request is already there.
@@ -109,6 +115,7 @@ final class ControlServer: @unchecked Sendable {
 
     func stop() {
         listener.stop()
+        requestTimer.cancel()
         for connection in open.values { connection.close() }
         open.removeAll()
         admission.removeAll()
@@ -124,6 +131,7 @@ final class ControlServer: @unchecked Sendable {
         connection.onClose = { [self] _, _ in
             open.removeValue(forKey: id)
             answeredCounts.removeValue(forKey: id)
+            requestsDue.removeValue(forKey: id)
             admission.remove(id)
             streams.removeValue(forKey: id)?.ended()
             eventStreams.removeValue(forKey: id)?.ended()
@@ -213,10 +221,19 @@ final class ControlServer: @unchecked Sendable {
     func admissionArrived(_ id: UInt64) { admission.requestArrived(id) }
 
     private func armRequestDeadline(_ id: UInt64, after timeout: Nanoseconds) {
-        let answered = answeredCounts[id] ?? 0
-        queue.asyncAfter(deadline: .now() + .nanoseconds(Int(timeout))) { [weak self] in
-            self?.requestDeadlinePassed(id, answered: answered)
+        let due = SystemClock.monotonicNanoseconds() &+ timeout
+        requestsDue[id] = (due, answeredCounts[id] ?? 0)
+        requestTimer.setEarlier(due)
+    }
+
+    /// Handles every request deadline that has passed, then waits for the next one.
+    private func requestDeadlinesPassed() {
+        let now = SystemClock.monotonicNanoseconds()
+        for id in requestsDue.filter({ $0.value.due <= now }).keys.sorted() {
+            guard let entry = requestsDue.removeValue(forKey: id) else { continue }   // closed meanwhile
+            requestDeadlinePassed(id, answered: entry.answered)
         }
+        if let next = requestsDue.values.map(\.due).min() { requestTimer.setEarlier(next) }
     }
 
     /// Answers `response`, counts `reason` and closes; later input on the connection is ignored.

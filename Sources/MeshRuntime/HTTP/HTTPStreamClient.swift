@@ -15,7 +15,10 @@ public final class HTTPStreamClient {
     private let endpoint: SocketEndpoint
     private let fd: Int32
     private let idleTimeout: Nanoseconds
+    /// Bytes received and not yet handed out: `pending[start...]` (consumed bytes are dropped only
+    /// when all are, or when more must be read, so handing out a piece never shifts the rest).
     private var pending = Bytes()
+    private var start = 0
     private var remaining: Int?          // Content-Length bytes left, nil when chunked or until close
     private var isChunked = false
     private var chunkLeft = 0
@@ -23,6 +26,8 @@ public final class HTTPStreamClient {
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 8)
     /// The longest answer head accepted.
     static let headBytesMax = 64 * 1024
+    /// The longest chunk-size line accepted (with its extensions).
+    static let chunkLineBytesMax = 1024
 
     /// Connects and sends `method path` with `body` (bytes) or `bodyFile` (`bodyLength` bytes read
     /// from it), then reads the answer's head. Throws when the node cannot be reached or answers
@@ -87,40 +92,46 @@ public final class HTTPStreamClient {
 
     private func takeBody() throws(ControlClient.Failure) -> Bytes? {
         if !isChunked {
-            guard !pending.isEmpty else {
+            guard start < pending.count else {
                 if remaining == 0 { isComplete = true }
                 return nil
             }
-            let count = min(pending.count, remaining ?? pending.count)
-            let piece = Array(pending[0..<count])
-            pending.removeFirst(count)
-            if let left = remaining { remaining = left - count; if left - count == 0 { isComplete = true } }
+            let piece = take(min(pending.count - start, remaining ?? Int.max))
+            if let left = remaining { remaining = left - piece.count; if left - piece.count == 0 { isComplete = true } }
             return piece.isEmpty ? nil : piece
         }
         while true {
             if chunkLeft > 0 {
-                guard !pending.isEmpty else { return nil }
-                let count = min(pending.count, chunkLeft)
-                let piece = Array(pending[0..<count])
-                pending.removeFirst(count)
-                chunkLeft -= count
+                guard start < pending.count else { return nil }
+                let piece = take(min(pending.count - start, chunkLeft))
+                chunkLeft -= piece.count
                 return piece
             }
-            guard let lineEnd = Self.find(pending) else { return nil }
-            let line = String(decoding: pending[0..<lineEnd], as: UTF8.self)
-            pending.removeFirst(lineEnd + 2)
+            guard let lineEnd = Self.find(pending, from: start) else {
+                guard pending.count - start <= Self.chunkLineBytesMax else { throw .badResponse("chunk-size line too long") }
+                return nil
+            }
+            let line = String(decoding: pending[start..<lineEnd], as: UTF8.self)
+            start = lineEnd + 2
             if line.isEmpty { continue }   // the CRLF after a chunk
-            guard let size = Int(line.split(separator: ";")[0], radix: 16), size >= 0 else { throw .badResponse("bad chunk size") }
+            guard let size = Int(line.split(separator: ";").first ?? "", radix: 16), size >= 0 else { throw .badResponse("bad chunk size") }
             if size == 0 { isComplete = true; return nil }
             chunkLeft = size
         }
+    }
+
+    /// The next `count` unread bytes, as a piece of their own.
+    private func take(_ count: Int) -> Bytes {
+        let piece = Array(pending[start..<(start + count)])
+        start += count
+        return piece
     }
 
     private func readHead() throws(ControlClient.Failure) {
         while true {
             if let end = Self.findHeadEnd(pending) {
                 let lines = HTTPRequestParser.lines(String(decoding: pending[0..<end], as: UTF8.self))
-                pending.removeFirst(end + 4)
+                start = end + 4
                 let parts = lines[0].split(separator: " ")
                 guard parts.count >= 2, let code = Int(parts[1]) else { throw .badResponse("bad status line") }
                 status = code
@@ -148,6 +159,12 @@ public final class HTTPStreamClient {
                 continue
             }
             guard count > 0 else { return false }
+            if start == pending.count {
+                pending.removeAll(keepingCapacity: true)   // all handed out: the capacity is reused
+            } else if start > 0 {
+                pending.removeFirst(start)   // a few bytes of a chunk-size line, or a partial head
+            }
+            start = 0
             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
             return true
         }
@@ -171,9 +188,10 @@ public final class HTTPStreamClient {
         }
     }
 
-    private static func find(_ bytes: Bytes) -> Int? {
-        guard bytes.count >= 2 else { return nil }
-        for i in 0..<(bytes.count - 1) where bytes[i] == 13 && bytes[i + 1] == 10 { return i }
+    /// Where the first CRLF at or after `from` starts.
+    private static func find(_ bytes: Bytes, from: Int) -> Int? {
+        guard bytes.count >= from + 2 else { return nil }
+        for i in from..<(bytes.count - 1) where bytes[i] == 13 && bytes[i + 1] == 10 { return i }
         return nil
     }
 

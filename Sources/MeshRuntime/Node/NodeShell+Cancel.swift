@@ -2,9 +2,11 @@ import MeshCore
 
 /// `POST /v1/tasks/{id}/cancel` (issue 10 §5), from any node. Body `{}` (or none). Answers
 /// `200` with the task record once `cancelled` is synced on its copies (a running attempt and all
-/// its processes stopped first), `409 {"error": {"code": "finished", "message", "state"}, "task"}`
-/// when the task had already ended, `404` for an unknown task, `503` when its owner cannot be
-/// reached now.
+/// its processes stopped first), `202 {"state": "cancelling", "stopWithinMs", "task"}` when the
+/// owner sent the stop but the attempt had not ended by the request's limit (a grace of several
+/// seconds: `cancelled` follows, read it with `GET /v1/tasks/{id}`),
+/// `409 {"error": {"code": "finished", "message", "state"}, "task"}` when the task had already
+/// ended, `404` for an unknown task, `503` when its owner cannot be reached now.
 extension NodeShell {
     /// Answers the cancel route and returns true; false for any other path.
     func handleCancelRoute(_ request: HTTPRequest, respond: @escaping (HTTPResponse) -> Void) -> Bool {
@@ -25,6 +27,9 @@ extension NodeShell {
         taskRequest(.cancelTask(id), respond: respond) { reply in
             switch reply {
             case .taskCancelled(let record): return .json(record.json)
+            case .taskCancelling(let record, let within):
+                return .json(.object([("state", .string("cancelling")), ("stopWithinMs", .integer(within / 1_000_000)),
+                                      ("task", record.json)]), status: 202)
             case .taskFinished(let record):
                 let error = HTTPResponse.errorBody(code: "finished", message: "task \(id) already finished (\(record.state.rawValue)); nothing was changed",
                                                    details: [("state", .string(record.state.rawValue))])

@@ -109,6 +109,8 @@ extension NodeShell {
             "streamsFailed": core.streamStats.failed, "streamsAccepted": streams.counters.accepted,
             "streamsRefused": streams.counters.refusedTotal + streams.counters.refusedPerSource + core.streamStats.refused,
             "streamsRefusedPerSource": streams.counters.refusedPerSource, "streamsIncomplete": core.streamStats.timedOut,
+            "streamsResumed": core.streamStats.resumed, "streamsResumeRefused": core.streamStats.resumeRefused,
+            "streamsResumeRefusedHere": core.streamStats.resumeRefusedHere,
             "controlRequestsRejected": control?.rejected ?? 0,
             "streamBytesSent": streams.counters.bytesSent, "streamBytesReceived": streams.counters.bytesReceived,
         ]

@@ -6,17 +6,37 @@ import MeshCore
 extension NodeShell {
     /// Hands one input to the core, now, and carries out what it asks. On `queue`.
     func input(_ input: Input) {
+        handleOne(input)
+        finishStep()
+    }
+
+    /// Hands several inputs to the core, one after the other, as `input` would, but sends the link
+    /// frames they produce together at the end (one system call per peer instead of one each).
+    func inputs(_ batch: [Input]) {
+        for input in batch { handleOne(input) }
+        finishStep()
+    }
+
+    private func handleOne(_ input: Input) {
         guard exitStatus == nil else { return }
         if case .agentExited(let run, _, _) = input {
             data?.runEnded(run)
             apiMetrics.attemptEnded(run, dataPath: options.dataDirectory?.path)
         }
-        perform(core.handle(input, at: SystemClock.moment()))
+        perform(core.handle(input, at: SystemClock.moment()), finishing: false)
         if case .control(_, .keys) = input { data?.setKeyring(core.keyring) }
     }
 
+    /// Sends the link frames queued so far and points the timer at the earliest core timer.
+    private func finishStep() {
+        streams.flush()
+        armTimer()
+    }
+
     /// Carries out `directives` in order. A persisted incarnation is durable before any later send.
-    func perform(_ directives: [Directive]) {
+    /// `finishing` (the default) then sends the queued link frames and re-arms the timer; a caller
+    /// that carries out more steps first does that once at the end (`finishStep`).
+    func perform(_ directives: [Directive], finishing: Bool = true) {
         for directive in directives {
             guard exitStatus == nil else { return }
             switch directive {
@@ -55,8 +75,7 @@ extension NodeShell {
                 handle(event)
             }
         }
-        streams.flush()
-        armTimer()
+        if finishing { finishStep() }
     }
 
     private func persist(_ incarnation: UInt64) {
@@ -92,10 +111,13 @@ extension NodeShell {
         while exitStatus == nil, fired < 1_000 {
             let moment = SystemClock.moment()
             guard let id = timers.popDue(at: moment.now) else { break }
+            // Most due timers are stream deadlines of exchanges long done: skip them here rather
+            // than wake the whole core for an input it would ignore.
+            guard core.isTimerLive(id) else { continue }
             fired += 1
-            perform(core.handle(.timer(id), at: moment))
+            perform(core.handle(.timer(id), at: moment), finishing: false)
         }
-        armTimer()
+        finishStep()
     }
 
     // MARK: Events

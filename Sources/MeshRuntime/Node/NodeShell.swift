@@ -104,6 +104,7 @@ public final class NodeShell: @unchecked Sendable {
                                 meta: MemberMeta.advertising(options.keyring), recoveredLog: recovered)
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         config.taskIDSalt = try Self.taskIDSalt(options)
+        for profile in options.profiles { config.taskSettings.cancelGraces[profile.name] = profile.cancelGrace }
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
@@ -133,6 +134,7 @@ public final class NodeShell: @unchecked Sendable {
                                           connectionsMax: options.streamConnectionsMax, queue: queue) { input in
                 box.shell?.input(input)
             }
+            streams.deliverBatch = { batch in box.shell?.inputs(batch) }
         } catch {
             throw StartError(description: "cannot listen on \(options.bind) (TCP): \(error.reason)")
         }

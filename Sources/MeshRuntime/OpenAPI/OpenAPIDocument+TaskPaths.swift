@@ -28,9 +28,13 @@ extension OpenAPIDocument {
             "The newest copy any member that answered holds.",
             parameters: [idParameter], responses: [("200", OAS.response("The task.", OAS.ref("TaskRecord")))], errors: [404]))]),
          ("/v1/tasks/{id}/cancel", [(post, OAS.operation("cancelTask", "tasks", "Cancel a task",
-            "Stops a running attempt (TERM, then KILL after the profile's cancel grace) and records `cancelled`. Body: `{}`.",
+            "Stops a running attempt (TERM, then KILL after the profile's cancel grace) and records `cancelled`. Body: `{}`. With a grace of several seconds the answer can be 202 before the attempt has ended: `cancelled` follows within `stopWithinMs` (read it with getTask).",
             parameters: [idParameter], body: OAS.body(OAS.object([]), "An empty object.", example: .object([])),
-            responses: [("200", OAS.response("The task, cancelled.", OAS.ref("TaskRecord")))], errors: [404, 409]))]),
+            responses: [("200", OAS.response("The task, cancelled.", OAS.ref("TaskRecord"))),
+                        ("202", OAS.response("The owner is stopping the attempt; `cancelled` follows.", OAS.object([
+                            ("state", OAS.string("Always `cancelling`.")),
+                            ("stopWithinMs", OAS.integer("When the attempt should be over, from this answer.", minimum: 0)),
+                            ("task", OAS.ref("TaskRecord"))], required: ["state", "stopWithinMs", "task"])))], errors: [404, 409]))]),
         ]
     }
 

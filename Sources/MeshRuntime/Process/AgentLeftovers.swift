@@ -43,6 +43,8 @@ extension AgentRunner {
             cgroup.killAll()
             for _ in 0..<50 where !cgroup.remove() { usleep(10_000) }   // emptied by the kernel shortly after
         }
+        // No process left in the group (the supervisor ended it): nothing to scan `/proc` for.
+        if kill(-pgid, 0) != 0 && errno == ESRCH { return killed }
         guard groupCarriesMarker(pgid, marker: parts[1]) else { return killed }
         return kill(-pgid, SIGKILL) == 0 || killed
     }

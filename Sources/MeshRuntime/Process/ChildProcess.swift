@@ -15,6 +15,9 @@ public final class ChildProcess: @unchecked Sendable {
         case discard
         /// Appended to this file (created if needed).
         case file(String)
+        /// Standard output to this descriptor of the parent (a pipe's write end); standard error
+        /// appended to the file `stderr` (created if needed).
+        case descriptor(Int32, stderr: String)
     }
 
     public let pid: pid_t
@@ -51,6 +54,9 @@ public final class ChildProcess: @unchecked Sendable {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 1, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        case .descriptor(let fd, let path):
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
+            posix_spawn_file_actions_addopen(&actions, 2, path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW, 0o600)
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

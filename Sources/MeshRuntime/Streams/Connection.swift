@@ -60,7 +60,9 @@ final class Connection: @unchecked Sendable {
     private var isConnecting: Bool
     private var readSource: DispatchSourceRead?
     private var writeSource: DispatchSourceWrite?
-    private var deadlineTimer: DispatchSourceTimer?
+    /// The deadline; moving it costs no timer re-arm (`DeadlineTimer`).
+    private lazy var deadline = DeadlineTimer(queue: queue) { [weak self] in self?.close(.timedOut) }
+    private var hasDeadline = false
     /// Sources created and not yet through their cancel handler; the descriptor is closed when the
     /// connection has ended and this reaches zero (closing earlier would pull the fd out from under them).
     private var liveSources = 0
@@ -103,13 +105,7 @@ final class Connection: @unchecked Sendable {
         liveSources += 1
         readSource = source
         source.resume()
-        if let timeout {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.schedule(deadline: .now() + .nanoseconds(Int(max(0, timeout))), leeway: .milliseconds(5))
-            timer.setEventHandler { [self] in close(.timedOut) }
-            deadlineTimer = timer
-            timer.resume()
-        }
+        if let timeout { setDeadline(timeout) }
         if isConnecting {
             watchWritable()
         } else {
@@ -122,23 +118,15 @@ final class Connection: @unchecked Sendable {
     func setDeadline(_ timeout: Nanoseconds) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard ending == nil else { return }
-        if deadlineTimer == nil {
-            let timer = DispatchSource.makeTimerSource(queue: queue)
-            timer.setEventHandler { [self] in close(.timedOut) }
-            deadlineTimer = timer
-            timer.schedule(deadline: .now() + .nanoseconds(Int(max(0, timeout))), leeway: .milliseconds(5))
-            timer.resume()
-        } else {
-            deadlineTimer?.schedule(deadline: .now() + .nanoseconds(Int(max(0, timeout))), leeway: .milliseconds(5))
-        }
+        hasDeadline = true
+        deadline.set(SystemClock.monotonicNanoseconds() &+ max(0, timeout))
     }
 
     /// Removes the deadline: the connection stays open until closed (a link that carries streams;
     /// a Server-Sent Events stream, which has keep-alives and limits of its own instead).
     func clearDeadline() {
         dispatchPrecondition(condition: .onQueue(queue))
-        deadlineTimer?.cancel()
-        deadlineTimer = nil
+        if hasDeadline { deadline.set(nil) }
     }
 
     /// Bytes queued for the peer and not yet written (what a slow reader has left unread).
@@ -148,7 +136,12 @@ final class Connection: @unchecked Sendable {
     func send(_ bytes: Bytes, thenClose: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard ending == nil else { return }
-        output.append(contentsOf: bytes)
+        if outputOffset == output.count {
+            output = bytes   // nothing waiting: take the bytes as they are (a streamed body's chunk is not copied again)
+            outputOffset = 0
+        } else {
+            output.append(contentsOf: bytes)
+        }
         closesWhenFlushed = closesWhenFlushed || thenClose
         if !isConnecting { flush() }
     }
@@ -170,8 +163,10 @@ final class Connection: @unchecked Sendable {
 
     /// Everything received so far, removed from `input`.
     func takeInput() -> Bytes {
-        defer { input.removeAll(keepingCapacity: true) }
-        return input
+        // Hands the buffer over instead of copying it (keeping its capacity would copy).
+        var taken = Bytes()
+        swap(&taken, &input)
+        return taken
     }
 
     /// Drops the first `count` bytes of `input`.
@@ -184,8 +179,7 @@ final class Connection: @unchecked Sendable {
         dispatchPrecondition(condition: .onQueue(queue))
         guard self.ending == nil else { return }
         self.ending = ending
-        deadlineTimer?.cancel()
-        deadlineTimer = nil
+        if hasDeadline { deadline.cancel() }
         readSource?.cancel()
         readSource = nil
         writeSource?.cancel()
@@ -226,6 +220,9 @@ final class Connection: @unchecked Sendable {
                 close(.tooLarge)
                 return
             }
+            // A short read drained the socket: the source fires again when more comes, so asking
+            // once more would only cost a system call that answers "nothing yet".
+            if count < chunk.count { break }
         }
         if grew || isInputFinished { onInput?(self) }
         if isInputFinished && ending == nil && !closesWhenFlushed { close(.peerClosed) }

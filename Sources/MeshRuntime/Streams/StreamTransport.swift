@@ -47,6 +47,11 @@ final class StreamTransport: @unchecked Sendable {
     private let perSourceMax: Int
     private let connectionsMax: Int
     private let deliver: (Input) -> Void
+    /// Takes the inputs of one Dispatch turn together, in order (the node sends what they make
+    /// in one go); nil: each goes to `deliver`.
+    var deliverBatch: (([Input]) -> Void)?
+    /// Inputs waiting for the next turn of `queue`, oldest first.
+    private var pendingInputs: [Input] = []
     private var open: [StreamID: Open] = [:]
     private var perSource: [UInt32: Int] = [:]
     /// Accepted connections whose first bytes have not told yet whether they are a link.
@@ -254,8 +259,17 @@ final class StreamTransport: @unchecked Sendable {
         return entry
     }
 
+    /// Hands `input` to the core on a later turn of `queue` (never from inside a directive); the
+    /// inputs of one turn go together, in order.
     fileprivate func later(_ input: Input) {
-        queue.async { [self] in deliver(input) }
+        pendingInputs.append(input)
+        guard pendingInputs.count == 1 else { return }
+        queue.async { [self] in
+            var batch: [Input] = []
+            swap(&batch, &pendingInputs)
+            if let deliverBatch { return deliverBatch(batch) }
+            for input in batch { deliver(input) }
+        }
     }
 
     /// Connections open now.

@@ -8,7 +8,8 @@ final class TaskOutcomes: Measurement, LivenessChecker {
         "tasksSubmitted", "tasksAccepted", "tasksAcceptedSingleCopy", "tasksRefused", "tasksLost",
         "tasksFinishedTwice", "staleResults", "staleCompletions", "tasksSucceeded", "tasksFailed",
         "tasksCancelled", "tasksPending", "attemptsStarted", "reRuns", "attemptsLost", "takeovers",
-        "handovers", "replicasReplaced",
+        "handovers", "replicasReplaced", "cancelsSent", "cancelsAcknowledged", "cancelsFinished", "cancelsCancelling",
+        "cancelsRefused", "cancelsLost", "cancelClaimsWrong",
     ]
 
     let safety: TasksCompleteOnce
@@ -60,6 +61,16 @@ final class TaskOutcomes: Measurement, LivenessChecker {
         "not every accepted task reached a terminal state within \(boundSeconds) s after the faults stopped (\(lastOpen))"
     }
 
+    /// `cancelsSent` … `cancelClaimsWrong`: what the cancels got back, `cancelsLost` (answered
+    /// cancelled, ended otherwise: must be 0) and `cancelClaimsWrong` ("already finished" naming
+    /// another state than the task's end: must be 0).
+    func cancelFigures(_ world: Simulation) -> [Double] {
+        guard let counts = world.taskWorkload?.cancelCounts else { return Array(repeating: 0, count: 7) }
+        let broken = world.cancelsBroken(terminal: safety.terminal)
+        return [Double(counts.sent), Double(counts.acknowledged), Double(counts.finished), Double(counts.cancelling),
+                Double(counts.refused), Double(broken.lost), Double(broken.wrongClaims)]
+    }
+
     func report(into report: inout SimulationReport, world: Simulation) {
         guard let workload = world.taskWorkload else { return }
         var stats = retired
@@ -85,7 +96,7 @@ final class TaskOutcomes: Measurement, LivenessChecker {
             Double(stats.staleResults), Double(safety.staleCompletions), Double(succeeded), Double(failed),
             Double(cancelled), Double(pending), Double(workload.agentsStarted), Double(workload.agentsStarted - distinctStarted),
             Double(stats.attemptsLost), Double(stats.takeovers), Double(stats.handovers), Double(stats.replicasReplaced),
-        ]
+        ] + cancelFigures(world)
         report.layerFigures += zip(Self.figureNames, values).map { (name: $0.0, value: $0.1) }
     }
 }

@@ -13,6 +13,9 @@ struct ExecutionControlTests {}
 extension ExecutionControlTests {
 @Suite("Real nodes: cancel, timeouts, stalls", .timeLimit(.minutes(5)))
 struct TaskControlTests {
+    /// What issue 10 §5 promises for a cancel with the default grace (0.5 s), in milliseconds.
+    static let cancelBoundMs: Int64 = 1_000
+
     /// `tree` starts an escaped family and waits; `sleepy` sleeps; `quiet` prints once, then
     /// stalls (watchdog 1 s).
     static func config(cgroups: Bool) -> String {
@@ -53,18 +56,21 @@ struct TaskControlTests {
             .split(separator: "\n").first { $0.hasPrefix("0::") }.map { String($0.dropFirst(3)) }
         if mount != nil { #expect(cgroupLine?.contains("/mesh-agent-") == cgroups, "\(String(describing: cgroupLine))") }
         let entry = owner == 3 ? 2 : 3
-        let asked = Date()
-        let (status, output) = cluster.runCapturing(["cancel", id.description, "--json", "--http", cluster.httpAddress(entry)], timeout: 15)
-        let answered = Date()
-        #expect(status == 0, "\(output)")
-        #expect((try? JSONValue.parse(output))?.taskState == "cancelled", "\(output)")
+        // Timed through the entry's HTTP API from this process (a CLI's own start is not the mesh's
+        // time): from asking to `cancelled` synced on both copies and every process gone.
+        let asked = SystemClock.monotonicNanoseconds()
+        let answer = try cluster.client(entry).cancelTask(id)
+        let answeredMs = (SystemClock.monotonicNanoseconds() - asked) / 1_000_000
+        #expect(answer.status == 200 && answer.json.taskState == "cancelled", "\(answer)")
         let gone = poll(within: 1) { pids.values.allSatisfy { !AgentExecutionTests.isAlive($0) } }
+        let goneMs = (SystemClock.monotonicNanoseconds() - asked) / 1_000_000
         #expect(gone, "alive 1 s after the answer: \(pids.filter { AgentExecutionTests.isAlive($0.value) })")
-        let seconds = answered.timeIntervalSince(asked)
-        print("cancel (cgroups \(cgroups)): answered \(Int(seconds * 1000)) ms after asking, every process gone "
-              + "\(Int(Date().timeIntervalSince(asked) * 1000)) ms after asking (all ignore SIGTERM: SIGKILL after the 0.5 s grace)")
-        // About 0.7 s on an idle machine (0.5 s of it the grace); a loaded one adds queueing.
-        #expect(seconds < 3, "the cancel answer took \(seconds) s")
+        print("cancel (cgroups \(cgroups)): answered \(answeredMs) ms after asking, every process gone \(goneMs) ms "
+              + "after asking (all ignore SIGTERM: SIGKILL after the 0.5 s grace)")
+        // The promise (issue 10 §5): cancelled within 1 s with the default grace, even when every
+        // process ignores SIGTERM (0.5 s of it is the grace).
+        #expect(answeredMs < Self.cancelBoundMs, "cancel answered \(answeredMs) ms after asking: over the \(Self.cancelBoundMs) ms promise")
+        #expect(goneMs < Self.cancelBoundMs, "every process gone only \(goneMs) ms after asking: over the \(Self.cancelBoundMs) ms promise")
         for index in 1...3 {
             let record = cluster.task(id, from: index)
             #expect(record?.taskState == "cancelled" && record?.history.last?["reason"]?.string == "cancelled by an operator")
