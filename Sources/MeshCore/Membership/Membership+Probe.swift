@@ -123,6 +123,21 @@ extension Membership {
     mutating func handlePing(_ ping: Ping, from sender: Address, now: Instant) {
         guard ping.target == name else { countDrop(.wrongTarget); return }
         sendPacket([.ack(sequence: ping.sequence)], to: sender)
+        syncWithUnknownProber(ping.source, at: sender, now: now)
+    }
+
+    /// How often at most a ping from a member this node does not know opens a push-pull with it.
+    static let unknownProberSyncInterval: Nanoseconds = .seconds(2)
+
+    /// A member that probes this node knows it, but this node does not know that member: this node
+    /// restarted (a node without seeds comes back knowing no one) and the gossip about the prober
+    /// is spent. A push-pull with it brings the whole view at once, instead of after a push-pull
+    /// period (30 s) that happens to pick a member that knows more.
+    mutating func syncWithUnknownProber(_ source: String, at sender: Address, now: Instant) {
+        guard source != name, members.index(of: source) == nil, !isLeaving,
+              lastUnknownProberSync.map({ now - $0 >= Self.unknownProberSyncInterval }) ?? true else { return }
+        lastUnknownProberSync = now
+        openSync(to: sender)
     }
 
     /// An ack counts only from where the ping went: the probed member for our probes, the relayed

@@ -202,6 +202,8 @@ extension Membership {
     /// member outright.
     mutating func merge(_ state: PushPull, now: Instant) {
         let sender = state.members.first?.name ?? ""
+        statesMerged &+= 1
+        defer { noteUnlearned(state) }
         for remote in state.members {
             switch remote.status {
             case .alive:

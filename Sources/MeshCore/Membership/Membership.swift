@@ -30,6 +30,11 @@ public struct Membership: Sendable {
     public internal(set) var health: LocalHealth
     public internal(set) var isLeaving = false
     public internal(set) var hasJoined = false
+    /// Full states (push-pull, join, either direction) merged in this life.
+    public internal(set) var statesMerged: UInt64 = 0
+    /// Members a merged full state listed that this node does not know (a state's dead and
+    /// suspect members are not added here), at most `unlearnedMembersMax`.
+    var unlearnedMembers: [MemberState] = []
     /// Capacity records: this node's and every member's (carried by this machine's gossip).
     public internal(set) var capacity: CapacityBook
 
@@ -80,6 +85,8 @@ public struct Membership: Sendable {
     var nextExchange: UInt64 = 0
     var streams: [UInt64: StreamPurpose] = [:]
     var joinAttempts = 0
+    /// When a ping from an unknown member last opened a push-pull (`syncWithUnknownProber`).
+    var lastUnknownProberSync: Instant?
 
     // Members that went down, in the order they did, for reaping and reconnecting.
     var downLog: [(name: String, at: Instant)] = []

@@ -28,6 +28,14 @@ extension NodeInstance {
         }
     }
 
+    /// A member went down: takeovers and replica replacements need not wait for the next tick.
+    mutating func taskMemberWentDown() {
+        guard tasks.hasWork else { return }
+        tasks.now = now
+        tasks.wallMilliseconds = wallMilliseconds
+        tasks.memberWentDown(peers: taskPeers())
+    }
+
     mutating func taskTimerFired(_ timer: TaskTimer) {
         tasks.now = now
         tasks.wallMilliseconds = wallMilliseconds

@@ -140,7 +140,9 @@ public struct NodeInstance: Sendable {
                 case .setTimer(let timer, let at): setTimer(.membership(timer), at: at)
                 case .exchange(let exchange, let peer, let payload): openExchange(exchange, to: peer, request: payload)
                 case .persistIncarnation(let incarnation): emit(.persistIncarnation(incarnation))
-                case .event(let event): emit(.event(event))
+                case .event(let event):
+                    emit(.event(event))
+                    if case .memberChanged(_, let status, _, _) = event, status.isDown { taskMemberWentDown() }
                 }
             }
             effects = membership.takeEffects()

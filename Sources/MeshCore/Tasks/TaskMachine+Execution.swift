@@ -112,6 +112,7 @@ extension TaskMachine {
         if record.state == .queued || record.state == .accepted || record.state == .retrying {
             enqueue(id, profile: record.spec.profile)
         }
+        if let replica = owned[id]?.replica { renew(with: replica, peers: peers) }   // lease the new replica now
     }
 
     func backoff(failures: UInt32) -> Nanoseconds {

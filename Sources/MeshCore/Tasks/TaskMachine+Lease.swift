@@ -45,10 +45,14 @@ extension TaskMachine {
 
     /// One renew per replica of this node's unfinished tasks, unless one is in flight.
     mutating func renewLeases(peers: TaskPeers) {
-        for replica in owned.replicaUse.keys.sorted() where !renewsInFlight.contains(replica) {
-            if openExchange(.renew(replica: replica, sentAt: now), to: replica, in: peers, payload: .renew) {
-                renewsInFlight.insert(replica)
-            }
+        for replica in owned.replicaUse.keys.sorted() { renew(with: replica, peers: peers) }
+    }
+
+    /// Sends a renew to `replica` unless one is in flight.
+    mutating func renew(with replica: String, peers: TaskPeers) {
+        guard !renewsInFlight.contains(replica) else { return }
+        if openExchange(.renew(replica: replica, sentAt: now), to: replica, in: peers, payload: .renew) {
+            renewsInFlight.insert(replica)
         }
     }
 
@@ -123,30 +127,57 @@ extension TaskMachine {
 
     /// Replica copies whose owner is dead or left, with the lease granted to it over: taken over.
     /// A copy recovered from the log counts too once the quiet period after the restart is over
-    /// (`leaseDuration + takeoverMargin`: any lease this node granted before it died has ended).
+    /// (`leaseDuration + takeoverMargin`: any lease this node granted before it died has ended),
+    /// under `mayTakeOverRecovered`.
     mutating func takeOverDeadOwners(peers: TaskPeers) {
         guard now >= quietUntil, !isLeaving, peers.hasJoined else { return }
         // No owner can be gone while every member is up (`isGone`): then no copy is looked at.
         guard isRestart || peers.hasDownMember else { return }
+        var wake: Instant?
         var copies = liveCopies
         if Self.takesOverRecoveredCopies { copies.formUnion(recoveredCopies) }
         for id in copies.sorted() where verifications[id] == nil && owned[id] == nil && records[id] != nil {
             let record = records[id]!
             let owner = record.progress.owner
-            // A recovered copy waits longer: until this node knows the mesh again (a partial
-            // view after a restart makes any "majority" or "everyone answered" meaningless).
-            if !liveCopies.contains(id) && now < quietUntil + TaskSettings.unknownOwnerWait { continue }
-            guard owner != name, !record.state.isTerminal, isGone(owner, peers: peers),
-                  (grants[owner] ?? .zero) + settings.takeoverMargin <= now else { continue }
+            guard owner != name, !record.state.isTerminal, isGone(owner, peers: peers) else { continue }
+            if !liveCopies.contains(id) && !mayTakeOverRecovered(owner: owner, peers: peers) { continue }
+            let lapse = (grants[owner] ?? .zero) + settings.takeoverMargin
+            guard lapse <= now else { wake = min(wake ?? lapse, lapse); continue }
             verify(id, purpose: .takeover, peers: peers)
         }
+        // The owner is dead and only the lease it was granted holds the takeover back: the check
+        // runs again the moment it lapses, not at the next tick.
+        if let wake { tickEarly(at: wake) }
     }
 
-    /// Whether copies recovered from the log are taken over. Off: the 1,000-seed sweep showed a
-    /// restarted replica with a partial view of the mesh (a node without seeds, right after a
-    /// heal) taking over a task its owner had moved to another replica and finished (seeds 340,
-    /// 102, ...). Such a task waits until its owner stores it again (README "known gaps").
-    static let takesOverRecoveredCopies = false
+    /// Moves the next tick to `instant` when that is sooner than the tick armed.
+    mutating func tickEarly(at instant: Instant) {
+        guard instant < (isTickArmed ? nextTickAt : now + settings.leaseRenewInterval) else { return }
+        isTickArmed = true
+        nextTickAt = instant
+        emit(.setTimer(.tick, at: instant))
+    }
+
+    /// A member went down in membership (dead or left): a replica of its tasks need not wait for
+    /// the next tick to take them over, nor an owner whose replica it was to replace it.
+    mutating func memberWentDown(peers: TaskPeers) {
+        replaceDeadReplicas(peers: peers)
+        takeOverDeadOwners(peers: peers)
+    }
+
+    /// Whether copies recovered from the log are taken over (under `mayTakeOverRecovered`).
+    static let takesOverRecoveredCopies = true
+
+    /// A copy recovered from the log may be out of date: while this node was down its owner may
+    /// have moved the task to another replica, which may have taken it over or finished it. So
+    /// it is taken over only with a full view of the mesh: this node merged another member's
+    /// whole state in this life (a partial view, e.g. a node without seeds that a few members
+    /// happened to contact, may not know the member holding the newer copy), and that view holds
+    /// the owner dead or left (not merely unknown). The verification then asks every member
+    /// known, dead ones too, and needs each but the owner to answer with no newer copy.
+    func mayTakeOverRecovered(owner: String, peers: TaskPeers) -> Bool {
+        peers.hasFullView && (peers.status(of: owner)?.isDown ?? false)
+    }
 
     /// True when membership holds `owner` dead or left; or, for a node that restarted, when the
     /// mesh it joined again still does not know `owner` `unknownOwnerWait` after the quiet period

@@ -40,7 +40,7 @@ extension TaskMachine {
             // A takeover under way answers with its new epoch: a second copy holder verifying
             // its own takeover must see it, not the old copy it replaces.
             if let local = owned[id], local.isTakingOver, let pending = local.finishing { return .records([pending]) }
-            return .records(records[id].map { [$0] } ?? [])
+            return .records(records[id].map { [$0] } ?? [], isPassive: isPassiveCopy(id))
         case .list(let filter):
             var summaries = records.values.map(TaskSummary.init).filter(filter.admits)
             let truncated = summaries.count > filter.limit
@@ -51,7 +51,7 @@ extension TaskMachine {
 
     func absorb(_ message: TaskMessage, into query: inout Query) {
         switch message {
-        case .records(let records):
+        case .records(let records, _):
             for record in records {
                 if let held = query.records.first, isNewer(held, than: record) || held == record { continue }
                 query.records = [record]
@@ -96,6 +96,12 @@ extension TaskMachine {
 }
 
 extension TaskMachine {
+    /// True when this node keeps `id` only as a fenced-off copy: it neither owns it nor may take
+    /// it over (not a copy its owner stored here, nor one recovered from the log).
+    func isPassiveCopy(_ id: TaskID) -> Bool {
+        records[id] != nil && owned[id] == nil && !liveCopies.contains(id) && !recoveredCopies.contains(id)
+    }
+
     /// What this node holds and does about `id`, in one line (for diagnosing a simulation run).
     public func describe(_ id: TaskID) -> String {
         let record = records[id].map { "\($0.state.rawValue) \($0.progress.owner) e\($0.progress.ownerEpoch) events \($0.history.count)" } ?? "no copy"

@@ -67,7 +67,7 @@ extension TaskMachine {
         if message == nil, verification.needsEveryMember, let peer, peer != verification.excused {
             verification.isBlocked = true   // a member did not answer: asked again on a later tick
         }
-        if case .records(let copies)? = message, let mine = records[id] {
+        if case .records(let copies, let isPassive)? = message, let mine = records[id] {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }
             if let theirs = copies.first(where: { $0.id == id }) {
@@ -75,7 +75,9 @@ extension TaskMachine {
                     verifications[id] = nil
                     return fencedOff(id, by: theirs, peers: peers)
                 }
-                if verification.purpose == .takeover, !isNewer(mine, than: theirs), let peer, peer < name {
+                // Of two members holding equal copies that could each take over, the smaller name
+                // acts; a passive copy never takes over, so it blocks nothing.
+                if verification.purpose == .takeover, !isPassive, !isNewer(mine, than: theirs), let peer, peer < name {
                     verification.isBlocked = true
                 }
             }

@@ -213,6 +213,8 @@ public struct TaskMachine: Sendable {
     /// True while the tick timer is armed. It runs only while there is task work (a node that
     /// never saw a task arms no timer, so it costs a membership-only mesh nothing).
     var isTickArmed = false
+    /// When the armed tick fires.
+    var nextTickAt: Instant = .zero
     public internal(set) var stats = TaskStats()
 
     /// A machine for node `name` running `slots`, rebuilding its tasks from `recovered`.
@@ -250,7 +252,8 @@ public struct TaskMachine: Sendable {
     mutating func armTickIfNeeded() {
         guard !isTickArmed, hasWork else { return }
         isTickArmed = true
-        effects.append(.setTimer(.tick, at: now + settings.leaseRenewInterval))
+        nextTickAt = now + settings.leaseRenewInterval
+        effects.append(.setTimer(.tick, at: nextTickAt))
     }
 
     /// Appends a record; the next `take` asks for one sync covering every append before it.

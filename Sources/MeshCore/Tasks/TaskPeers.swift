@@ -24,6 +24,10 @@ struct TaskPeers: Sendable {
     /// True once this node joined the mesh (or has no one to join): before that it knows too
     /// little to judge anyone dead.
     var hasJoined = true
+    /// True once this node merged another member's full state (a push-pull or join, either
+    /// direction) in this life and knows every member it listed (`Membership.hasFullView`). A
+    /// restarted node takes over a copy recovered from its log only then.
+    var hasFullView = true
     /// Changes whenever `candidates` may have changed (nil: unknown, nothing may be kept).
     var placementVersion: UInt64?
     /// The replica ring over `aliveNames` and this node, when the node kept one.
@@ -81,9 +85,15 @@ extension NodeInstance {
             if !member.status.isDown { peers.aliveNames.append(member.name) }
             if member.status == .alive { up += 1 }
         }
+        peers.hasJoined = membership.hasJoined
+        peers.hasFullView = membership.hasFullView
+        for listed in membership.membersListedDown where peers.hasFullView {
+            // Known to the mesh as down, never to this node: counted as a member held dead.
+            peers.peers[listed.name] = TaskPeers.Peer(address: listed.address, status: listed.status == .left ? .left : .dead)
+            if listed.status != .left { known += 1; peers.knownNames.append(listed.name) }
+        }
         peers.aliveNames.sort()
         peers.knownNames.sort()
-        peers.hasJoined = membership.hasJoined
         peers.knownCount = known
         peers.upCount = up
         let entries = membership.capacity.entriesInOrder

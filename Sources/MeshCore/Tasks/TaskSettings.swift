@@ -4,8 +4,11 @@ public struct TaskSettings: Sendable, Equatable {
     /// looks at leases, takeovers, replication and deadlines (its tick).
     public var leaseRenewInterval: Nanoseconds = .milliseconds(500)
     /// How long a granted lease lasts, counted by the replica from when it granted and by the owner
-    /// from when it sent the renew (so the owner's view always ends first).
-    public var leaseDuration: Nanoseconds = .milliseconds(2_500)
+    /// from when it sent the renew (so the owner's view always ends first). With the renew every
+    /// 0.5 s and `stopMargin`, an owner cut off stops its attempts 1.5–2 s after its last renew;
+    /// a replica takes over `takeoverMargin` after the lease lapses, about when the failure
+    /// detector of the `lan` preset holds the owner dead (~2 s), so the lease adds little to it.
+    public var leaseDuration: Nanoseconds = .milliseconds(2_000)
     /// The owner stops its attempts this long before its lease ends without renewal.
     public var stopMargin: Nanoseconds = .milliseconds(500)
     /// The replica takes over this long after the lease it granted ended (clock drift and delays).

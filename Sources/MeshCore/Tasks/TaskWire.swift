@@ -17,8 +17,10 @@ public enum TaskMessage: Equatable, Sendable {
     case granted(Nanoseconds)
     /// Entry → any member: the records it holds for `id`, or summaries matching a filter.
     case query(TaskQueryTarget)
-    /// The answer to `query`: full records (one id) or summaries (a listing).
-    case records([TaskRecord])
+    /// The answer to `query`: full records (one id) or summaries (a listing). `isPassive`: the
+    /// member keeps its copy only to fence a stale owner off and will never take the task over
+    /// (an appended field: absent means false).
+    case records([TaskRecord], isPassive: Bool = false)
     case summaries([TaskSummary], isTruncated: Bool)
     /// Owner → a former replica: drop your copy of `id` (the owner keeps it with another replica),
     /// unless your copy has a higher epoch than `epoch`. Answered with `storeAnswer`.
@@ -97,9 +99,10 @@ extension TaskMessage {
             }
         case .release(let id, let epoch):
             w.u8(Kind.release.rawValue); w.raw(id.bytes); w.varint(epoch)
-        case .records(let records):
+        case .records(let records, let isPassive):
             w.u8(Kind.records.rawValue); w.varint(UInt64(records.count))
             for record in records { w.blob(TaskCodec.encode(record)) }
+            if isPassive { w.u8(1) }
         case .summaries(let summaries, let truncated):
             w.u8(Kind.summaries.rawValue); w.u8(truncated ? 1 : 0); w.varint(UInt64(summaries.count))
             for summary in summaries { TaskWire.write(summary, to: &w) }
@@ -152,7 +155,9 @@ extension TaskMessage {
             guard count <= UInt64(TaskMessage.recordsMax) else { throw .oversized }
             var records: [TaskRecord] = []
             for _ in 0..<count { records.append(try TaskWire.readRecord(&r)) }
-            message = .records(records)
+            let passive = r.isAtEnd ? 0 : try r.u8()
+            guard passive <= 1 else { throw .malformed }
+            message = .records(records, isPassive: passive == 1)
         case .summaries:
             let truncated = try r.u8() == 1
             let count = try r.varint()
