@@ -12,6 +12,7 @@ extension TaskMachine {
     /// Starts the tick.
     mutating func start(peers: TaskPeers) {
         if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
+        copyPushes = recoveredCopies   // their owners may have lost them while this node was down
         for id in owned.ids { recovered(id, peers: peers) }
     }
 
@@ -34,6 +35,8 @@ extension TaskMachine {
         replaceDeadReplicas(peers: peers)
         abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
+        noteMemberLives(peers: peers)
+        pushCopies(peers: peers)
         releaseRetries()
         verifyRecovered(peers: peers)
         releaseFormerReplicas(peers: peers)
