@@ -8,10 +8,11 @@
 /// it names whenever that owner may have lost it: when membership shows the owner with a higher
 /// incarnation (it restarted, or refuted a suspicion), and for every copy recovered from this
 /// node's own log (the owner may have restarted while this node was down). The owner answers
-/// `stored` when it owns the task already, `fenced` with a newer or terminal copy, `declined`
-/// while a takeover of it is under way (the push is tried again), and otherwise adopts it: it
-/// becomes the owner, with the pusher as its replica. The task is unverified, like one recovered
-/// from the log, so it runs only after every check a recovered owned task passes.
+/// `stored` when it owns the task already or holds no copy of it (it never took it over),
+/// `fenced` with a newer or terminal copy, `declined` while a takeover or a terminal state of it
+/// is under way (the push is tried again), and otherwise adopts it: it becomes the owner, with
+/// the pusher as its replica. The task is unverified, like one recovered from the log, so it
+/// runs only after every check a recovered owned task passes.
 extension TaskMachine {
     /// Pushes in flight at once; the rest wait for an answer or the next tick.
     static let copyPushesInFlightMax = 64
@@ -84,10 +85,13 @@ extension TaskMachine {
         if let mine = records[id], mine.state.isTerminal || isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
-        if let local = owned[id] {
-            // Owned here already (a push after a refuted suspicion), or a takeover is under way.
-            let answer = local.finishing == nil ? TaskStoreAnswer.stored(eventCount: 0) : .declined
-            return emit(.answer(stream, TaskMessage.storeAnswer(answer).encoded()))
+        // Owned here already (a push after a refuted suspicion); or no copy here, so no takeover
+        // from it either (a task whose acceptance this node gave up): nothing to adopt.
+        if (owned[id] != nil && owned[id]?.finishing == nil) || records[id] == nil {
+            return emit(.answer(stream, TaskMessage.storeAnswer(.stored(eventCount: 0)).encoded()))
+        }
+        if owned[id] != nil {   // a takeover or a terminal state is under way: asked again later
+            return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
         if isDiskFull || isLeaving || record.state.isTerminal {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
