@@ -18,11 +18,12 @@ extension TaskMachine {
     static let copyPushesInFlightMax = 64
 
     /// True when `id` is a copy this node holds for another owner that may take it over (not
-    /// owned, not passive, not terminal): one to push back when its owner may have lost it.
+    /// owned, not passive, not terminal) of an epoch a takeover made (an owner never loses an
+    /// epoch 1 it accepted: it synced it before "accepted"): one to push back when its owner may
+    /// have lost it.
     func mayPush(_ id: TaskID) -> Bool {
-        guard let record = records[id], owned[id] == nil, !record.state.isTerminal, record.progress.owner != name else {
-            return false
-        }
+        guard let record = records[id], owned[id] == nil, !record.state.isTerminal, record.progress.owner != name,
+              record.progress.ownerEpoch >= 2 else { return false }
         return liveCopies.contains(id) || recoveredCopies.contains(id)
     }
 
@@ -80,7 +81,7 @@ extension TaskMachine {
     }
 
     /// A copy naming this node as owner, pushed by `holder`: answered, or adopted (see above).
-    mutating func adoptArrived(_ record: TaskRecord, from holder: String, stream: StreamID) {
+    mutating func adoptArrived(_ record: TaskRecord, from holder: String, stream: StreamID, peers: TaskPeers) {
         let id = record.id
         if let mine = records[id], mine.state.isTerminal || isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
@@ -103,6 +104,7 @@ extension TaskMachine {
         commitLocally(record)
         owned[id] = Owned(isVerified: false)
         setReplica(id, holder)
+        recovered(id, peers: peers)   // queued: back in the queue; running: lost, re-run at once
         stats.copiesAdopted &+= 1
         let answer = TaskMessage.storeAnswer(.stored(eventCount: UInt32(clamping: record.history.count))).encoded()
         if synced >= appended { return emit(.answer(stream, answer)) }

@@ -150,7 +150,7 @@ extension TaskMachine {
     /// An inbound `store`: keep the copy if it is not older than ours; answer after the sync.
     mutating func storeArrived(_ record: TaskRecord, handover: Bool, from owner: String, stream: StreamID, peers: TaskPeers) {
         // A copy naming this node, from another holder: pushed back (`TaskMachine+Adopt`).
-        if record.progress.owner == name && owner != name && !handover { return adoptArrived(record, from: owner, stream: stream) }
+        if record.progress.owner == name && owner != name && !handover { return adoptArrived(record, from: owner, stream: stream, peers: peers) }
         if let mine = records[record.id], isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
