@@ -33,8 +33,7 @@ struct TaskAcceptanceTests {
         return groups
     }
 
-    @Test("200 tasks through different nodes, two nodes SIGKILLed mid-way (one running tasks), one restarted: every accepted task succeeds exactly once",
-          .disabled("fails today (issue 9 open): a task taken over after its owner's SIGKILL can stay 'retrying' on its new owner with its lost attempt never re-run (simulator seeds 121 and 617 of tasks-sweep.json show the same)"))
+    @Test("200 tasks through different nodes, two nodes SIGKILLed mid-way (one running tasks), one restarted: every accepted task succeeds exactly once")
     func killTwoRestartOne() async throws {
         let cluster = try TestCluster(subnet: 70)
         defer { cluster.shutdown() }
