@@ -32,6 +32,7 @@ extension TaskMachine {
         stopUnleasedRuns(peers: peers)
         loseRecoveredRuns(peers: peers)
         replaceDeadReplicas(peers: peers)
+        demoteLapsedCopies(peers: peers)
         abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
         releaseRetries()

@@ -15,6 +15,11 @@ extension TaskMachine {
 
     /// Asks every member that is up for its copy of `id`.
     mutating func verify(_ id: TaskID, purpose: Verification.Purpose, peers: TaskPeers) {
+        // A takeover or a replica replacement changes the task's (owner, replica) pair, and the
+        // majority that allows it is counted over the members known: over a partial view (a node
+        // without seeds restarted, known only to the members that contacted it) two sides of a
+        // partition could each count one and both change the pair. Only a full view counts.
+        guard purpose == .recoveredOwner || peers.hasFullView else { return }
         if peers.aliveNames.isEmpty {
             // Alone: nothing to ask, unless this node has not heard of the mesh again yet, or the
             // task had a second copy somewhere (a node without seeds restarts knowing no one).
