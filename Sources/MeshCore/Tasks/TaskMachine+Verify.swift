@@ -32,6 +32,10 @@ extension TaskMachine {
             // The replica this task had must answer unless membership knows it is gone: a node
             // that restarted knowing few members must not take a partial view for the mesh.
             guard let status = peers.status(of: replica) else { return }
+            // A dead replica may hold this epoch's terminal state, its only copy (the owner
+            // crashed between the replica's `stored` and its own sync): re-running the task
+            // would finish it twice. The task waits for that replica (or for it to be removed).
+            if status == .dead { return }
             if !status.isDown { verification.required = replica }
             // With the replica down, it may have taken over and stored the next epoch on a new
             // replica anywhere: every other member known must answer (one held dead may only be
