@@ -8,7 +8,7 @@ extension TaskMachine {
     /// Recovered owned tasks not yet verified start their verification (after the quiet period).
     mutating func verifyRecovered(peers: TaskPeers) {
         guard now >= quietUntil + TaskSettings.unknownOwnerWait, peers.hasJoined else { return }
-        for id in owned.ids where owned[id]!.isVerified == false && verifications[id] == nil {
+        for id in tickIDs where owned[id]!.isVerified == false && verifications[id] == nil {
             verify(id, purpose: .recoveredOwner, peers: peers)
         }
     }
