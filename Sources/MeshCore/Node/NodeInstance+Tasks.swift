@@ -97,6 +97,7 @@ extension NodeInstance {
         case .query(let key): tasks.queryAnswered(key, message)
         case .verify(let id, let peer): tasks.verifyAnswered(id, from: peer, message, peers: taskPeers())
         case .release(let id, let replica): tasks.releaseAnswered(id, replica: replica, message)
+        case .push(let id, _): tasks.pushAnswered(id, message, peers: taskPeers())
         case .cancel(let key): tasks.cancelAnswered(key, message, requestSent: requestSent, peers: taskPeers())
         }
     }

@@ -18,9 +18,9 @@ struct TaskPeersCache: Sendable {
     private var advertisedFrom: [String] = []
     private var advertisedStamps: [UInt64] = []
     private(set) var advertised: Set<String> = []
-    /// What the last `TaskPeers` was built from (member name, address, status; record name,
+    /// What the last `TaskPeers` was built from (member name, address, status, incarnation; record name,
     /// incarnation, version, member down), the value, and the placement version it carried.
-    private var keptMembers: [(name: String, address: Address, status: MemberStatus)] = []
+    private var keptMembers: [(name: String, address: Address, status: MemberStatus, incarnation: UInt64)] = []
     private var keptRecords: [(name: String, incarnation: UInt64, version: UInt64, isMemberDown: Bool)] = []
     private var keptHasJoined = false
     private var keptPeers: TaskPeers?
@@ -77,7 +77,8 @@ struct TaskPeersCache: Sendable {
         guard let keptPeers, hasJoined == keptHasJoined, members.count == keptMembers.count,
               entries.count == keptRecords.count else { return nil }
         for (member, kept) in zip(members, keptMembers) {
-            guard member.status == kept.status, member.address == kept.address, member.name == kept.name else { return nil }
+            guard member.status == kept.status, member.address == kept.address, member.name == kept.name,
+                  member.incarnation == kept.incarnation else { return nil }
         }
         for (entry, kept) in zip(entries, keptRecords) {
             guard entry.record.version == kept.version, entry.record.incarnation == kept.incarnation,
@@ -90,7 +91,7 @@ struct TaskPeersCache: Sendable {
     mutating func keep(_ peers: TaskPeers, members: [Member], entries: [CapacityBook.Entry], hasJoined: Bool) {
         keptPeers = peers
         keptHasJoined = hasJoined
-        keptMembers = members.map { ($0.name, $0.address, $0.status) }
+        keptMembers = members.map { ($0.name, $0.address, $0.status, $0.incarnation) }
         keptRecords = entries.map { ($0.record.name, $0.record.incarnation, $0.record.version, $0.isMemberDown) }
     }
 

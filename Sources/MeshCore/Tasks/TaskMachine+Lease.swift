@@ -12,6 +12,7 @@ extension TaskMachine {
     /// Starts the tick.
     mutating func start(peers: TaskPeers) {
         if isRestart { quietUntil = now + settings.leaseDuration + settings.takeoverMargin }
+        copyPushes = recoveredCopies   // their owners may have lost them while this node was down
         for id in owned.ids { recovered(id, peers: peers) }
     }
 
@@ -35,6 +36,8 @@ extension TaskMachine {
         demoteLapsedCopies(peers: peers)
         abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
+        noteMemberLives(peers: peers)
+        pushCopies(peers: peers)
         releaseRetries()
         verifyRecovered(peers: peers)
         releaseFormerReplicas(peers: peers)

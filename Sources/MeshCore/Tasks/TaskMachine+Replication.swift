@@ -150,6 +150,8 @@ extension TaskMachine {
 
     /// An inbound `store`: keep the copy if it is not older than ours; answer after the sync.
     mutating func storeArrived(_ record: TaskRecord, handover: Bool, from owner: String, stream: StreamID, peers: TaskPeers) {
+        // A copy naming this node, from another holder: pushed back (`TaskMachine+Adopt`).
+        if record.progress.owner == name && owner != name && !handover { return adoptArrived(record, from: owner, stream: stream, peers: peers) }
         if let mine = records[record.id], isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
@@ -165,6 +167,7 @@ extension TaskMachine {
         owned[record.id] = nil
         commitLocally(record)
         liveCopies.insert(record.id)
+        noteLife(of: owner, peers: peers)
         grants[owner] = max(grants[owner] ?? .zero, now + settings.leaseDuration)
         var answer = TaskMessage.storeAnswer(.stored(eventCount: UInt32(clamping: record.history.count)))
         if handover { answer = takeOverFromHandover(record.id, peers: peers) ?? answer }

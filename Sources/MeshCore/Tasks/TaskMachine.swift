@@ -139,6 +139,8 @@ public struct TaskMachine: Sendable {
         case query(UInt64)
         case verify(TaskID, peer: String)
         case release(TaskID, replica: String)
+        /// A copy pushed back to the owner it names (`TaskMachine+Adopt`).
+        case push(TaskID, owner: String)
         case cancel(UInt64)
     }
 
@@ -194,6 +196,12 @@ public struct TaskMachine: Sendable {
     /// verification finds no newer copy. Without this a task whose owner stays dead while its
     /// replica restarted would stay `running` or `queued` forever.
     var recoveredCopies: Set<TaskID> = []
+    /// Member → the highest incarnation seen: a rise means it may have restarted, and the copies
+    /// naming it as owner are pushed back to it (`TaskMachine+Adopt`).
+    var memberLives: [String: UInt64] = [:]
+    /// Copies to push back to the owner they name, and the pushes in flight.
+    var copyPushes: Set<TaskID> = []
+    var pushesInFlight: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
     /// Replica side: owner → the grant whose lapse `demoteLapsedCopies` handled already.
@@ -294,6 +302,9 @@ public struct TaskStats: Sendable, Equatable {
     public var takeovers: UInt64 = 0
     public var handovers: UInt64 = 0
     public var replicasReplaced: UInt64 = 0
+    /// Copies naming this node as owner that a copy holder pushed back and this node adopted (it
+    /// had lost a takeover it made, with its memory, before the takeover counted here).
+    public var copiesAdopted: UInt64 = 0
     public var fenced: UInt64 = 0
     public var badMessages: UInt64 = 0
     public init() {}

@@ -4,6 +4,9 @@ struct TaskPeers: Sendable {
     struct Peer: Sendable {
         var address: Address
         var status: MemberStatus
+        /// The member's incarnation as membership knows it (nil: listed down by a merged state,
+        /// never known here). A higher one than before may mean it restarted.
+        var incarnation: UInt64? = nil
     }
     let selfName: String
     /// Members other than this node, by name (lookups only; nothing iterates it).
@@ -80,7 +83,8 @@ extension NodeInstance {
         var peers = TaskPeers(selfName: membership.name)
         var known = 1, up = 1
         for member in membership.members.members {
-            peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status)
+            peers.peers[member.name] = TaskPeers.Peer(address: member.address, status: member.status,
+                                                       incarnation: member.incarnation)
             if member.status != .left { known += 1; peers.knownNames.append(member.name) }
             if !member.status.isDown { peers.aliveNames.append(member.name) }
             if member.status == .alive { up += 1 }
