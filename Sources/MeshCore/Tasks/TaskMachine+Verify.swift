@@ -80,7 +80,11 @@ extension TaskMachine {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }
             if let theirs = copies.first(where: { $0.id == id }) {
-                if isNewer(theirs, than: mine) && theirs.progress.owner != name {
+                // A newer copy naming this node owner at the same epoch is this task's terminal
+                // state, stored on the replica before this node crashed and lost its own: adopt it.
+                let finishedHere = theirs.progress.owner == name && theirs.state.isTerminal
+                    && theirs.progress.ownerEpoch == mine.progress.ownerEpoch
+                if isNewer(theirs, than: mine) && (theirs.progress.owner != name || finishedHere) {
                     verifications[id] = nil
                     return fencedOff(id, by: theirs, peers: peers)
                 }
