@@ -17,6 +17,7 @@ extension TaskBench {
         print(String(format: "accepted tasks/s:  %.0f overall, %d in the slowest whole second  (target 1000)",
                      rate, figures.perSecond.min() ?? 0))
         print("  per second: " + figures.perSecond.map(String.init).joined(separator: " "))
+        print("  issue 9 targets in this run: " + targetVerdict(figures))
         print("  slowest: " + figures.slowest.map { String(format: "%.1f ms at %.2f s", $0.ms, $0.at) }.joined(separator: ", "))
         let refused = figures.refused.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
         print("  \(figures.accepted) accepted, refused: \(refused.isEmpty ? "none" : refused), failed: \(figures.failed), reconnects: \(figures.reconnects)")
@@ -63,6 +64,7 @@ extension TaskBench {
     func jsonFigures(_ figures: Figures) -> JSONValue {
         let q = Self.quantile
         func milliseconds(_ value: Double) -> JSONValue { .number((value * 1_000).rounded() / 1_000) }
+        let held = targetsHeld(figures)
         return .object([
             ("nodes", .integer(Int64(nodes))), ("preset", .string(preset)), ("dataDirectory", .string(parent)),
             ("loadAverage", .string(figures.load)), ("connections", .integer(Int64(connections))),
@@ -73,6 +75,7 @@ extension TaskBench {
             ("accepted", .integer(Int64(figures.accepted))),
             ("acceptedPerSecond", .number((Double(figures.accepted) / max(figures.submitSeconds, 0.001)).rounded())),
             ("acceptedSlowestSecond", .integer(Int64(figures.perSecond.min() ?? 0))),
+            ("targetsHeld", .bool(held.all)), ("everySecondAtTarget", .bool(held.everySecond)),
             ("acceptedPerSecondSeries", .array(figures.perSecond.map { .integer(Int64($0)) })),
             ("holdAgentsBefore", .integer(Int64(figures.holdAgents))),
             ("acceptedMaxMs", milliseconds(figures.slowest.first?.ms ?? 0)),
@@ -118,5 +121,23 @@ extension MeshCommandLine {
             bench.nodeBinary = binary
         }
         return try bench.run(json: arguments.has("json"))
+    }
+}
+
+extension TaskBench {
+    /// The acceptance's benchmark targets over the whole timed phase: p50 ≤ 2 ms, p99 ≤ 10 ms and
+    /// ≥ 1,000 accepted/s overall (`all`); `everySecond`: no whole second below 1,000 either.
+    func targetsHeld(_ figures: Figures) -> (p50: Bool, p99: Bool, rate: Bool, all: Bool, everySecond: Bool) {
+        let p50 = Self.quantile(figures.latencyMs, 0.5) <= 2, p99 = Self.quantile(figures.latencyMs, 0.99) <= 10
+        let rate = Double(figures.accepted) / max(figures.submitSeconds, 0.001) >= 1_000
+        return (p50, p99, rate, p50 && p99 && rate && !figures.latencyMs.isEmpty, (figures.perSecond.min() ?? 0) >= 1_000)
+    }
+
+    /// One line: which targets held.
+    func targetVerdict(_ figures: Figures) -> String {
+        let held = targetsHeld(figures)
+        func mark(_ ok: Bool) -> String { ok ? "held" : "MISSED" }
+        return "p50 \(mark(held.p50)), p99 \(mark(held.p99)), 1,000/s overall \(mark(held.rate))"
+            + " -> \(held.all ? "all held" : "not all held"); every whole second at 1,000/s: \(held.everySecond ? "yes" : "no")"
     }
 }

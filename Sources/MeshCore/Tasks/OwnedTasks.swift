@@ -3,7 +3,10 @@
 /// - `ids`: the ids in ascending order (the deterministic order every pass walks), merged from
 ///   the ids added since the last walk (sorted on their own: a few) instead of sorting them all;
 /// - `replicaUse`: how many owned tasks use each replica (the leases to renew);
-/// - `running`: the ids with a run (the attempts whose lease may end).
+/// - `running`: the ids with a run (the attempts whose lease may end);
+/// - `unsettled`: the ids the tick's per-task passes must look at (see `TaskMachine+Settled`):
+///   every id whose entry was set (or whose record was committed) since a tick last found it
+///   settled. A node holding thousands of queued tasks thus walks only the few that changed.
 ///
 /// Reading and writing go through the subscript like a dictionary's; nothing iterates the table
 /// itself, so no hash order decides anything.
@@ -18,6 +21,8 @@ struct OwnedTasks: Sendable {
     private(set) var replicaUse: [String: Int] = [:]
     /// Ids whose `run` is set.
     private(set) var running: Set<TaskID> = []
+    /// Ids changed since a tick last found them settled.
+    private var unsettled: Set<TaskID> = []
 
     /// The entry of `id`; setting nil removes it.
     subscript(id: TaskID) -> TaskMachine.Owned? {
@@ -42,9 +47,21 @@ struct OwnedTasks: Sendable {
     /// The ids with a run, ascending.
     var runningIDs: [TaskID] { running.sorted() }
 
+    /// The ids changed since a tick last found them settled, ascending.
+    var unsettledIDs: [TaskID] { unsettled.sorted() }
+
+    /// Marks `id` (if owned) as changed: the tick's passes look at it again.
+    mutating func touch(_ id: TaskID) {
+        if table[id] != nil { unsettled.insert(id) }
+    }
+
+    /// `id` needs nothing from the tick's passes until it changes again.
+    mutating func settle(_ id: TaskID) { unsettled.remove(id) }
+
     private mutating func changed(_ id: TaskID, from old: TaskMachine.Owned?, to new: TaskMachine.Owned?) {
         if old == nil && new != nil { added.append(id) }
         if old != nil && new == nil { removedSinceMerge &+= 1 }
+        if new == nil { unsettled.remove(id) } else { unsettled.insert(id) }
         if old?.replica != new?.replica {
             if let replica = old?.replica { release(replica) }
             if let replica = new?.replica { replicaUse[replica, default: 0] &+= 1 }

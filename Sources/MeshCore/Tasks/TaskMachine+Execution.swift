@@ -122,7 +122,7 @@ extension TaskMachine {
 
     /// Retrying tasks whose backoff is over become ready.
     mutating func releaseRetries() {
-        for id in owned.ids {
+        for id in tickIDs {
             guard let local = owned[id], let record = records[id], record.state == .retrying, local.run == nil,
                   local.finishing == nil, (local.retryAt ?? .zero) <= now else { continue }
             enqueue(id, profile: record.spec.profile)

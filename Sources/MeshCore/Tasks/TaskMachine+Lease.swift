@@ -33,6 +33,7 @@ extension TaskMachine {
         stopUnleasedRuns(peers: peers)
         loseRecoveredRuns(peers: peers)
         replaceDeadReplicas(peers: peers)
+        demoteLapsedCopies(peers: peers)
         abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
         noteMemberLives(peers: peers)
@@ -40,10 +41,11 @@ extension TaskMachine {
         releaseRetries()
         verifyRecovered(peers: peers)
         releaseFormerReplicas(peers: peers)
-        for id in owned.ids { replicate(id, peers: peers) }
+        for id in tickIDs { replicate(id, peers: peers) }
         expireDeadlines(peers: peers)
         controlTick(peers: peers)
         startReady(peers: peers)
+        settleOwned()
     }
 
     /// One renew per replica of this node's unfinished tasks, unless one is in flight.
@@ -85,7 +87,7 @@ extension TaskMachine {
 
     /// Recovered tasks that were running when the node died: the attempt is lost.
     mutating func loseRecoveredRuns(peers: TaskPeers) {
-        for id in owned.ids {
+        for id in tickIDs {
             guard let local = owned[id], local.run == nil, local.finishing == nil, var record = records[id],
                   record.state == .running, local.isVerified, mayStart(id) || local.replica == nil else { continue }
             guard case .applied = record.apply(.lose(reason: "\(name) restarted"), by: name, at: at) else { continue }
@@ -102,7 +104,7 @@ extension TaskMachine {
     /// record before attempts start again.
     mutating func replaceDeadReplicas(peers: TaskPeers) {
         guard peers.hasJoined else { return }
-        for id in owned.ids where verifications[id] == nil {
+        for id in replicaCheckIDs(peers: peers) where verifications[id] == nil {
             guard let local = owned[id], accepting[id] == nil, records[id] != nil, !local.storeInFlight,
                   !local.isTakingOver, local.isVerified else { continue }
             // Only a replica membership knows is gone is replaced (an unknown one may be a member a
@@ -211,7 +213,7 @@ extension TaskMachine {
     /// A takeover whose new replica is gone and cannot hold it: given up (this node is a replica
     /// copy holder again and tries again later, with a fresh candidate).
     mutating func abandonStalledTakeovers(peers: TaskPeers) {
-        for id in owned.ids {
+        for id in tickIDs {
             guard let local = owned[id], local.isTakingOver, !local.storeInFlight, !local.replicaMayHoldCopy,
                   let replica = local.replica, peers.status(of: replica)?.isDown ?? true else { continue }
             owned[id] = nil

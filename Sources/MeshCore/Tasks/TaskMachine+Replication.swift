@@ -134,6 +134,7 @@ extension TaskMachine {
     mutating func commitLocally(_ record: TaskRecord) {
         let old = records[record.id]
         records[record.id] = record
+        owned.touch(record.id)
         if old == nil && TaskLogEntry.fitsOneCreated(record) { return append(TaskLogEntry.created(record).logRecord) }
         guard let old, old.history.count <= record.history.count,
               old.history.elementsEqual(record.history.prefix(old.history.count)) else {
@@ -245,7 +246,7 @@ extension TaskMachine {
 
     /// Tells one former replica of each task that is up to drop its copy.
     mutating func releaseFormerReplicas(peers: TaskPeers) {
-        for id in owned.ids {
+        for id in tickIDs {
             guard let local = owned[id], !local.releaseInFlight, let record = records[id],
                   let former = local.formerReplicas.first(where: { peers.isUp($0) && $0 != local.replica }) else { continue }
             if openExchange(.release(id, replica: former), to: former, in: peers,

@@ -8,13 +8,18 @@ extension TaskMachine {
     /// Recovered owned tasks not yet verified start their verification (after the quiet period).
     mutating func verifyRecovered(peers: TaskPeers) {
         guard now >= quietUntil + TaskSettings.unknownOwnerWait, peers.hasJoined else { return }
-        for id in owned.ids where owned[id]!.isVerified == false && verifications[id] == nil {
+        for id in tickIDs where owned[id]!.isVerified == false && verifications[id] == nil {
             verify(id, purpose: .recoveredOwner, peers: peers)
         }
     }
 
     /// Asks every member that is up for its copy of `id`.
     mutating func verify(_ id: TaskID, purpose: Verification.Purpose, peers: TaskPeers) {
+        // A takeover or a replica replacement changes the task's (owner, replica) pair, and the
+        // majority that allows it is counted over the members known: over a partial view (a node
+        // without seeds restarted, known only to the members that contacted it) two sides of a
+        // partition could each count one and both change the pair. Only a full view counts.
+        guard purpose == .recoveredOwner || peers.hasFullView else { return }
         if peers.aliveNames.isEmpty {
             // Alone: nothing to ask, unless this node has not heard of the mesh again yet, or the
             // task had a second copy somewhere (a node without seeds restarts knowing no one).
@@ -27,6 +32,10 @@ extension TaskMachine {
             // The replica this task had must answer unless membership knows it is gone: a node
             // that restarted knowing few members must not take a partial view for the mesh.
             guard let status = peers.status(of: replica) else { return }
+            // A dead replica may hold this epoch's terminal state, its only copy (the owner
+            // crashed between the replica's `stored` and its own sync): re-running the task
+            // would finish it twice. The task waits for that replica (or for it to be removed).
+            if status == .dead { return }
             if !status.isDown { verification.required = replica }
             // With the replica down, it may have taken over and stored the next epoch on a new
             // replica anywhere: every other member known must answer (one held dead may only be
@@ -71,7 +80,11 @@ extension TaskMachine {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }
             if let theirs = copies.first(where: { $0.id == id }) {
-                if isNewer(theirs, than: mine) && theirs.progress.owner != name {
+                // A newer copy naming this node owner at the same epoch is this task's terminal
+                // state, stored on the replica before this node crashed and lost its own: adopt it.
+                let finishedHere = theirs.progress.owner == name && theirs.state.isTerminal
+                    && theirs.progress.ownerEpoch == mine.progress.ownerEpoch
+                if isNewer(theirs, than: mine) && (theirs.progress.owner != name || finishedHere) {
                     verifications[id] = nil
                     return fencedOff(id, by: theirs, peers: peers)
                 }

@@ -204,6 +204,8 @@ public struct TaskMachine: Sendable {
     var pushesInFlight: Set<TaskID> = []
     /// Replica side: owner → when the lease this node granted it ends (own clock).
     var grants: [String: Instant] = [:]
+    /// Replica side: owner → the grant whose lapse `demoteLapsedCopies` handled already.
+    var lapsedChecked: [String: Instant] = [:]
     /// Owner side: replica → when its lease ends, counted from the renew's sending.
     var leases: [String: Instant] = [:]
     var renewsInFlight: Set<String> = []

@@ -1,0 +1,34 @@
+/// A replica copy whose owner let the lease lapse while alive: the owner moved on.
+///
+/// The pair (owner, replica) is a task's configuration, and an owner changes it (a new replica)
+/// only with a majority of the mesh, while the replica it leaves may be cut off and hear nothing.
+/// That old replica must not take the task over later with a majority of its own (a second
+/// partition, the owner and the new replica cut off): the two pairs would both commit a terminal
+/// state. An owner renews with the replica of every unfinished task it owns every
+/// `leaseRenewInterval`; when the lease this node granted lapsed a whole `leaseDuration` ago
+/// (plus `takeoverMargin`) while membership holds the owner alive (not suspect: a partition
+/// shows as suspicion by then, and such a copy is taken over as before), the owner no longer counts
+/// on this node for its unfinished tasks (it replaced it, or finished them). Its unfinished
+/// copies here are then treated like copies recovered from the log: taken over only with a full
+/// view and an answer from every member known but the owner (`TaskMachine+Verify`), which finds
+/// the newer pair. A `store` from the owner makes a copy live again.
+extension TaskMachine {
+    /// Moves to `recoveredCopies` the unfinished live copies of owners whose lease lapsed while alive.
+    mutating func demoteLapsedCopies(peers: TaskPeers) {
+        var owners: Set<String> = []
+        for owner in grants.keys.sorted() {
+            let grant = grants[owner]!
+            guard grant + settings.leaseDuration + settings.takeoverMargin <= now, peers.status(of: owner) == .alive,
+                  lapsedChecked[owner] != grant else { continue }
+            lapsedChecked[owner] = grant
+            owners.insert(owner)
+        }
+        guard !owners.isEmpty else { return }
+        for id in liveCopies.sorted() {
+            guard let record = records[id], owned[id] == nil, !record.state.isTerminal,
+                  owners.contains(record.progress.owner) else { continue }
+            liveCopies.remove(id)
+            recoveredCopies.insert(id)
+        }
+    }
+}
