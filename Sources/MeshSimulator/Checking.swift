@@ -34,7 +34,8 @@ protocol WorldObserver: AnyObject {
     func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation)
     /// Node `node` restarted and read its log back.
     func logRecovered(_ recovery: SimDisk.Recovery, node: Int, world: Simulation)
-    /// A snapshot replaced `node`'s log: `records` stand for positions `0..<basePosition`.
+    /// A snapshot replaced `node`'s log (its compaction completed, durably): `records` stand for
+    /// positions `0..<basePosition`; records appended after the `compactLog` follow them.
     func logCompacted(_ records: [LogRecord], basePosition: LogPosition, node: Int, world: Simulation)
 }
 

@@ -38,6 +38,8 @@ struct SimDisk {
         var recordsLost: Int
         /// Why the file now ends in a torn record, if it does (what a scan must find).
         var tear: LogTailDamage?
+        /// A compaction was in flight: the old log was kept.
+        var compactionVoided = false
     }
 
     /// What recovery found in the file after a crash, before cutting the torn tail.
@@ -61,8 +63,9 @@ struct SimDisk {
     private(set) var durable: Bytes = []
     /// Records appended but not yet durable, encoded, oldest first.
     private var unsynced: [Bytes] = []
-    /// Each issued sync (its number, and the position it makes durable), in completion order.
-    private var syncsInFlight: [(sync: Int, upTo: LogPosition)] = []
+    /// Each issued sync (its number, and the position it makes durable), in completion order; a
+    /// compaction is one too, with the snapshot it writes.
+    private var syncsInFlight: [(sync: Int, upTo: LogPosition, snapshot: [LogRecord]?)] = []
     private var syncsIssued = 0
     /// When the last issued sync completes: the next one starts no earlier.
     private var busyUntil: Int64 = 0
@@ -94,11 +97,21 @@ struct SimDisk {
     /// Starts a sync of every record appended so far: its number and the instant it completes,
     /// when the simulation must call `completeSync(_:)` with that number.
     mutating func sync(now: Int64, using random: inout SeededGenerator) -> (sync: Int, completesAt: Int64) {
+        issue(nil, now: now, using: &random)
+    }
+
+    /// Queues a sync, or a compaction writing `snapshot`, behind those issued before it.
+    private mutating func issue(_ snapshot: [LogRecord]?, now: Int64, using random: inout SeededGenerator) -> (sync: Int, completesAt: Int64) {
         let latency = model.syncLatency - model.syncJitter + random.nanoseconds(0, 2 * model.syncJitter)
         busyUntil = max(now, busyUntil) + max(0, latency)
         syncsIssued += 1
-        syncsInFlight.append((syncsIssued, position))
+        syncsInFlight.append((syncsIssued, position, snapshot))
         return (syncsIssued, busyUntil)
+    }
+
+    /// The snapshot sync number `sync` writes, if it is a compaction still in flight.
+    func snapshot(of sync: Int) -> [LogRecord]? {
+        syncsInFlight.first { $0.sync == sync }?.snapshot
     }
 
     /// Sync number `sync` completes; nil when it is void (a crash or a failed sync before it
@@ -113,6 +126,7 @@ struct SimDisk {
             syncsInFlight = []
             return .failed(keptUpTo: durableRecordCount)
         }
+        if let snapshot = first.snapshot { return replace(with: snapshot, base: upTo) }
         // A compaction since this sync was issued may already have made more durable.
         let count = Int(upTo) - Int(durableRecordCount)
         guard count > 0 else { return .synced(upTo: upTo) }
@@ -127,8 +141,9 @@ struct SimDisk {
     /// few stale). Draws from `random` only when there was something unsynced.
     mutating func crash(using random: inout SeededGenerator) -> CrashDamage {
         defer { unsynced = []; syncsInFlight = []; busyUntil = 0 }
-        guard let first = unsynced.first else { return CrashDamage(recordsLost: 0, tear: nil) }
-        var damage = CrashDamage(recordsLost: unsynced.count, tear: nil)
+        let voided = syncsInFlight.contains { $0.snapshot != nil }
+        guard let first = unsynced.first else { return CrashDamage(recordsLost: 0, tear: nil, compactionVoided: voided) }
+        var damage = CrashDamage(recordsLost: unsynced.count, tear: nil, compactionVoided: voided)
         guard random.unit() < model.tornWriteProbability else { return damage }
         let kept = 1 + random.below(first.count - 1)
         durable.append(contentsOf: first[..<kept])
@@ -153,15 +168,24 @@ struct SimDisk {
         return Recovery(records: log.records, position: log.position, tornTail: scan.tailDamage != nil)
     }
 
-    /// Replaces the whole log with a snapshot standing for every record appended so far, as the
-    /// runtime does (a new file renamed over the old one): atomic and durable at once, and every
-    /// unsynced record (all appended before the snapshot) is superseded. Returns the base position.
-    mutating func compact(_ records: [LogRecord]) -> LogPosition {
-        let base = position
+    /// Starts replacing the whole log with a snapshot standing for every record appended so far,
+    /// as the runtime does (a new file written, fsynced and renamed over the old one). It runs in
+    /// turn with the syncs (after those issued before it, before those issued after it) and takes
+    /// as long as one; until it completes (`completeSync` with its number) the old log is the
+    /// file, so a crash before then keeps the old log and loses what was unsynced in it.
+    /// Returns its number, its base position and when it completes.
+    mutating func compact(_ records: [LogRecord], now: Int64, using random: inout SeededGenerator) -> (sync: Int, base: LogPosition, completesAt: Int64) {
+        let (sync, completesAt) = issue(records, now: now, using: &random)
+        return (sync, position, completesAt)
+    }
+
+    /// A compaction completes: atomic and durable, the snapshot supersedes every record appended
+    /// before it (durable or not); those appended after it stay unsynced, after the snapshot.
+    private mutating func replace(with records: [LogRecord], base: LogPosition) -> SyncOutcome {
         durable = LogRecordFormat.encode(LogSnapshotHeader(basePosition: base, recordCount: UInt64(records.count)).logRecord)
         for record in records { durable += LogRecordFormat.encode(record) }
-        unsynced = []
+        unsynced.removeFirst(min(unsynced.count, Int(base) - Int(durableRecordCount)))
         durableRecordCount = base
-        return base
+        return .synced(upTo: base)
     }
 }

@@ -74,14 +74,24 @@ extension Simulation {
     func diskSyncDone(_ node: Int, life: Int, sync: Int) {
         guard nodes[node].life == life, isRunning(node) else { return }
         if deferIfPaused(node, .diskSyncDone(node: node, life: life, sync: sync)) { return }
-        let outcome = disks[node].completeSync(sync)
-        defer { reportSyncToCore(outcome, sync: sync, node: node) }
-        guard let outcome else { return }
+        let (outcome, compacted) = completeDiskSync(sync, node: node)
+        reportSyncToCore(outcome, sync: sync, node: node, compacted: compacted)
+    }
+
+    /// Sync (or compaction) number `sync` completes on `node`'s disk and the checkers hear of it:
+    /// its outcome (nil: void) and whether it was a compaction.
+    func completeDiskSync(_ sync: Int, node: Int) -> (SimDisk.SyncOutcome?, compacted: Bool) {
+        let snapshot = disks[node].snapshot(of: sync)
+        guard let outcome = disks[node].completeSync(sync) else { return (nil, snapshot != nil) }
         switch outcome {
         case .synced(let upTo): trace.mix(32); trace.mix(node); trace.mix(upTo)
         case .failed(let kept): trace.mix(33); trace.mix(node); trace.mix(kept)
         }
+        if let snapshot, case .synced(let base) = outcome {
+            notify { $0.logCompacted(snapshot, basePosition: base, node: node, world: self) }
+        }
         notify { $0.logSyncCompleted(outcome, node: node, world: self) }
         syncIfBatchWaits(node)
+        return (outcome, snapshot != nil)
     }
 }

@@ -26,19 +26,9 @@ public struct TaskCancelSettings: Sendable, Equatable {
         try c.rejectUnknown(["share", "delayMs", "repeatShare", "stopMs"])
         settings.share = try c.double("share", default: 0.3, range: 0...1)
         settings.repeatShare = try c.double("repeatShare", default: 0.2, range: 0...1)
-        if c.has("delayMs") {
-            guard let (low, high) = JSONReader.pair(try c.array("delayMs")), high <= 86_400_000 else {
-                throw c.fail("delayMs", "must be [low, high] milliseconds")
-            }
-            settings.delayMin = .seconds(fraction: low / 1000)
-            settings.delayMax = .seconds(fraction: high / 1000)
-        }
-        if c.has("stopMs") {
-            guard let (low, high) = JSONReader.pair(try c.array("stopMs")), high <= 120_000 else {
-                throw c.fail("stopMs", "must be [low, high] milliseconds (at most 120000)")
-            }
-            settings.stopMin = .seconds(fraction: low / 1000)
-            settings.stopMax = .seconds(fraction: high / 1000)
+        if let range = try c.milliseconds("delayMs", atMost: 86_400_000) { (settings.delayMin, settings.delayMax) = range }
+        if let range = try c.milliseconds("stopMs", atMost: 120_000, otherwise: "must be [low, high] milliseconds (at most 120000)") {
+            (settings.stopMin, settings.stopMax) = range
         }
         return settings
     }

@@ -20,6 +20,11 @@ public struct TaskWorkloadSettings: Sendable, Equatable {
     public var attempts = 3
     /// Cancel requests racing with the tasks (nil: none).
     public var cancels: TaskCancelSettings?
+    /// Every node's `TaskSettings.logCompactionFloor` (nil: the default, 4,096): a low floor makes
+    /// a short scenario compact its logs, so crashes meet snapshots.
+    public var logCompactionFloor: Int?
+    /// Every node's `TaskSettings.logCompactionGrowth` (nil: the default, 2).
+    public var logCompactionGrowth: Int?
 
     /// The defaults: 20 a second, one profile `shell` with 2 slots on every node, 0.5–3 s runs, 10 % fail.
     public init() {}
@@ -33,20 +38,24 @@ public struct TaskWorkloadSettings: Sendable, Equatable {
 
 extension Scenario {
     /// `"tasks": {"rate": 20, "untilSeconds": 60, "profiles": {"shell": 2}, "profileNodes": [0, 1],
-    /// "durationMs": [500, 3000], "failRate": 0.1, "attempts": 3, "cancels": {…}}`; only with the
-    /// `tasks` layer (`cancels`: `TaskCancelSettings`).
+    /// "durationMs": [500, 3000], "failRate": 0.1, "attempts": 3, "cancels": {…}, "logCompactionFloor": 200,
+    /// "logCompactionGrowth": 1}`;
+    /// only with the `tasks` layer (`cancels`: `TaskCancelSettings`).
     static func parseTaskWorkload(_ reader: JSONReader?, layers: [Layer], nodes: Int, name: String) throws -> TaskWorkloadSettings {
         var settings = TaskWorkloadSettings()
         guard let t = reader else { return settings }
         guard layers.contains(.tasks) else {
             throw ScenarioError(description: "\(name).tasks: the scenario does not run the tasks layer (add it to 'layers')")
         }
-        try t.rejectUnknown(["rate", "untilSeconds", "profiles", "profileNodes", "durationMs", "failRate", "attempts", "cancels"])
+        try t.rejectUnknown(["rate", "untilSeconds", "profiles", "profileNodes", "durationMs", "failRate", "attempts", "cancels",
+                             "logCompactionFloor", "logCompactionGrowth"])
         if let c = try t.object("cancels") { settings.cancels = try TaskCancelSettings.parse(c) }
         settings.rate = try t.double("rate", default: 20, range: 0.01...100_000)
         if t.has("untilSeconds") { settings.untilSeconds = try t.double("untilSeconds", range: 0...1_000_000) }
         settings.failRate = try t.double("failRate", default: 0.1, range: 0...1)
         settings.attempts = try t.int("attempts", default: 3, range: 1...Int(TaskLimits.attemptsMax))
+        if t.has("logCompactionFloor") { settings.logCompactionFloor = try t.int("logCompactionFloor", range: 0...1_000_000_000) }
+        if t.has("logCompactionGrowth") { settings.logCompactionGrowth = try t.int("logCompactionGrowth", range: 0...1_000) }
         if let profiles = try t.object("profiles") {
             settings.profiles = [:]
             for (profile, _) in profiles.members {
@@ -59,13 +68,7 @@ extension Scenario {
                 return n
             }
         }
-        if t.has("durationMs") {
-            guard let (low, high) = JSONReader.pair(try t.array("durationMs")), high <= 86_400_000 else {
-                throw t.fail("durationMs", "must be [low, high] milliseconds")
-            }
-            settings.durationMin = .seconds(fraction: low / 1000)
-            settings.durationMax = .seconds(fraction: high / 1000)
-        }
+        if let range = try t.milliseconds("durationMs", atMost: 86_400_000) { (settings.durationMin, settings.durationMax) = range }
         return settings
     }
 }

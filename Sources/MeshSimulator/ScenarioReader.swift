@@ -82,6 +82,15 @@ struct JSONReader {
         return (.seconds(fraction: low), .seconds(fraction: high))
     }
 
+    /// `[low, high]` milliseconds with high at most `atMost`, as a range of times; nil when `key` is
+    /// absent. Anything else fails with `what`.
+    func milliseconds(_ key: String, atMost: Double, otherwise what: String = "must be [low, high] milliseconds")
+        throws -> (Nanoseconds, Nanoseconds)? {
+        guard has(key) else { return nil }
+        guard let (low, high) = JSONReader.pair(try array(key)), high <= atMost else { throw fail(key, what) }
+        return (.seconds(fraction: low / 1000), .seconds(fraction: high / 1000))
+    }
+
     /// `[low, high]` with 0 ≤ low ≤ high; nil for anything else.
     static func pair(_ list: [JSONValue]) -> (Double, Double)? {
         guard list.count == 2, let low = list[0].double, let high = list[1].double, low >= 0, high >= low else { return nil }

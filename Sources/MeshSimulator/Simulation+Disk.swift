@@ -31,21 +31,24 @@ extension Simulation {
         queue.push(completesAt, .diskSyncDone(node: node, life: nodes[node].life, sync: sync))
     }
 
-    /// The `compactLog` directive: the snapshot replaces the log at once (as the runtime's rename
-    /// does), and the node hears `logCompacted(upTo:)` after one sync latency.
-    func compactFromCore(_ records: [LogRecord], node: Int) {
-        let base = disks[node].compact(records)
+    /// The `compactLog` directive: the disk writes the snapshot in turn with the syncs; once it is
+    /// durable (and only then: a crash before keeps the old log) it replaces the log and the node
+    /// hears `logCompacted(upTo:)`.
+    @discardableResult
+    func compactFromCore(_ records: [LogRecord], node: Int) -> Int {
+        let (sync, base, completesAt) = disks[node].compact(records, now: now, using: &random)
+        coreSyncs[node].insert(sync)
         trace.mix(38); trace.mix(node); trace.mix(base); trace.mix(records.count)
-        notify { $0.logCompacted(records, basePosition: base, node: node, world: self) }
-        queue.push(now + disks[node].model.syncLatency, .coreInput(node: node, life: nodes[node].life, .logCompacted(upTo: base)))
+        queue.push(completesAt, .diskSyncDone(node: node, life: nodes[node].life, sync: sync))
+        return sync
     }
 
-    /// Tells the core how a sync it asked for ended.
-    func reportSyncToCore(_ outcome: SimDisk.SyncOutcome?, sync: Int, node: Int) {
+    /// Tells the core how a sync (or a compaction: `compacted`) it asked for ended.
+    func reportSyncToCore(_ outcome: SimDisk.SyncOutcome?, sync: Int, node: Int, compacted: Bool = false) {
         guard coreSyncs[node].remove(sync) != nil, nodes[node].instance != nil else { return }
         let input: Input
         switch outcome {
-        case .synced(let upTo)?: input = .logSynced(upTo: upTo)
+        case .synced(let upTo)?: input = compacted ? .logCompacted(upTo: upTo) : .logSynced(upTo: upTo)
         case .failed?, nil: input = .diskFailed(.ioError)
         }
         apply(node, nodes[node].instance!.handle(input, at: moment))

@@ -60,6 +60,8 @@ extension Simulation {
         config.capacity = CapacityScenarioSettings.localCapacity(node: i)
         config.taskIDSalt = taskIDSalt(for: i)
         if scenario.layers.contains(.tasks) { config.capacity = LocalCapacity(profiles: scenario.tasks.capacity(of: i)) }
+        if let floor = scenario.tasks.logCompactionFloor { config.taskSettings.logCompactionFloor = floor }
+        if let growth = scenario.tasks.logCompactionGrowth { config.taskSettings.logCompactionGrowth = growth }
         config.capacitySettings = scenario.capacity.settings
         if !speaksCapacity(i) {
             config.versions = ProtocolRange(minimum: MeshVersion.protocolMinimum, current: MeshVersion.capacityProtocol - 1)

@@ -32,13 +32,8 @@ struct TaskAdoptTests {
         cluster.restart(owner)
         cluster.run(for: .milliseconds(200))
         cluster.restart(taker)
-        for _ in 0..<30 {
-            cluster.run(for: .seconds(1))
-            cluster.exitAllAgents()
-        }
-        let terminal = cluster.syncedTerminalEvents(of: id)
-        #expect(terminal.count == 1, "terminal events: \(terminal)")
-        #expect(terminal.first?.state == .task(.succeeded))
+        cluster.runEndingAgents(seconds: 30)
+        cluster.expectEndedOnce(id, in: .succeeded)
         #expect(cluster.record(id, at: newReplica)?.state == .succeeded)
         #expect(cluster.nodes[taker]!.tasks.stats.copiesAdopted == 1)
         #expect(cluster.started.filter { $0.run.task == id.description }.map(\.node) == [owner, taker])

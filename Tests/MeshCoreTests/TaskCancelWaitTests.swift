@@ -9,21 +9,13 @@ struct TaskCancelWaitTests {
     static func cluster(grace: Nanoseconds) -> (TaskCluster, TaskID, owner: Int, replica: Int, run: AgentRun) {
         var settings = TaskSettings()
         settings.cancelGraces = ["shell": grace]
-        let cluster = TaskCluster(size: 5, taskSettings: settings)
-        let request = cluster.submit(TaskControlTests.spec("long-grace"), via: 0)
-        cluster.run(for: .seconds(1))
-        let id = cluster.acceptance(request)!.id
-        let owner = cluster.owner(of: id)!
-        let replica = cluster.names.firstIndex(of: cluster.nodes[owner]!.tasks.owned[id]!.replica!)!
-        let run = cluster.running[owner]!.first!
-        cluster.running[owner] = []   // the test decides when the stopped attempt exits
-        return (cluster, id, owner, replica, run)
+        let (cluster, id, owner, replica) = TaskControlTests.submitted(TaskControlTests.spec("long-grace"), taskSettings: settings)
+        return (cluster, id, owner, replica, cluster.holdRun(on: owner))
     }
 
     @Test func aStopLongerThanTheOldRequestDeadlineStillAnswersCancelled() {
         let (cluster, id, owner, replica, run) = Self.cluster(grace: .seconds(5))
-        let entry = (0..<5).first { $0 != owner && $0 != replica }!
-        let request = cluster.control(.cancelTask(id), via: entry)
+        let request = cluster.control(.cancelTask(id), via: cluster.entry(awayFrom: owner, replica))
         cluster.run(for: .milliseconds(100))
         #expect(cluster.stopped.contains { $0.node == owner && $0.run == run.run })
         // Past the stream deadline (2 s) several times and past the old 5-s request deadline.
@@ -31,15 +23,12 @@ struct TaskCancelWaitTests {
         #expect(cluster.replies[request] == nil, "no answer while the attempt stops: \(String(describing: cluster.replies[request]))")
         cluster.exitAgent(owner, run.run, .signalled(9))
         cluster.run(for: .milliseconds(300))
-        guard case .taskCancelled(let record)? = cluster.replies[request] else {
-            Issue.record("answered \(String(describing: cluster.replies[request]))"); return
-        }
-        #expect(record.state == .cancelled && cluster.record(id, at: replica)?.state == .cancelled)
+        cluster.expectCancelled(request, id, onReplica: replica)
     }
 
     @Test func aStopLongerThanTheAnswerLimitAnswersCancellingThenCompletes() {
         let (cluster, id, owner, replica, run) = Self.cluster(grace: .seconds(20))
-        let entry = (0..<5).first { $0 != owner && $0 != replica }!
+        let entry = cluster.entry(awayFrom: owner, replica)
         let request = cluster.control(.cancelTask(id), via: entry)
         cluster.run(for: .milliseconds(7_900))
         #expect(cluster.replies[request] == nil)

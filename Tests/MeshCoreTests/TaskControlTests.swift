@@ -10,8 +10,9 @@ struct TaskControlTests {
     }
 
     /// A 5-node cluster with one task accepted and running (or queued when slots are full).
-    static func submitted(_ spec: TaskSpec, profiles: [String: Int] = ["shell": 2]) -> (TaskCluster, TaskID, owner: Int, replica: Int) {
-        let cluster = TaskCluster(size: 5, profiles: profiles)
+    static func submitted(_ spec: TaskSpec, profiles: [String: Int] = ["shell": 2],
+                          taskSettings: TaskSettings = TaskSettings()) -> (TaskCluster, TaskID, owner: Int, replica: Int) {
+        let cluster = TaskCluster(size: 5, profiles: profiles, taskSettings: taskSettings)
         let request = cluster.submit(spec, via: 0)
         cluster.run(for: .seconds(1))
         let id = cluster.acceptance(request)!.id
@@ -25,7 +26,7 @@ struct TaskControlTests {
     @Test func aRunningTaskCancelledThroughAnotherNodeIsStoppedThenRecordedCancelledOnBothCopies() {
         let (cluster, id, owner, replica) = Self.submitted(Self.spec("c1"))
         let run = cluster.running[owner]!.first!
-        let entry = (0..<5).first { $0 != owner && $0 != replica }!
+        let entry = cluster.entry(awayFrom: owner, replica)
         let request = cluster.control(.cancelTask(id), via: entry)
         cluster.run(for: .milliseconds(200))
         // The owner asked its shell to stop the attempt (which the harness ends 5 ms later).
@@ -163,10 +164,7 @@ struct TaskControlTests {
 
     @Test func aRunCancelledWhileItIsBeingTimedOutEndsCancelled() {
         let (cluster, id, owner, _) = Self.submitted(Self.spec("both", timeout: .seconds(1)))
-        let run = cluster.running[owner]!.first!
-        // Hold the exit: the harness ends a stopped run 5 ms after the stop; take it out of `running`
-        // first, so the test decides when the run exits.
-        cluster.running[owner] = []
+        let run = cluster.holdRun(on: owner)   // the harness would end it 5 ms after the stop
         cluster.run(for: .seconds(2))
         #expect(cluster.stopped.contains { $0.run == run.run })
         let request = cluster.control(.cancelTask(id), via: owner)
@@ -180,18 +178,13 @@ struct TaskControlTests {
 
     @Test func anOwnerSlowerThanTheStreamDeadlineIsAskedAgainAndTheEntryHearsCancelled() {
         let (cluster, id, owner, replica) = Self.submitted(Self.spec("slowstop"))
-        let run = cluster.running[owner]!.first!
-        cluster.running[owner] = []   // the test decides when the stopped attempt exits
-        let entry = (0..<5).first { $0 != owner && $0 != replica }!
-        let request = cluster.control(.cancelTask(id), via: entry)
+        let run = cluster.holdRun(on: owner)
+        let request = cluster.control(.cancelTask(id), via: cluster.entry(awayFrom: owner, replica))
         // The attempt takes longer to stop than the stream's deadline (2 s on the LAN settings).
         cluster.run(for: .milliseconds(2_500))
         #expect(cluster.replies[request] == nil, "no answer while the owner is still stopping the attempt")
         cluster.exitAgent(owner, run.run, .signalled(9))
         cluster.run(for: .seconds(1))
-        guard case .taskCancelled(let record)? = cluster.replies[request] else {
-            Issue.record("answered \(String(describing: cluster.replies[request]))"); return
-        }
-        #expect(record.state == .cancelled && cluster.record(id, at: replica)?.state == .cancelled)
+        cluster.expectCancelled(request, id, onReplica: replica)
     }
 }

@@ -40,16 +40,10 @@ struct TaskFencingTests {
         cluster.cut.insert([replica, owner])
         let left = [owner, next]
         Self.split(cluster, left, (0..<5).filter { !left.contains($0) })
-        for _ in 0..<20 {
-            cluster.run(for: .seconds(1))
-            cluster.exitAllAgents()
-        }
+        cluster.runEndingAgents(seconds: 20)
         cluster.blocked.removeAll()
         cluster.cut.removeAll()
-        for _ in 0..<10 {
-            cluster.run(for: .seconds(1))
-            cluster.exitAllAgents()
-        }
+        cluster.runEndingAgents(seconds: 10)
         let terminal = cluster.syncedTerminalEvents(of: id)
         #expect(terminal.count == 1, "terminal events: \(terminal)")
         #expect(cluster.record(id, at: next) == nil || cluster.record(id, at: next)?.progress.owner != cluster.names[owner])
@@ -79,13 +73,8 @@ struct TaskRecoveredCopyTests {
         cluster.crash(replica)
         cluster.run(for: .seconds(1))
         cluster.restart(replica)
-        for _ in 0..<40 {
-            cluster.run(for: .seconds(1))
-            cluster.exitAllAgents()
-        }
-        let terminal = cluster.syncedTerminalEvents(of: id)
-        #expect(terminal.count == 1, "terminal events: \(terminal)")
-        #expect(terminal.first?.state == .task(.succeeded))
+        cluster.runEndingAgents(seconds: 40)
+        cluster.expectEndedOnce(id, in: .succeeded)
         let holders = cluster.nodes.indices.filter { cluster.record(id, at: $0)?.state == .succeeded }
         #expect(holders.count >= 2, "succeeded on \(holders)")
         #expect(cluster.owner(of: id) == replica)
@@ -106,7 +95,7 @@ struct TaskListingMergeTests {
         cluster.run(for: .milliseconds(300))
         #expect(cluster.record(id, at: owner)?.state == .retrying)
         #expect(cluster.record(id, at: replica)?.state == .running)
-        let entry = (0..<5).first { $0 != owner && $0 != replica }!
+        let entry = cluster.entry(awayFrom: owner, replica)
         let running = cluster.control(.tasks(TaskFilter(state: .running)), via: entry)
         let retrying = cluster.control(.tasks(TaskFilter(state: .retrying)), via: entry)
         cluster.run(for: .milliseconds(300))

@@ -10,21 +10,14 @@ import Testing
 struct ControlClientForeignServerTests {
     /// Answers one connection on a loopback port with `response`, then closes; returns the port.
     static func serveOnce(_ response: String) throws -> UInt16 {
-        let listener = try Sockets.listener(boundTo: .ipv4(Address(127, 0, 64, 1, port: 0)))
-        guard case .ipv4(let bound)? = Sockets.localEndpoint(listener) else { throw SystemError(call: "getsockname", code: EINVAL) }
-        Thread.detachNewThread {
-            defer { closeDescriptor(listener) }
-            var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&entry, 1, 10_000) > 0, let (fd, _) = (try? Sockets.accept(listener)) ?? nil else { return }
-            defer { closeDescriptor(fd) }
+        try OneConnectionServer.start(on: Address(127, 0, 64, 1, port: 0)) { fd in
             var request = [UInt8](repeating: 0, count: 4096)
             var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             _ = poll(&readable, 1, 5_000)
             _ = recv(fd, &request, request.count, 0)
             let bytes = Array(response.utf8)
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        }
-        return bound.port
+        }.port
     }
 
     static func failure(answering response: String) throws -> String {

@@ -13,13 +13,7 @@ struct HTTPStreamClientTests {
     /// Answers one connection on 127.0.88.1 with `answer` (written in pieces of `piece` bytes),
     /// then closes; returns the endpoint.
     static func serveOnce(_ answer: Bytes, piece: Int = 64 * 1024) throws -> SocketEndpoint {
-        let listener = try Sockets.listener(boundTo: .ipv4(Address(127, 0, 88, 1, port: 0)))
-        guard case .ipv4(let bound)? = Sockets.localEndpoint(listener) else { throw SystemError(call: "getsockname", code: EINVAL) }
-        Thread.detachNewThread {
-            defer { closeDescriptor(listener) }
-            var entry = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
-            guard poll(&entry, 1, 10_000) > 0, let (fd, _) = (try? Sockets.accept(listener)) ?? nil else { return }
-            defer { closeDescriptor(fd) }
+        .ipv4(try OneConnectionServer.start(on: Address(127, 0, 88, 1, port: 0)) { fd in
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
             var request = [UInt8](repeating: 0, count: 4096)
             _ = recv(fd, &request, request.count, 0)
@@ -30,8 +24,7 @@ struct HTTPStreamClientTests {
                 guard sent > 0 else { return }
                 offset += sent
             }
-        }
-        return .ipv4(bound)
+        })
     }
 
     /// Reads the whole body through a client; the pieces joined.

@@ -6,7 +6,8 @@ extension NodeInstance {
         tasks.wallMilliseconds = wallMilliseconds
         switch input {
         case .start: tasks.start(peers: taskPeers())
-        case .logSynced(let upTo), .logCompacted(let upTo): tasks.logSynced(upTo: upTo, peers: taskPeers())
+        case .logSynced(let upTo): tasks.logSynced(upTo: upTo, peers: taskPeers())
+        case .logCompacted(let upTo): tasks.logCompacted(upTo: upTo, peers: taskPeers())
         case .diskFailed(let failure): tasks.diskFailed(failure)
         case .agentExited(let run, let exit, let outputs): tasks.agentExited(run, exit, outputs, peers: taskPeers())
         case .leave: tasks.leave(peers: taskPeers())
@@ -115,6 +116,7 @@ extension NodeInstance {
             case .answer(let stream, let bytes): answerTaskRequest(stream, bytes)
             case .append(let record): emit(.append(record))
             case .sync: emit(.sync)
+            case .compactLog(let records): emit(.compactLog(records))
             case .setTimer(let timer, let at): setTimer(.tasks(timer), at: at)
             case .startAgent(let run): emit(.startAgent(run))
             case .stopAgent(let run, let signal): emit(.stopAgent(run, signal))

@@ -62,7 +62,12 @@ extension TaskMachine {
             cancels[id] = cancelling
             return
         }
-        if let finishing = local.finishing { return respond(waiter, .finished(finishing), id: id, peers: peers) }
+        if local.finishing != nil {
+            // A terminal state (or a takeover) under way counts only once the replica stored it and
+            // it is committed here; it may yet be fenced off. The answer waits for that.
+            cancels[id] = Cancelling(waiters: [waiter])
+            return
+        }
         if record.state.isTerminal { return respond(waiter, .finished(record), id: id, peers: peers) }
         if isLeaving {
             return respond(waiter, .refused("\(name) is leaving and hands task \(id) over; cancel it again"), id: id, peers: peers)

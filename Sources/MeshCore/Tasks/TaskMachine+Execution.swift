@@ -95,11 +95,20 @@ extension TaskMachine {
         startReady(peers: peers)
     }
 
-    /// A terminal record: stored on the replica first, then appended here (alone: at once).
+    /// A terminal record: synced here as a pending finish, then stored on the replica, then
+    /// committed here (alone: at once). A restart between the replica's `stored` and the commit
+    /// resumes the pending finish (`TaskFinishingEntry`).
     mutating func finish(_ id: TaskID, _ record: TaskRecord, peers: TaskPeers) {
         guard owned[id]?.replica != nil else { return finishCommitted(id, record, peers: peers) }
-        owned[id]?.finishing = record
+        logPendingFinish(id, record)
         replicate(id, peers: peers)
+    }
+
+    /// Appends `record` as `id`'s pending finish; it is stored on the replica once synced.
+    mutating func logPendingFinish(_ id: TaskID, _ record: TaskRecord) {
+        append(TaskFinishingEntry(finishing: record, over: records[id]).logRecord)
+        owned[id]?.finishingBox = FinishingRecord(record, durableAt: appended)
+        finishesAwaitingSync.append((appended, id))
     }
 
     /// The replica holds the terminal record or the takeover (or there is none): it counts now.

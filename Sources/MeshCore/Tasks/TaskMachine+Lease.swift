@@ -210,13 +210,22 @@ extension TaskMachine {
         replicate(id, peers: peers)
     }
 
-    /// A takeover whose new replica is gone and cannot hold it: given up (this node is a replica
-    /// copy holder again and tries again later, with a fresh candidate).
+    /// A takeover whose new replica is gone: given up when that replica cannot hold it (this node
+    /// is a replica copy holder again and tries again later, with a fresh candidate). When it may
+    /// hold it (a `store` went unanswered before it died), waiting for it would leave the task
+    /// undone for as long as it stays dead; the takeover moves on to the next candidate with the
+    /// same record once a verification with every other member found no newer copy (that replica
+    /// may be cut off, not dead, and have taken this takeover over in turn). It becomes a former
+    /// replica, told to drop its copy once it is back.
     mutating func abandonStalledTakeovers(peers: TaskPeers) {
         for id in tickIDs {
-            guard let local = owned[id], local.isTakingOver, !local.storeInFlight, !local.replicaMayHoldCopy,
+            guard let local = owned[id], local.isTakingOver, !local.storeInFlight,
                   let replica = local.replica, peers.status(of: replica)?.isDown ?? true else { continue }
-            owned[id] = nil
+            if !local.replicaMayHoldCopy {
+                owned[id] = nil
+            } else if verifications[id] == nil {
+                verify(id, purpose: .moveTakeover, peers: peers)
+            }
         }
     }
 

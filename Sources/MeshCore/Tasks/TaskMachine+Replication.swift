@@ -6,7 +6,7 @@ extension TaskMachine {
     /// or the replica holds it already.
     mutating func replicate(_ id: TaskID, peers: TaskPeers, handover: Bool = false) {
         guard var local = owned[id], let replica = local.replica, !local.storeInFlight, let current = records[id],
-              local.isVerified || handover else { return }
+              local.isVerified || handover, (local.finishingBox?.durableAt ?? 0) <= synced else { return }
         let record = local.finishing ?? current
         guard handover || local.confirmedEvents != record.history.count else { return }
         let exchange = Exchange.store(id, replica: replica, eventCount: record.history.count, handover: handover)
@@ -66,6 +66,10 @@ extension TaskMachine {
     mutating func fencedOff(_ id: TaskID, by theirs: TaskRecord, peers: TaskPeers) {
         guard let mine = records[id] else { return }
         stats.fenced &+= 1
+        if let finishing = owned[id]?.finishing, finishing.state.isTerminal {
+            // This node's pending finish is given up (the log says so: a restart resumes nothing).
+            append(TaskFinishingEntry(givingUp: id, progress: finishing.progress).logRecord)
+        }
         if let finishing = owned[id]?.finishing, finishing.state.isTerminal, theirs.progress.ownerEpoch > mine.progress.ownerEpoch {
             // The result this node holds comes from an attempt a takeover fenced off.
             var stale = theirs
@@ -96,7 +100,7 @@ extension TaskMachine {
         verifications[id] = nil
         for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
         commitLocally(record)
-        append(TaskRoleEntry(id: id, role: .passive).logRecord)
+        appendRole(id, .passive)
     }
 
     /// Records the owner's choice of replica for `id` (in the log too, for a restart).
@@ -107,7 +111,7 @@ extension TaskMachine {
             owned[id]!.formerReplicas.append(old)
         }
         owned[id]!.replica = replica
-        if let replica { append(TaskRoleEntry(id: id, role: .replica(replica)).logRecord) }
+        if let replica { appendRole(id, .replica(replica)) }
     }
 
     /// Forgets a task this node no longer owns or keeps (persisted, so recovery forgets it too).
@@ -118,7 +122,7 @@ extension TaskMachine {
         owned[id] = nil
         accepting[id] = nil
         for profile in ready.keys.sorted() { ready[profile]?.removeAll { $0 == id } }
-        append(TaskRoleEntry(id: id, role: .dropped).logRecord)
+        appendRole(id, .dropped)
     }
 
     /// The outcome a finishing record's last event stands for.
@@ -163,7 +167,7 @@ extension TaskMachine {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
         let before = appended
-        if !liveCopies.contains(record.id) && owned[record.id] == nil { append(TaskRoleEntry(id: record.id, role: .kept).logRecord) }
+        if !liveCopies.contains(record.id) && owned[record.id] == nil { appendRole(record.id, .kept) }
         owned[record.id] = nil
         commitLocally(record)
         liveCopies.insert(record.id)
@@ -184,18 +188,18 @@ extension TaskMachine {
         return mine.state.isTerminal && theirs.state.isTerminal ? false : mine.history.count > theirs.history.count
     }
 
-    /// Rebuilds tasks from the recovered log: records, then which this node dropped.
+    /// Rebuilds tasks from the recovered log (whole, or a snapshot and what followed it): records,
+    /// then which this node dropped, kept passive, or owns with which replica.
     mutating func recover(_ log: [LogRecord]) {
-        var replicas: [TaskID: String] = [:]
-        var passive: Set<TaskID> = []
+        var pendingFinishes: [TaskID: TaskFinishingEntry] = [:]
         for record in log {
+            if let entry = (try? TaskFinishingEntry(record)) ?? nil {
+                pendingFinishes[entry.id] = entry
+                continue
+            }
             if let entry = TaskRoleEntry(record) {
-                switch entry.role {
-                case .dropped: records[entry.id] = nil; replicas[entry.id] = nil; passive.remove(entry.id)
-                case .kept: passive.remove(entry.id)
-                case .passive: passive.insert(entry.id)
-                case .replica(let replica): replicas[entry.id] = replica
-                }
+                loggedRoles.apply(entry)
+                if entry.role == .dropped { records[entry.id] = nil; pendingFinishes[entry.id] = nil }
                 continue
             }
             guard let entry = try? TaskLogEntry(record) else { continue }
@@ -203,8 +207,10 @@ extension TaskMachine {
         }
         for id in records.keys.sorted() where !records[id]!.state.isTerminal {
             if records[id]!.progress.owner == name {
-                owned[id] = Owned(replica: replicas[id], isVerified: false)
-            } else if !passive.contains(id) {
+                owned[id] = Owned(replica: loggedRoles.replicas[id], isVerified: false)
+                // A finish under way when the node died is resumed, never run again.
+                owned[id]!.finishing = pendingFinishes[id]?.resumed(over: records[id]!)
+            } else if !loggedRoles.passive.contains(id) {
                 recoveredCopies.insert(id)
             }
         }
@@ -214,6 +220,10 @@ extension TaskMachine {
     mutating func logSynced(upTo position: LogPosition, peers: TaskPeers) {
         synced = max(synced, position)
         isDiskFull = false
+        while let first = finishesAwaitingSync.first, first.position <= synced {
+            finishesAwaitingSync.removeFirst()
+            replicate(first.id, peers: peers)
+        }
         while let first = deferredAnswers.first, first.position <= synced {
             deferredAnswers.removeFirst()
             emit(.answer(first.stream, first.bytes))
@@ -229,6 +239,14 @@ extension TaskMachine {
     /// sync succeeds again.
     mutating func diskFailed(_ failure: DiskFailure) {
         if failure == .full { isDiskFull = true }
+        isCompacting = false   // a compaction in flight failed, or went with the unsynced records
+        // A pending finish not yet synced may be lost: written again, it waits for the next sync.
+        let unsyncedFinishes = finishesAwaitingSync
+        finishesAwaitingSync.removeAll()
+        for (_, id) in unsyncedFinishes {
+            guard let finishing = owned[id]?.finishing, finishing.state.isTerminal, records[id] != nil else { continue }
+            logPendingFinish(id, finishing)
+        }
         for waiting in deferredAnswers { emit(.answer(waiting.stream, nil)) }
         deferredAnswers.removeAll()
         for id in accepting.keys.sorted() where !accepting[id]!.isSynced {

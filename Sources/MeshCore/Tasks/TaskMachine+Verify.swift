@@ -32,10 +32,9 @@ extension TaskMachine {
             // The replica this task had must answer unless membership knows it is gone: a node
             // that restarted knowing few members must not take a partial view for the mesh.
             guard let status = peers.status(of: replica) else { return }
-            // A dead replica may hold this epoch's terminal state, its only copy (the owner
-            // crashed between the replica's `stored` and its own sync): re-running the task
-            // would finish it twice. The task waits for that replica (or for it to be removed).
-            if status == .dead { return }
+            // A dead replica may hold this epoch's terminal state only if this node synced it as
+            // a pending finish first, which recovery resumes (`TaskFinishingEntry`): nothing to
+            // wait for here.
             if !status.isDown { verification.required = replica }
             // With the replica down, it may have taken over and stored the next epoch on a new
             // replica anywhere: every other member known must answer (one held dead may only be
@@ -52,6 +51,13 @@ extension TaskMachine {
             verification.excused = verification.presumedDead
         }
         if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
+        if purpose == .moveTakeover, let replica = owned[id]?.replica {
+            // That replica may hold the takeover and, cut off rather than dead, take it over in
+            // turn: every other member must answer, and one holding a newer copy fences this off.
+            verification.presumedDead = replica
+            verification.needsEveryMember = true
+            verification.excused = replica
+        }
         if let dead = verification.presumedDead, !asked.contains(dead) { asked.append(dead) }
         for peer in asked {
             if openExchange(.verify(id, peer: peer), to: peer, in: peers, payload: .query(.task(id))) {
@@ -76,7 +82,9 @@ extension TaskMachine {
         if message == nil, verification.needsEveryMember, let peer, peer != verification.excused {
             verification.isBlocked = true   // a member did not answer: asked again on a later tick
         }
-        if case .records(let copies, let isPassive)? = message, let mine = records[id] {
+        // A takeover being moved compares with the takeover (the next epoch), not the old copy.
+        let moving = verification.purpose == .moveTakeover ? owned[id]?.finishing : nil
+        if case .records(let copies, let isPassive)? = message, let mine = moving ?? records[id] {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }
             if let theirs = copies.first(where: { $0.id == id }) {
@@ -114,6 +122,10 @@ extension TaskMachine {
             takeOver(id, peers: peers)
         case .replaceReplica:
             replaceReplica(id, peers: peers)
+        case .moveTakeover:
+            guard let local = owned[id], local.isTakingOver, !local.storeInFlight, let replica = local.replica,
+                  peers.status(of: replica)?.isDown ?? true else { return }
+            tryNextReplica(id, peers: peers)
         }
     }
 }

@@ -10,8 +10,10 @@
 /// Safety rules, each where it is enforced:
 /// - "accepted" is answered only when the owner's `logSynced` covers the record and the replica
 ///   answered `stored` (which it does only after its own sync);
-/// - a terminal state is stored on the replica first and appended by the owner only once the
+/// - a terminal state is stored on the replica first and committed by the owner only once the
 ///   replica holds it, so a takeover (which raises the epoch on the replica's copy) fences it off;
+///   before the store, the owner syncs it as a pending finish, so a restart resumes that finish
+///   instead of running the task again (`TaskFinishingEntry`);
 /// - takeover and re-replication need the owner (resp. replica) dead or left AND this node seeing a
 ///   majority of the members it knows alive, so the two sides of a partition never both act;
 /// - a replica takes over only after the lease it granted in this life ended plus a margin.
@@ -23,6 +25,8 @@ public struct TaskMachine: Sendable {
         case answer(StreamID, Bytes?)
         case append(LogRecord)
         case sync
+        /// Replace the log with this snapshot (`TaskMachine+Compact`).
+        case compactLog([LogRecord])
         case setTimer(TaskTimer, at: Instant)
         case startAgent(AgentRun)
         case stopAgent(RunID, StopSignal)
@@ -49,10 +53,12 @@ public struct TaskMachine: Sendable {
         /// be stored there too before it counts.
         var replicaMayHoldCopy = false
         /// A record that counts only once the replica stored it: a terminal state, or this
-        /// node's takeover (the next epoch). Until then it is in no log here: a crash forgets it.
+        /// node's takeover (the next epoch). A terminal state is in the log here as a pending
+        /// finish (`TaskFinishingEntry`), synced before it is stored on the replica, so a restart
+        /// resumes it; a takeover is in no log here: a crash forgets it (`TaskMachine+Adopt`).
         var finishing: TaskRecord? {
             get { finishingBox?.record }
-            set { finishingBox = newValue.map(FinishingRecord.init) }
+            set { finishingBox = newValue.map { FinishingRecord($0) } }
         }
         /// Where `finishing` is kept: boxed, so copying an entry (every tick reads every one)
         /// copies one reference, not a whole record that is nil nearly always.
@@ -75,12 +81,17 @@ public struct TaskMachine: Sendable {
     /// A finishing record, boxed (see `Owned.finishing`); never changed in place.
     final class FinishingRecord: Sendable {
         let record: TaskRecord
-        init(_ record: TaskRecord) { self.record = record }
+        /// The log position of its pending finish: it is stored on the replica only once synced
+        /// here (0: nothing to wait for, a takeover or a finish recovered from the log).
+        let durableAt: LogPosition
+        init(_ record: TaskRecord, durableAt: LogPosition = 0) { self.record = record; self.durableAt = durableAt }
     }
 
     /// A check with every member that is up before acting on a copy: no newer one anywhere.
     struct Verification: Sendable {
-        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica }
+        /// `moveTakeover`: a takeover whose new replica died after a `store` it may have kept
+        /// moves to another replica (`abandonStalledTakeovers`).
+        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica, moveTakeover }
         var purpose: Purpose
         var waiting = 0
         var isBlocked = false
@@ -211,9 +222,20 @@ public struct TaskMachine: Sendable {
     var renewsInFlight: Set<String> = []
     /// Inbound `store` answers waiting for `logSynced` to cover `position`.
     var deferredAnswers: [(position: LogPosition, stream: StreamID, bytes: Bytes)] = []
+    /// Pending finishes appended and not yet synced, in position order: each is stored on its
+    /// replica once `logSynced` covers it.
+    var finishesAwaitingSync: [(position: LogPosition, id: TaskID)] = []
     var appended: LogPosition
     var synced: LogPosition
     var needsSync = false
+    /// What the log's role entries say (`TaskMachine+Compact`): what a snapshot writes of them.
+    var loggedRoles = LoggedRoles()
+    /// True from a `compactLog` until its `logCompacted`.
+    var isCompacting = false
+    /// Records appended since the last snapshot was asked for (at the start: the recovered log).
+    var appendedSinceSnapshot = 0
+    /// `appendedSinceSnapshot` past which `compactIfGrown` weighs a snapshot again.
+    var compactionCheckAt: Int
     var isDiskFull = false
     var isLeaving = false
     /// Until then a restarted node grants no lease and takes nothing over.
@@ -237,12 +259,15 @@ public struct TaskMachine: Sendable {
         appended = recovered.position
         synced = recovered.position
         isRestart = !recovered.records.isEmpty
+        appendedSinceSnapshot = recovered.records.count
+        compactionCheckAt = settings.logCompactionFloor
         recover(recovered.records)
     }
 
     mutating func take() -> [Effect] {
         settleCancels()
         armTickIfNeeded()
+        compactIfGrown()
         if needsSync {
             needsSync = false
             effects.append(.sync)
@@ -269,6 +294,7 @@ public struct TaskMachine: Sendable {
     /// Appends a record; the next `take` asks for one sync covering every append before it.
     mutating func append(_ record: LogRecord) {
         appended &+= 1
+        appendedSinceSnapshot &+= 1
         needsSync = true
         emit(.append(record))
     }
@@ -307,6 +333,9 @@ public struct TaskStats: Sendable, Equatable {
     public var copiesAdopted: UInt64 = 0
     public var fenced: UInt64 = 0
     public var badMessages: UInt64 = 0
+    /// Snapshots this node asked for (`compactLog`), and the records the last one held.
+    public var compactions: UInt64 = 0
+    public var snapshotRecords: UInt64 = 0
     public init() {}
 }
 

@@ -31,6 +31,9 @@ struct TaskPeers: Sendable {
     /// direction) in this life and knows every member it listed (`Membership.hasFullView`). A
     /// restarted node takes over a copy recovered from its log only then.
     var hasFullView = true
+    /// The failure detector's suspicion timeout when every member confirms (how long a crashed
+    /// member stays suspect at the most, short of a partition): `TaskMachine+Lapse`.
+    var suspicionTimeoutMin: Nanoseconds = 0
     /// Changes whenever `candidates` may have changed (nil: unknown, nothing may be kept).
     var placementVersion: UInt64?
     /// The replica ring over `aliveNames` and this node, when the node kept one.
@@ -100,6 +103,7 @@ extension NodeInstance {
         peers.knownNames.sort()
         peers.knownCount = known
         peers.upCount = up
+        peers.suspicionTimeoutMin = membership.suspicionTimeoutMin(members: membership.upCount + 1)
         let entries = membership.capacity.entriesInOrder
         for entry in entries {
             let record = entry.record

@@ -35,6 +35,15 @@ public struct TaskSettings: Sendable, Equatable {
     /// The longest an entry holds a cancel before it answers `cancelling` (the stop was sent,
     /// `cancelled` follows): below the shell's own deadline for a control request (10 s).
     public var cancelAnswerMax: Nanoseconds = .seconds(8)
+    /// Records appended since the last snapshot (or since the start, counting the recovered log)
+    /// below which the log is never compacted: a snapshot rewrites every task held, so it is not
+    /// worth writing for a small log. 4,096 task records are a few hundred KiB at most.
+    public var logCompactionFloor = 4_096
+    /// The log is compacted once the records appended since the last snapshot exceed this many
+    /// times the records a snapshot would hold (and `logCompactionFloor`): the log stays within
+    /// about `1 + logCompactionGrowth` snapshots, and the cost of writing one is spread over at
+    /// least as many appends as it holds records. 0 (with a floor of 0): after every append (tests).
+    public var logCompactionGrowth = 2
 
     /// The grace of a profile no config names.
     public static let cancelGraceDefault: Nanoseconds = .milliseconds(500)

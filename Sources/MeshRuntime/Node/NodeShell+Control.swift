@@ -120,7 +120,8 @@ extension NodeShell {
                               ("tasksAttemptsStarted", tasks.attemptsStarted), ("tasksAttemptsLost", tasks.attemptsLost),
                               ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
                               ("tasksHandovers", tasks.handovers), ("tasksReplicasReplaced", tasks.replicasReplaced),
-                              ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages)] {
+                              ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages),
+                              ("tasksLogCompactions", tasks.compactions)] {
             counterValues[name] = value
         }
         let links = streams.linkCounters

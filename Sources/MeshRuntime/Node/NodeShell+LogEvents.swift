@@ -33,34 +33,8 @@ extension NodeShell {
     /// Streams `request` (a log read) as events; the head carries `headers`.
     func relayEvents(_ request: DataRequest, task: TaskID, attempt: UInt32, from source: Address?, data: DataPlane,
                      respond: QueuedResponder, headers: [(String, String)]) {
-        let thread = Thread { [self] in
-            let body = HTTPBodyStream(chunked: true)
-            var framer = LogEventFramer(attempt: attempt, offset: 0)
-            var answered = false
-            do throws(DataFailure) {
-                try data.read(request, from: source) { (reply) throws(DataFailure) in
-                    switch reply {
-                    case .head(let status, let value, let text):
-                        answered = true
-                        guard status == DataReply.ok else { return respond(.error(status == DataReply.notFound ? 404 : 403, text)) }
-                        framer = LogEventFramer(attempt: attempt, offset: value)
-                        respond(HTTPResponse(status: 200, headers: headers + [("X-Mesh-Log-Offset", String(value))], stream: body))
-                        guard body.write(Array(": log \(framer.cursor)\n\n".utf8)) else { throw DataFailure("the client went away") }
-                    case .chunk(let bytes):
-                        guard body.write(framer.frame(bytes)) else { throw DataFailure("the client went away") }
-                    case .end(let complete, _):
-                        guard complete else { return body.abort() }
-                        body.write(framer.flush())
-                        body.write(framer.end(state: taskState(task)))
-                        body.finish()
-                    }
-                }
-            } catch {
-                if answered { body.abort() } else { respond(.error(502, "cannot read from \(source?.description ?? "this node"): \(error)")) }
-            }
-        }
-        thread.name = "mesh.log-events"
-        thread.start()
+        let shape = LogEventsRelay(headers: headers, framer: LogEventFramer(attempt: attempt, offset: 0)) { [self] in taskState(task) }
+        relay(request, from: source, data: data, respond: respond, chunked: true, thread: "mesh.log-events", shape: shape)
     }
 
     /// The task's state from its newest record, waiting on this (non-queue) thread; nil if none comes.
@@ -75,6 +49,26 @@ extension NodeShell {
         }
         _ = done.wait(timeout: .now() + Self.logEventsStateWait)
         return found.get()
+    }
+}
+
+/// A log read as events: a comment with the cursor first, then the framed log, then (once the log
+/// is complete) the held-back bytes and `event: end` with the task's state from `state`.
+struct LogEventsRelay: RelayShape {
+    let headers: [(String, String)]
+    var framer: LogEventFramer
+    let state: @Sendable () -> String?
+
+    mutating func head(_ value: UInt64) -> (headers: [(String, String)], opening: Bytes?) {
+        framer = LogEventFramer(attempt: framer.attempt, offset: value)
+        return (headers + [("X-Mesh-Log-Offset", String(value))], Array(": log \(framer.cursor)\n\n".utf8))
+    }
+
+    mutating func piece(_ bytes: Bytes) -> Bytes { framer.frame(bytes) }
+
+    mutating func close(_ write: (Bytes) -> Void) {
+        write(framer.flush())
+        write(framer.end(state: state()))
     }
 }
 

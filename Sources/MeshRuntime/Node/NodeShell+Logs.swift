@@ -109,7 +109,15 @@ extension NodeShell {
     /// body short (the client sees it incomplete and resumes from its cursor).
     func relay(_ request: DataRequest, from source: Address?, data: DataPlane, respond: QueuedResponder,
                chunked: Bool = true, headers: @escaping @Sendable (UInt64) -> [(String, String)]) {
+        relay(request, from: source, data: data, respond: respond, chunked: chunked, thread: "mesh.data-relay",
+              shape: PlainRelay(chunked: chunked, headers: headers))
+    }
+
+    /// `relay` with the body shaped by `shape`, on a thread named `name`.
+    func relay(_ request: DataRequest, from source: Address?, data: DataPlane, respond: QueuedResponder,
+               chunked: Bool, thread name: String, shape: some RelayShape) {
         let thread = Thread {
+            var shape = shape
             let body = HTTPBodyStream(chunked: chunked)
             var answered = false
             do throws(DataFailure) {
@@ -118,20 +126,48 @@ extension NodeShell {
                     case .head(let status, let value, let text):
                         answered = true
                         guard status == DataReply.ok else { return respond(.error(status == DataReply.notFound ? 404 : 403, text)) }
-                        var head = headers(value)
-                        if !chunked { head.append(("Content-Length", String(value))) }
+                        let (head, opening) = shape.head(value)
                         respond(HTTPResponse(status: 200, headers: head, stream: body))
+                        if let opening, !body.write(opening) { throw DataFailure("the client went away") }
                     case .chunk(let bytes):
-                        guard body.write(bytes) else { throw DataFailure("the client went away") }
+                        guard body.write(shape.piece(bytes)) else { throw DataFailure("the client went away") }
                     case .end(let complete, _):
-                        if complete { body.finish() } else { body.abort() }
+                        guard complete else { return body.abort() }
+                        shape.close { _ = body.write($0) }
+                        body.finish()
                     }
                 }
             } catch {
                 if answered { body.abort() } else { respond(.error(502, "cannot read from \(source?.description ?? "this node"): \(error)")) }
             }
         }
-        thread.name = "mesh.data-relay"
+        thread.name = name
         thread.start()
     }
+}
+
+/// How `NodeShell.relay` shapes what it reads into the response body.
+protocol RelayShape: Sendable {
+    /// The response head once the source's head came with `value`, and bytes to write at once (nil: none).
+    mutating func head(_ value: UInt64) -> (headers: [(String, String)], opening: Bytes?)
+    /// What to write for a piece the source sent.
+    mutating func piece(_ bytes: Bytes) -> Bytes
+    /// Writes what ends a complete body, if anything.
+    mutating func close(_ write: (Bytes) -> Void)
+}
+
+/// The source's bytes as they are, under `headers(value)` (with `Content-Length` when not chunked).
+struct PlainRelay: RelayShape {
+    let chunked: Bool
+    let headers: @Sendable (UInt64) -> [(String, String)]
+
+    func head(_ value: UInt64) -> (headers: [(String, String)], opening: Bytes?) {
+        var head = headers(value)
+        if !chunked { head.append(("Content-Length", String(value))) }
+        return (head, nil)
+    }
+
+    func piece(_ bytes: Bytes) -> Bytes { bytes }
+
+    func close(_ write: (Bytes) -> Void) {}
 }

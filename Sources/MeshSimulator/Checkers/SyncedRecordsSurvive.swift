@@ -51,7 +51,9 @@ final class SyncedRecordsSurvive: SafetyChecker {
     }
 
     func logCompacted(_ records: [LogRecord], basePosition: LogPosition, node: Int, world: Simulation) {
-        written[node] = records
+        // Records appended after the `compactLog` directive follow the snapshot.
+        let after = (written[node] ?? []).dropFirst(max(0, Int(basePosition) - (base[node] ?? 0)))
+        written[node] = records + after
         base[node] = Int(basePosition) - records.count
         synced[node] = max(synced[node] ?? 0, Int(basePosition))
         compared[node] = 0

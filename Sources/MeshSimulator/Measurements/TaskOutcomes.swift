@@ -8,7 +8,7 @@ final class TaskOutcomes: Measurement, LivenessChecker {
         "tasksSubmitted", "tasksAccepted", "tasksAcceptedSingleCopy", "tasksRefused", "tasksLost",
         "tasksFinishedTwice", "staleResults", "staleCompletions", "tasksSucceeded", "tasksFailed",
         "tasksCancelled", "tasksPending", "attemptsStarted", "reRuns", "attemptsLost", "takeovers",
-        "handovers", "replicasReplaced", "cancelsSent", "cancelsAcknowledged", "cancelsFinished", "cancelsCancelling",
+        "handovers", "replicasReplaced", "logCompactions", "logCompactionsVoided", "cancelsSent", "cancelsAcknowledged", "cancelsFinished", "cancelsCancelling",
         "cancelsRefused", "cancelsLost", "cancelClaimsWrong",
     ]
 
@@ -22,6 +22,13 @@ final class TaskOutcomes: Measurement, LivenessChecker {
 
     func nodeCrashed(_ node: Int, incarnation: UInt64, world: Simulation) {}
 
+    /// Crashes that came while a compaction was in flight (the node recovered the old log).
+    private var compactionsVoided = 0
+
+    func diskCrashed(_ damage: SimDisk.CrashDamage, node: Int, world: Simulation) {
+        if damage.compactionVoided { compactionsVoided += 1 }
+    }
+
     /// Adds the counters of a life that is ending (the simulation calls it before a crash).
     func retire(_ stats: TaskStats) { retired = Self.sum(retired, stats) }
 
@@ -30,7 +37,7 @@ final class TaskOutcomes: Measurement, LivenessChecker {
         s.accepted &+= b.accepted; s.forwarded &+= b.forwarded; s.refused &+= b.refused; s.duplicates &+= b.duplicates
         s.attemptsStarted &+= b.attemptsStarted; s.attemptsLost &+= b.attemptsLost; s.staleResults &+= b.staleResults
         s.takeovers &+= b.takeovers; s.handovers &+= b.handovers; s.replicasReplaced &+= b.replicasReplaced
-        s.fenced &+= b.fenced; s.badMessages &+= b.badMessages
+        s.fenced &+= b.fenced; s.badMessages &+= b.badMessages; s.compactions &+= b.compactions
         return s
     }
 
@@ -96,6 +103,7 @@ final class TaskOutcomes: Measurement, LivenessChecker {
             Double(stats.staleResults), Double(safety.staleCompletions), Double(succeeded), Double(failed),
             Double(cancelled), Double(pending), Double(workload.agentsStarted), Double(workload.agentsStarted - distinctStarted),
             Double(stats.attemptsLost), Double(stats.takeovers), Double(stats.handovers), Double(stats.replicasReplaced),
+            Double(stats.compactions), Double(compactionsVoided),
         ] + cancelFigures(world)
         report.layerFigures += zip(Self.figureNames, values).map { (name: $0.0, value: $0.1) }
     }

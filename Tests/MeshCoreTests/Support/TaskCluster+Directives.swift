@@ -1,4 +1,5 @@
 @testable import MeshCore
+import Testing
 
 extension TaskCluster {
     /// Carries out what node `i` asked for.
@@ -21,10 +22,22 @@ extension TaskCluster {
                 push(.milliseconds(2), .close(from: i, stream: stream, life: life))
             case .append(let record):
                 disks[i].records.append(record)
+                disks[i].appendedEver.append(record)
             case .sync:
-                let upTo = LogPosition(disks[i].records.count)
+                let upTo = disks[i].position
                 if holdSyncs.contains(i) { heldSyncs[i, default: []].append(upTo) } else { completeSync(i, upTo: upTo, life: life) }
-            case .compactLog, .persistIncarnation, .event:
+            case .compactLog(let snapshot):
+                let base = disks[i].position
+                disks[i].records = snapshot
+                disks[i].offset = Int(base) - snapshot.count
+                disks[i].durable = snapshot.count
+                disks[i].compactions += 1
+                if holdCompactions.contains(i) {
+                    heldCompactions[i, default: []].append(base)
+                } else {
+                    push(.milliseconds(1), .input(node: i, life: life, .logCompacted(upTo: base)))
+                }
+            case .persistIncarnation, .event:
                 break
             case .fetchFiles(let fetch):
                 fetches.append((i, fetch))
@@ -48,7 +61,15 @@ extension TaskCluster {
 
     func completeSync(_ i: Int, upTo: LogPosition, life: Int) {
         push(.milliseconds(1), .input(node: i, life: life, .logSynced(upTo: upTo)))
-        disks[i].durable = max(disks[i].durable, Int(upTo))
+        disks[i].durable = max(disks[i].durable, Int(upTo) - disks[i].offset)
+    }
+
+    /// Lets node `i`'s held `logCompacted` inputs arrive.
+    func releaseCompactions(_ i: Int) {
+        holdCompactions.remove(i)
+        for base in heldCompactions.removeValue(forKey: i) ?? [] {
+            push(.milliseconds(1), .input(node: i, life: lives[i], .logCompacted(upTo: base)))
+        }
     }
 
     /// Lets node `i`'s held syncs complete.
@@ -86,6 +107,7 @@ extension TaskCluster {
         disks[i].records = Array(disks[i].records.prefix(disks[i].durable))
         running[i] = []
         heldSyncs[i] = nil
+        heldCompactions[i] = nil
         for key in ends.keys.sorted() where key.hasPrefix("\(i)/") {
             let (peer, peerStream) = ends.removeValue(forKey: key)!
             ends["\(peer)/\(peerStream)"] = nil
@@ -146,10 +168,46 @@ extension TaskCluster {
         return events
     }
 
+    /// Expects `id` to have ended once in the synced logs, in `state`.
+    func expectEndedOnce(_ id: TaskID, in state: TaskState, sourceLocation: SourceLocation = #_sourceLocation) {
+        let terminal = syncedTerminalEvents(of: id)
+        #expect(terminal.count == 1, "terminal events: \(terminal)", sourceLocation: sourceLocation)
+        #expect(terminal.first?.state == .task(state), sourceLocation: sourceLocation)
+    }
+
+    /// Takes node `i`'s first agent run out of `running`, so the harness does not end it once
+    /// stopped: the test decides when it exits.
+    func holdRun(on i: Int) -> AgentRun {
+        let run = running[i]!.first!
+        running[i] = []
+        return run
+    }
+
+    /// The first node that is neither `owner` nor `replica` (an entry that holds no copy).
+    func entry(awayFrom owner: Int, _ replica: Int) -> Int {
+        nodes.indices.first { $0 != owner && $0 != replica }!
+    }
+
+    /// Expects the answer to `request` to be `taskCancelled`, with the copy on `replica` cancelled too.
+    func expectCancelled(_ request: UInt64, _ id: TaskID, onReplica replica: Int, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard case .taskCancelled(let answered)? = replies[request] else {
+            Issue.record("answered \(String(describing: replies[request]))", sourceLocation: sourceLocation); return
+        }
+        #expect(answered.state == .cancelled && record(id, at: replica)?.state == .cancelled, sourceLocation: sourceLocation)
+    }
+
     /// Ends every agent run still going with exit 0.
     func exitAllAgents() {
         for i in running.keys.sorted() where nodes[i] != nil {
             for run in running[i] ?? [] { exitAgent(i, run.run) }
+        }
+    }
+
+    /// Runs `seconds` seconds, one at a time, ending every agent run still going (exit 0) after each.
+    func runEndingAgents(seconds: Int) {
+        for _ in 0..<seconds {
+            run(for: .seconds(1))
+            exitAllAgents()
         }
     }
 }

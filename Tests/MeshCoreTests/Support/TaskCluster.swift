@@ -11,9 +11,18 @@ final class TaskCluster {
         case write(from: Int, stream: StreamID, Bytes, life: Int)
         case close(from: Int, stream: StreamID, life: Int)
     }
+    /// A node's log: `records` in the file (a snapshot's first), `durable` of them synced.
+    /// Positions count from `offset` (a snapshot's base minus its records: positions never go back).
     struct Disk {
         var records: [LogRecord] = []
         var durable = 0
+        var offset = 0
+        var position: LogPosition { LogPosition(offset + records.count) }
+        /// Snapshots taken, each durable at once (as the runtime's rename).
+        var compactions = 0
+        /// Every record appended in every life, never compacted: the log as it would be without
+        /// snapshots (unsynced records a crash lost included).
+        var appendedEver: [LogRecord] = []
     }
 
     var nodes: [NodeInstance?]
@@ -27,6 +36,9 @@ final class TaskCluster {
     var disks: [Disk]
     var holdSyncs: Set<Int> = []
     var heldSyncs: [Int: [LogPosition]] = [:]
+    /// Nodes whose `logCompacted` waits (the snapshot itself is durable at once).
+    var holdCompactions: Set<Int> = []
+    var heldCompactions: [Int: [LogPosition]] = [:]
     /// Blocked (from, to) node pairs: streams between them fail, datagrams vanish.
     var blocked: Set<[Int]> = []
     /// Cut (from, to) node pairs: bytes written on a stream already open from `from` to `to`
@@ -65,7 +77,7 @@ final class TaskCluster {
         var config = NodeConfig(name: names[i], address: addresses[i], seeds: i == 0 ? [] : [addresses[0]],
                                 settings: .lan, randomSeed: UInt64(i + 1) * 7919, lastIncarnation: UInt64(lives[i] * 10),
                                 recoveredLog: RecoveredLog(records: Array(disks[i].records.prefix(disks[i].durable)),
-                                                           position: LogPosition(disks[i].durable)))
+                                                           position: LogPosition(disks[i].offset + disks[i].durable)))
         config.capacity = LocalCapacity(profiles: profiles[i])
         config.taskSettings = taskSettings
         return config
