@@ -15,6 +15,8 @@ struct TaskCompactionTests {
         var finishing: [TaskID: TaskRecord]
         var recoveredCopies: Set<TaskID>
         var isRestart: Bool
+        /// Takeover marks that count.
+        var marks: [TaskID: UInt64]
 
         init(_ machine: TaskMachine) {
             var machine = machine
@@ -27,6 +29,7 @@ struct TaskCompactionTests {
             }
             recoveredCopies = machine.recoveredCopies
             isRestart = machine.isRestart
+            marks = machine.takeoverMarks
         }
 
         var description: String {
@@ -97,6 +100,12 @@ struct TaskCompactionTests {
         _ = failed.apply(.finish(Self.fence, .failed("exit 1")), by: "n0", at: 9)
         log += Self.log(of: other) + [Self.role("q", .replica("n2")), TaskFinishingEntry(finishing: failed, over: other.last!).logRecord,
                                       TaskFinishingEntry(givingUp: failed.id, progress: failed.progress).logRecord]
+        // Takeover marks: one over another owner's copy that counts (epoch 2 over 1), one the
+        // takeover then committed (h: epoch 2 held), one cleared, and one over a dropped copy.
+        let mark = { (key: String, epoch: UInt64, cleared: Bool) in
+            TaskTakeoverMark(id: TaskID.idempotent(key: key), epoch: epoch, isCleared: cleared).logRecord
+        }
+        log += [mark("c", 2, false), mark("h", 2, false), mark("g", 2, false), mark("g", 2, true), mark("e", 3, false)]
         return log
     }
 
@@ -116,6 +125,7 @@ struct TaskCompactionTests {
         #expect(fromSnapshot.records[id("f")]!.history.count > TaskLogEntry.createdEventsMax)
         #expect(fromSnapshot.owned[id("p")]?.finishing?.state == .succeeded && fromSnapshot.owned[id("q")]?.finishing == nil)
         #expect(fromSnapshot.records[id("p")]?.state == .running, "a pending finish changes no record")
+        #expect(fromSnapshot.takeoverMarks == [id("c"): 2, id("e"): 3], "marks that count, and only those")
         // Deterministic: the same state writes the same snapshot, and a snapshot of a snapshot is itself.
         #expect(Self.recovered(whole).snapshotRecords() == snapshot)
         #expect(fromSnapshot.snapshotRecords() == snapshot)

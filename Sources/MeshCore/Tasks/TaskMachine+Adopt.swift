@@ -80,6 +80,21 @@ extension TaskMachine {
         pushCopies(peers: peers)
     }
 
+    /// This node becomes the owner of `record`, a copy naming it that `holder` keeps as its
+    /// replica; unverified, like a task recovered from the log.
+    mutating func adopt(_ record: TaskRecord, holder: String, peers: TaskPeers) {
+        let id = record.id
+        liveCopies.remove(id)
+        recoveredCopies.remove(id)
+        copyPushes.remove(id)
+        verifications[id] = nil
+        commitLocally(record)
+        owned[id] = Owned(isVerified: false)
+        setReplica(id, holder)
+        recovered(id, peers: peers)   // queued: back in the queue; running: lost, re-run at once
+        stats.copiesAdopted &+= 1
+    }
+
     /// A copy naming this node as owner, pushed by `holder`: answered, or adopted (see above).
     mutating func adoptArrived(_ record: TaskRecord, from holder: String, stream: StreamID, peers: TaskPeers) {
         let id = record.id
@@ -97,15 +112,11 @@ extension TaskMachine {
         if isDiskFull || isLeaving || record.state.isTerminal {
             return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
         }
-        liveCopies.remove(id)
-        recoveredCopies.remove(id)
-        copyPushes.remove(id)
-        verifications[id] = nil
-        commitLocally(record)
-        owned[id] = Owned(isVerified: false)
-        setReplica(id, holder)
-        recovered(id, peers: peers)   // queued: back in the queue; running: lost, re-run at once
-        stats.copiesAdopted &+= 1
+        // A copy older than a takeover this node marked: that takeover may be held elsewhere.
+        if let epoch = markedEpoch(id), record.progress.ownerEpoch < epoch {
+            return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
+        }
+        adopt(record, holder: holder, peers: peers)
         let answer = TaskMessage.storeAnswer(.stored(eventCount: UInt32(clamping: record.history.count))).encoded()
         if synced >= appended { return emit(.answer(stream, answer)) }
         deferredAnswers.append((appended, stream, answer))

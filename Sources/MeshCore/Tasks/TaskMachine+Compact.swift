@@ -40,7 +40,8 @@ extension TaskMachine {
     /// its finishing record, not committed yet. A terminal one is in the log as a pending finish
     /// (`TaskFinishingEntry`), which recovery resumes: the snapshot writes it again (over the
     /// committed record: the same events and progress), so a restart after a compaction resumes
-    /// the finish too. A takeover waiting for its replica is in no log (a crash forgets it): none.
+    /// the finish too. A takeover waiting for its replica is in the log as its mark only, which
+    /// the snapshot carries with the other marks (`snapshotMarks`).
     func pendingLogRecords(of id: TaskID) -> [LogRecord] {
         guard let finishing = owned[id]?.finishing, finishing.state.isTerminal, let record = records[id] else { return [] }
         return [TaskFinishingEntry(finishing: finishing, over: record).logRecord]
@@ -59,6 +60,7 @@ extension TaskMachine {
             if owned[id] != nil { log += pendingLogRecords(of: id) }
             for role in snapshotRoles(of: record) { log.append(TaskRoleEntry(id: id, role: role).logRecord) }
         }
+        log += snapshotMarks()
         if log.isEmpty { log.append(TaskRoleEntry(id: Self.placeholderID, role: .dropped).logRecord) }
         return log
     }
@@ -93,6 +95,7 @@ extension TaskMachine {
             if owned[id] != nil { count &+= pendingLogRecords(of: id).count }
             count &+= snapshotRoles(of: record).count
         }
+        count &+= takeoverMarks.count
         return max(count, 1)
     }
 

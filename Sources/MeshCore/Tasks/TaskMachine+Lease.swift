@@ -36,6 +36,7 @@ extension TaskMachine {
         demoteLapsedCopies(peers: peers)
         abandonStalledTakeovers(peers: peers)
         takeOverDeadOwners(peers: peers)
+        resolveMarks(peers: peers)
         noteMemberLives(peers: peers)
         pushCopies(peers: peers)
         releaseRetries()
@@ -196,17 +197,20 @@ extension TaskMachine {
     /// This node becomes the owner of `id` with the next epoch; a running attempt is lost and re-runs.
     /// Like a terminal state, the takeover counts only once the new replica stored it: until then
     /// this node holds it in memory only (`finishing`) and keeps the old copy in its log, so a
-    /// crash in between leaves no single-copy epoch that the old owner never heard of.
+    /// crash in between leaves no single-copy epoch that the old owner never heard of. Its mark
+    /// (`TaskTakeoverMark`) is synced before the store leaves: after such a crash this node still
+    /// refuses the old owner's older epoch until the mark is settled.
     mutating func takeOver(_ id: TaskID, peers: TaskPeers) {
         guard var record = records[id] else { return }
-        let epoch = record.progress.ownerEpoch &+ 1
+        // Past any takeover this node marked (one it lost in a crash may be held elsewhere).
+        let epoch = max(record.progress.ownerEpoch, takeoverMarks[id] ?? 0) &+ 1
         guard case .applied = record.apply(.takeOver(owner: name, epoch: epoch), by: name, at: at) else { return }
         let replica = peers.replicaCandidates(key: record.spec.placementKey(id: id), count: 1).first
         _ = record.apply(.setCopies(replica == nil ? 1 : 2), by: name, at: at)
         owned[id] = Owned(triedReplicas: replica.map { [$0] } ?? [], retryAt: now)
         setReplica(id, replica)
         if record.state.isTerminal || replica == nil { return finishCommitted(id, record, peers: peers) }
-        owned[id]?.finishing = record
+        logTakeover(id, record)
         replicate(id, peers: peers)
     }
 

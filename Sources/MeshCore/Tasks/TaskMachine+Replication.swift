@@ -159,6 +159,11 @@ extension TaskMachine {
         if let mine = records[record.id], isNewer(mine, than: record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
+        // This node marked a takeover of a newer epoch that may be held elsewhere: an older
+        // epoch's store waits until the mark is settled (then it is stored, or fenced).
+        if let epoch = markedEpoch(record.id), record.progress.ownerEpoch < epoch {
+            return emit(.answer(stream, TaskMessage.storeAnswer(.declined).encoded()))
+        }
         // A takeover under way here was decided (the owner held dead, every check passed): the
         // old owner's store waits (declined, retried) instead of cancelling it; once the new
         // replica holds the next epoch, the old owner is fenced.
@@ -197,6 +202,10 @@ extension TaskMachine {
                 pendingFinishes[entry.id] = entry
                 continue
             }
+            if let mark = (try? TaskTakeoverMark(record)) ?? nil {
+                recoverMark(mark)
+                continue
+            }
             if let entry = TaskRoleEntry(record) {
                 loggedRoles.apply(entry)
                 if entry.role == .dropped { records[entry.id] = nil; pendingFinishes[entry.id] = nil }
@@ -205,6 +214,7 @@ extension TaskMachine {
             guard let entry = try? TaskLogEntry(record) else { continue }
             entry.replay(into: &records)
         }
+        for id in takeoverMarks.keys.sorted() where markedEpoch(id) == nil { takeoverMarks[id] = nil }
         for id in records.keys.sorted() where !records[id]!.state.isTerminal {
             if records[id]!.progress.owner == name {
                 owned[id] = Owned(replica: loggedRoles.replicas[id], isVerified: false)
@@ -244,8 +254,8 @@ extension TaskMachine {
         let unsyncedFinishes = finishesAwaitingSync
         finishesAwaitingSync.removeAll()
         for (_, id) in unsyncedFinishes {
-            guard let finishing = owned[id]?.finishing, finishing.state.isTerminal, records[id] != nil else { continue }
-            logPendingFinish(id, finishing)
+            guard let finishing = owned[id]?.finishing, records[id] != nil else { continue }
+            if finishing.state.isTerminal { logPendingFinish(id, finishing) } else { logTakeover(id, finishing) }
         }
         for waiting in deferredAnswers { emit(.answer(waiting.stream, nil)) }
         deferredAnswers.removeAll()

@@ -21,6 +21,7 @@ extension TaskMachine {
         // partition could each count one and both change the pair. Only a full view counts.
         guard purpose == .recoveredOwner || peers.hasFullView else { return }
         if peers.aliveNames.isEmpty {
+            if purpose == .resolveMark { return }   // the takeover was stored on another member
             // Alone: nothing to ask, unless this node has not heard of the mesh again yet, or the
             // task had a second copy somewhere (a node without seeds restarts knowing no one).
             let hadCopies = (records[id]?.progress.copies ?? 1) > 1
@@ -51,6 +52,10 @@ extension TaskMachine {
             verification.excused = verification.presumedDead
         }
         if purpose == .replaceReplica, let replica = owned[id]?.replica { verification.presumedDead = replica }
+        if purpose == .resolveMark {
+            // The takeover may be held by any member, one held dead included: every one answers.
+            verification.needsEveryMember = true
+        }
         if purpose == .moveTakeover, let replica = owned[id]?.replica {
             // That replica may hold the takeover and, cut off rather than dead, take it over in
             // turn: every other member must answer, and one holding a newer copy fences this off.
@@ -84,7 +89,16 @@ extension TaskMachine {
         }
         // A takeover being moved compares with the takeover (the next epoch), not the old copy.
         let moving = verification.purpose == .moveTakeover ? owned[id]?.finishing : nil
-        if case .records(let copies, let isPassive)? = message, let mine = moving ?? records[id] {
+        if verification.purpose == .resolveMark {
+            if case .records(let copies, let isPassive)? = message {
+                verification.answered += 1
+                if let theirs = copies.first(where: { $0.id == id }),
+                   markAnswered(id, theirs: theirs, isPassive: isPassive, from: peer, peers: peers) {
+                    verifications[id] = nil
+                    return
+                }
+            }
+        } else if case .records(let copies, let isPassive)? = message, let mine = moving ?? records[id] {
             verification.answered += 1
             if peer == verification.required { verification.heardRequired = true }
             if let theirs = copies.first(where: { $0.id == id }) {
@@ -126,6 +140,9 @@ extension TaskMachine {
             guard let local = owned[id], local.isTakingOver, !local.storeInFlight, let replica = local.replica,
                   peers.status(of: replica)?.isDown ?? true else { return }
             tryNextReplica(id, peers: peers)
+        case .resolveMark:
+            guard owned[id] == nil, markedEpoch(id) != nil else { return }
+            clearMark(id)
         }
     }
 }

@@ -14,6 +14,9 @@
 ///   replica holds it, so a takeover (which raises the epoch on the replica's copy) fences it off;
 ///   before the store, the owner syncs it as a pending finish, so a restart resumes that finish
 ///   instead of running the task again (`TaskFinishingEntry`);
+/// - a takeover counts once the new replica stored it; the taker syncs a takeover mark before that
+///   store, so after a crash it refuses the old owner's older epoch until the mark is settled
+///   (`TaskMachine+Marks`);
 /// - takeover and re-replication need the owner (resp. replica) dead or left AND this node seeing a
 ///   majority of the members it knows alive, so the two sides of a partition never both act;
 /// - a replica takes over only after the lease it granted in this life ended plus a margin.
@@ -55,7 +58,8 @@ public struct TaskMachine: Sendable {
         /// A record that counts only once the replica stored it: a terminal state, or this
         /// node's takeover (the next epoch). A terminal state is in the log here as a pending
         /// finish (`TaskFinishingEntry`), synced before it is stored on the replica, so a restart
-        /// resumes it; a takeover is in no log here: a crash forgets it (`TaskMachine+Adopt`).
+        /// resumes it; a takeover is in the log as a mark only (`TaskTakeoverMark`): a crash
+        /// forgets the takeover (`TaskMachine+Adopt`) but not that its epoch may exist.
         var finishing: TaskRecord? {
             get { finishingBox?.record }
             set { finishingBox = newValue.map { FinishingRecord($0) } }
@@ -81,8 +85,8 @@ public struct TaskMachine: Sendable {
     /// A finishing record, boxed (see `Owned.finishing`); never changed in place.
     final class FinishingRecord: Sendable {
         let record: TaskRecord
-        /// The log position of its pending finish: it is stored on the replica only once synced
-        /// here (0: nothing to wait for, a takeover or a finish recovered from the log).
+        /// The log position of its pending finish or takeover mark: it is stored on the replica
+        /// only once synced here (0: nothing to wait for, a finish recovered from the log).
         let durableAt: LogPosition
         init(_ record: TaskRecord, durableAt: LogPosition = 0) { self.record = record; self.durableAt = durableAt }
     }
@@ -91,7 +95,8 @@ public struct TaskMachine: Sendable {
     struct Verification: Sendable {
         /// `moveTakeover`: a takeover whose new replica died after a `store` it may have kept
         /// moves to another replica (`abandonStalledTakeovers`).
-        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica, moveTakeover }
+        /// `resolveMark`: a takeover mark that still counts is settled (`TaskMachine+Marks`).
+        enum Purpose: Sendable { case recoveredOwner, takeover, replaceReplica, moveTakeover, resolveMark }
         var purpose: Purpose
         var waiting = 0
         var isBlocked = false
@@ -225,6 +230,9 @@ public struct TaskMachine: Sendable {
     /// Pending finishes appended and not yet synced, in position order: each is stored on its
     /// replica once `logSynced` covers it.
     var finishesAwaitingSync: [(position: LogPosition, id: TaskID)] = []
+    /// Task → the epoch of a takeover this node made that may be held elsewhere while its own
+    /// record is older (`TaskMachine+Marks`): stores of an older epoch are refused.
+    var takeoverMarks: [TaskID: UInt64] = [:]
     var appended: LogPosition
     var synced: LogPosition
     var needsSync = false
@@ -281,7 +289,7 @@ public struct TaskMachine: Sendable {
     /// True when something needs the tick: tasks held, requests waiting, runs, leases granted.
     var hasWork: Bool {
         !records.isEmpty || !accepting.isEmpty || !queries.isEmpty || !runs.isEmpty || !exchanges.isEmpty
-            || !cancelRequests.isEmpty
+            || !cancelRequests.isEmpty || !takeoverMarks.isEmpty
     }
 
     mutating func armTickIfNeeded() {
@@ -331,6 +339,8 @@ public struct TaskStats: Sendable, Equatable {
     /// Copies naming this node as owner that a copy holder pushed back and this node adopted (it
     /// had lost a takeover it made, with its memory, before the takeover counted here).
     public var copiesAdopted: UInt64 = 0
+    /// Takeover marks cleared: no member held the epoch they marked (`TaskMachine+Marks`).
+    public var takeoverMarksCleared: UInt64 = 0
     public var fenced: UInt64 = 0
     public var badMessages: UInt64 = 0
     /// Snapshots this node asked for (`compactLog`), and the records the last one held.
