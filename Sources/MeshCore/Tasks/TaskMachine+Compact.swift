@@ -109,6 +109,7 @@ extension TaskMachine {
             compactionCheckAt = bound
             return
         }
+        forgetFinished()
         let snapshot = snapshotRecords()
         isCompacting = true
         appendedSinceSnapshot = 0

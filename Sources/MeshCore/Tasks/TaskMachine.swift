@@ -345,6 +345,8 @@ public struct TaskStats: Sendable, Equatable {
     public var badMessages: UInt64 = 0
     /// Snapshots this node asked for (`compactLog`), and the records the last one held.
     public var compactions: UInt64 = 0
+    /// Finished tasks forgotten past `TaskSettings.finishedRetention` (`TaskMachine+Forget`).
+    public var tasksForgotten: UInt64 = 0
     public var snapshotRecords: UInt64 = 0
     public init() {}
 }

@@ -44,6 +44,13 @@ public struct TaskSettings: Sendable, Equatable {
     /// about `1 + logCompactionGrowth` snapshots, and the cost of writing one is spread over at
     /// least as many appends as it holds records. 0 (with a floor of 0): after every append (tests).
     public var logCompactionGrowth = 2
+    /// How long a finished task is kept after its last event before a snapshot leaves it out
+    /// (`TaskMachine+Forget`): as long as a task's workspace by default (7 days), and never less
+    /// than the idempotency window (the config refuses less than `finishedRetentionMin`).
+    public var finishedRetention: Nanoseconds = .seconds(7 * 86_400)
+    /// The shortest `finishedRetention` a config may set: a retried submission with the same
+    /// idempotency key lands on the same task for at least this long.
+    public static let finishedRetentionMin: Nanoseconds = .seconds(86_400)
 
     /// The grace of a profile no config names.
     public static let cancelGraceDefault: Nanoseconds = .milliseconds(500)
