@@ -159,3 +159,52 @@ struct TaskForwardRetryTests {
         #expect(!owners.contains(owner))
     }
 }
+
+/// A terminal copy is never replaced by a store of another epoch.
+struct TaskTerminalCopyTests {
+    /// A replica holding a task's terminal state (it counted there) gets a takeover's `store` of
+    /// the next epoch (a taker that did not hear from it): it answers `fenced` with the terminal
+    /// copy and keeps it, so the task is not run again; a retried store of the same finish is
+    /// still answered `stored`, and another epoch's terminal state is fenced too.
+    @Test func aTakeoverStoreMeetingATerminalCopyIsFencedOff() throws {
+        let cluster = TaskCluster(size: 3)
+        let request = cluster.submit(TaskMachineSubmitTests.spec("done"), via: 0)
+        cluster.runEndingAgents(seconds: 3)
+        let id = try #require(cluster.acceptance(request)?.id)
+        let owner = try #require(cluster.owner(of: id))
+        let replica = try #require(cluster.nodes.indices.first { $0 != owner && cluster.record(id, at: $0) != nil })
+        let finished = try #require(cluster.record(id, at: replica))
+        #expect(finished.state == .succeeded)
+        let taker = cluster.nodes.indices.first { $0 != owner && $0 != replica }!
+
+        func store(_ record: TaskRecord, from sender: Int) -> TaskMessage? {
+            var node = cluster.nodes[replica]!
+            let peers = node.taskPeers()
+            node.tasks.storeArrived(record, handover: false, from: cluster.names[sender], stream: StreamID(77), peers: peers)
+            let answers = node.tasks.take().compactMap { effect -> Bytes? in
+                if case .answer(StreamID(77), let bytes?) = effect { return bytes }
+                return nil
+            }
+            cluster.nodes[replica] = node
+            return answers.first.flatMap { try? TaskMessage.decode($0) }
+        }
+        var takeover = finished
+        takeover.progress.state = .queued
+        takeover.progress.owner = cluster.names[taker]
+        takeover.progress.ownerEpoch = 2
+        guard case .storeAnswer(.fenced(let kept))? = store(takeover, from: taker) else {
+            Issue.record("the takeover was not fenced off"); return
+        }
+        #expect(kept == finished)
+        #expect(cluster.record(id, at: replica) == finished, "the terminal copy is kept")
+        var otherFinish = takeover
+        otherFinish.progress.state = .succeeded
+        guard case .storeAnswer(.fenced)? = store(otherFinish, from: taker) else {
+            Issue.record("another epoch's finish was not fenced off"); return
+        }
+        guard case .storeAnswer(.stored)? = store(finished, from: owner) else {
+            Issue.record("a retried store of the same finish is refused"); return
+        }
+        #expect(cluster.record(id, at: replica) == finished)
+    }
+}

@@ -208,4 +208,21 @@ public enum TaskCodec {
     public static func readID(_ r: inout ByteReader) throws(DecodeError) -> TaskID {
         TaskID(bytes: Array(try r.raw(TaskID.byteCount)))!
     }
+
+    /// A writer for the body of a task log entry about `id`: the version, then the id.
+    static func entryWriter(_ id: TaskID, capacity: Int) -> ByteWriter {
+        var w = ByteWriter(capacity: capacity)
+        w.u8(version)
+        w.raw(id.bytes)
+        return w
+    }
+
+    /// The task id and a reader past it for a log record of `kind` (nil: another kind); throws
+    /// for another version.
+    static func entryReader(_ record: LogRecord, kind: UInt8) throws(DecodeError) -> (TaskID, ByteReader)? {
+        guard record.kind == kind else { return nil }
+        var r = ByteReader(record.body)
+        guard try r.u8() == version else { throw .malformed }
+        return (try readID(&r), r)
+    }
 }

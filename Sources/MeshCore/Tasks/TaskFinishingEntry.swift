@@ -37,9 +37,7 @@ public struct TaskFinishingEntry: Equatable, Sendable {
 
     /// As a log record.
     public var logRecord: LogRecord {
-        var w = ByteWriter(capacity: 256)
-        w.u8(TaskCodec.version)
-        w.raw(id.bytes)
+        var w = TaskCodec.entryWriter(id, capacity: 256)
         TaskCodec.write(progress, to: &w)
         w.u8(UInt8(events.count))
         for event in events { TaskCodec.write(event, to: &w) }
@@ -48,10 +46,8 @@ public struct TaskFinishingEntry: Equatable, Sendable {
 
     /// The entry a log record holds; nil for another kind. Throws for one that does not decode.
     public init?(_ record: LogRecord) throws(DecodeError) {
-        guard record.kind == Self.kind else { return nil }
-        var r = ByteReader(record.body)
-        guard try r.u8() == TaskCodec.version else { throw .malformed }
-        id = try TaskCodec.readID(&r)
+        guard case (let id, var r)? = try TaskCodec.entryReader(record, kind: Self.kind) else { return nil }
+        self.id = id
         progress = try TaskCodec.readProgress(&r)
         let count = Int(try r.u8())
         guard count <= Self.eventsMax else { throw .oversized }

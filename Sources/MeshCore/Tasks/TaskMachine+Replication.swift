@@ -156,7 +156,7 @@ extension TaskMachine {
     mutating func storeArrived(_ record: TaskRecord, handover: Bool, from owner: String, stream: StreamID, peers: TaskPeers) {
         // A copy naming this node, from another holder: pushed back (`TaskMachine+Adopt`).
         if record.progress.owner == name && owner != name && !handover { return adoptArrived(record, from: owner, stream: stream, peers: peers) }
-        if let mine = records[record.id], isNewer(mine, than: record) {
+        if let mine = records[record.id], isNewer(mine, than: record) || endsDifferently(mine, record) {
             return emit(.answer(stream, TaskMessage.storeAnswer(.fenced(mine)).encoded()))
         }
         // This node marked a takeover of a newer epoch that may be held elsewhere: an older
@@ -183,6 +183,15 @@ extension TaskMachine {
         _ = before
         if synced >= appended { return emit(.answer(stream, answer.encoded())) }
         deferredAnswers.append((appended, stream, answer.encoded()))
+    }
+
+    /// True when `mine` is terminal and `theirs` is not that same finish: a store never replaces
+    /// a terminal copy with another epoch's record, not even a newer one. A replica holds a terminal
+    /// state only once its owner stored it there, which is when that state counts; a takeover that
+    /// missed it (its new replica held it, unasked) would run the task again, and another epoch's
+    /// terminal state would be a second finish.
+    func endsDifferently(_ mine: TaskRecord, _ theirs: TaskRecord) -> Bool {
+        mine.state.isTerminal && (!theirs.state.isTerminal || theirs.progress.ownerEpoch != mine.progress.ownerEpoch)
     }
 
     /// True when `mine` must win over `theirs`: a higher epoch, or terminal while theirs is not,

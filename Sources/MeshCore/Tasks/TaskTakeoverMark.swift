@@ -27,9 +27,7 @@ public struct TaskTakeoverMark: Equatable, Sendable {
 
     /// As a log record.
     public var logRecord: LogRecord {
-        var w = ByteWriter(capacity: TaskID.byteCount + 10)
-        w.u8(TaskCodec.version)
-        w.raw(id.bytes)
+        var w = TaskCodec.entryWriter(id, capacity: TaskID.byteCount + 10)
         w.u64(epoch)
         w.u8(isCleared ? 1 : 0)
         return LogRecord(kind: Self.kind, body: w.bytes)
@@ -38,10 +36,8 @@ public struct TaskTakeoverMark: Equatable, Sendable {
     /// The mark a log record holds; nil for another kind. Throws for one that does not decode (an
     /// epoch past `TaskLimits.epochMax` included).
     public init?(_ record: LogRecord) throws(DecodeError) {
-        guard record.kind == Self.kind else { return nil }
-        var r = ByteReader(record.body)
-        guard try r.u8() == TaskCodec.version else { throw .malformed }
-        id = try TaskCodec.readID(&r)
+        guard case (let id, var r)? = try TaskCodec.entryReader(record, kind: Self.kind) else { return nil }
+        self.id = id
         epoch = try r.u64()
         guard epoch >= 1, epoch <= TaskLimits.epochMax else { throw .malformed }
         switch try r.u8() {
