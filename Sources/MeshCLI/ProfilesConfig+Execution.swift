@@ -2,7 +2,7 @@ import MeshCore
 import MeshRuntime
 
 /// How a profile's attempts run (`env`, `expect`, `cancelGrace`, `stallAfter`) and the node's
-/// `"workspaces"` settings, read with every problem reported at its position.
+/// `"workspaces"` and `"tasks"` settings, read with every problem reported at its position.
 extension ProfilesConfig {
     mutating func parseExecution(_ entry: JSONValue, into profile: inout AgentProfile, path: String, positions: JSONPositions) {
         if let raw = entry["env"] {
@@ -54,6 +54,31 @@ extension ProfilesConfig {
         }
         if let value = raw["cgroups"] {
             if let flag = value.bool { settings.usesCgroups = flag } else { report("workspaces.cgroups", "must be true or false", positions) }
+        }
+        return settings
+    }
+
+    /// `"tasks": {"finishedRetention": "168h", "logCompactionFloor": 4096}`: how long a finished task
+    /// is kept, and the records appended before the task log may be snapshotted.
+    mutating func parseTasks(_ raw: JSONValue, positions: JSONPositions) -> TaskSettings {
+        var settings = TaskSettings()
+        guard let fields = raw.object else {
+            report("tasks", "must be an object with finishedRetention and logCompactionFloor", positions)
+            return settings
+        }
+        let keys = ["finishedRetention", "logCompactionFloor"]
+        for (key, _) in fields where !keys.contains(key) {
+            report("tasks.\(key)", "unknown key '\(key)' (known keys: \(keys.joined(separator: ", ")))", positions)
+        }
+        if let value = raw["finishedRetention"] {
+            settings.finishedRetention = duration(value, path: "tasks.finishedRetention",
+                                                  range: TaskSettings.finishedRetentionMin...TaskSettings.finishedRetentionMax,
+                                                  positions: positions) ?? settings.finishedRetention
+        }
+        if let value = raw["logCompactionFloor"] {
+            let range = TaskSettings.logCompactionFloorRange
+            if let count = value.integer, range.contains(Int(clamping: count)) { settings.logCompactionFloor = Int(count) }
+            else { report("tasks.logCompactionFloor", "must be a whole number from \(range.lowerBound) to \(range.upperBound)", positions) }
         }
         return settings
     }

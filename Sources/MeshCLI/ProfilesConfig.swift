@@ -1,13 +1,14 @@
 import MeshCore
 import MeshRuntime
 
-/// The `"profiles"` and `"tags"` keys of a node config:
+/// The `"profiles"`, `"tags"`, `"attachments"`, `"workspaces"` and `"tasks"` keys of a node config:
 ///
 /// ```
 /// "tags": ["gpu"],
 /// "profiles": [{"name": "claude", "command": ["claude", "-p"], "slots": 2, "tags": ["research"],
 ///               "env": ["ANTHROPIC_API_KEY"], "expect": ["answer.md"], "cancelGrace": "2s", "stallAfter": "10m"}],
-/// "workspaces": {"outputBytesMax": 67108864, "retention": "168h", "keptMax": 1000, "cgroups": true}
+/// "workspaces": {"outputBytesMax": 67108864, "retention": "168h", "keptMax": 1000, "cgroups": true},
+/// "tasks": {"finishedRetention": "168h", "logCompactionFloor": 4096}
 /// ```
 /// Every problem is reported with the line and column of the value it is about, all of them at
 /// once, so `mesh check-config` can list what to fix in one go.
@@ -23,15 +24,18 @@ struct ProfilesConfig: Equatable {
     var attachmentsTotalBytesMax: UInt64?
     /// The `"workspaces"` key (defaults when absent).
     var workspaces = WorkspaceSettings()
+    /// The `"tasks"` key: `finishedRetention` and `logCompactionFloor` (the defaults when absent).
+    var tasks = TaskSettings()
     /// One line per problem: "line L, column C: profiles[0].slots must be …".
     var problems: [String] = []
 
-    /// Reads the two keys from a parsed config whose text `positions` was built from.
+    /// Reads these keys from a parsed config whose text `positions` was built from.
     init(json: JSONValue, positions: JSONPositions) {
         if let raw = json["tags"] { tags = strings(raw, path: "tags", positions: positions) }
         if let problem = LocalCapacity.tagsError(tags, owner: "node") { report("tags", problem, positions) }
         if let raw = json["attachments"] { parseAttachmentLimits(raw, positions: positions) }
         if let raw = json["workspaces"] { workspaces = parseWorkspaces(raw, positions: positions) }
+        if let raw = json["tasks"] { tasks = parseTasks(raw, positions: positions) }
         guard let raw = json["profiles"] else { return }
         guard let list = raw.array else { report("profiles", "must be a list of profile objects", positions); return }
         if list.count > CapacityLimits.profilesMax {

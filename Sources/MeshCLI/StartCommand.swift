@@ -95,6 +95,8 @@ extension MeshCommandLine {
         if let bytes = plan.attachmentBytesMax { options.attachmentBytesMax = bytes }
         if let bytes = plan.attachmentsTotalBytesMax { options.attachmentsTotalBytesMax = bytes }
         options.workspaces = plan.workspaces
+        options.finishedRetention = plan.tasks.finishedRetention
+        options.logCompactionFloor = plan.tasks.logCompactionFloor
         return options
     }
 

@@ -38,6 +38,8 @@ struct StartPlan: Equatable {
     var attachmentsTotalBytesMax: UInt64?
     /// Task workspace settings from the config file's `"workspaces"`.
     var workspaces = WorkspaceSettings()
+    /// Task settings from the config file's `"tasks"`: `finishedRetention`, `logCompactionFloor`.
+    var tasks = TaskSettings()
 
     /// Layers the sources and validates the result. `readFile` reads the config file.
     static func resolve(arguments: ParsedArguments, environment: [String: String],
@@ -133,7 +135,8 @@ struct StartPlan: Equatable {
                          profiles: settings.profiles?.profiles ?? [], tags: settings.profiles?.tags ?? [],
                          attachmentBytesMax: settings.profiles?.attachmentBytesMax,
                          attachmentsTotalBytesMax: settings.profiles?.attachmentsTotalBytesMax,
-                         workspaces: settings.profiles?.workspaces ?? WorkspaceSettings())
+                         workspaces: settings.profiles?.workspaces ?? WorkspaceSettings(),
+                         tasks: settings.profiles?.tasks ?? TaskSettings())
     }
 
     /// Why `name` cannot be a node name, or nil.

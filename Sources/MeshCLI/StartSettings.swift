@@ -40,7 +40,8 @@ struct StartSettings: Equatable {
 
     /// The config file keys: the flag names in camelCase.
     static let fileKeys = ["name", "bind", "advertise", "join", "data", "keyFile", "cluster", "preset", "http",
-                           "httpTokenFile", "insecure", "logFormat", "logLevel", "membersMax", "profiles", "tags", "workspaces", "attachments"]
+                           "httpTokenFile", "insecure", "logFormat", "logLevel", "membersMax", "profiles", "tags",
+                           "workspaces", "attachments", "tasks"]
 
     /// These settings where they say something, `lower` where they do not.
     func overriding(_ lower: StartSettings) -> StartSettings {

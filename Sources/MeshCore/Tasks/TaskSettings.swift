@@ -51,6 +51,11 @@ public struct TaskSettings: Sendable, Equatable {
     /// The shortest `finishedRetention` a config may set: a retried submission with the same
     /// idempotency key lands on the same task for at least this long.
     public static let finishedRetentionMin: Nanoseconds = .seconds(86_400)
+    /// The longest `finishedRetention` a config may set (10 years).
+    public static let finishedRetentionMax: Nanoseconds = .seconds(3_650 * 86_400)
+    /// The `logCompactionFloor` a config may set: below 64 a node would rewrite its snapshot
+    /// every few tasks; the top only bounds the number.
+    public static let logCompactionFloorRange = 64...1_000_000_000
 
     /// The grace of a profile no config names.
     public static let cancelGraceDefault: Nanoseconds = .milliseconds(500)

@@ -45,6 +45,10 @@ public struct NodeOptions: Sendable {
     public var attachmentsTotalBytesMax: UInt64 = TaskLimits.attachmentsTotalBytesDefault
     /// Task workspaces: log cap, retention, cgroups (config key `"workspaces"`).
     public var workspaces = WorkspaceSettings()
+    /// How long a finished task is kept after its last event, and the records appended before the
+    /// task log may be snapshotted (config key `"tasks"`; `TaskSettings` has the defaults and why).
+    public var finishedRetention = TaskSettings().finishedRetention
+    public var logCompactionFloor = TaskSettings().logCompactionFloor
     /// Agent profiles this node runs as the agent runner wants them: profile name → argv, from
     /// local config only (the wire never carries a command). Empty: every `startAgent` is refused.
     public var agentProfiles: [String: [String]] {

@@ -105,6 +105,8 @@ public final class NodeShell: @unchecked Sendable {
         config.capacity = LocalCapacity(profiles: options.profiles.map(\.advertised), tags: options.tags)
         config.taskIDSalt = try Self.taskIDSalt(options)
         for profile in options.profiles { config.taskSettings.cancelGraces[profile.name] = profile.cancelGrace }
+        config.taskSettings.finishedRetention = options.finishedRetention
+        config.taskSettings.logCompactionFloor = options.logCompactionFloor
         if let problem = config.validationError() { throw StartError(description: problem) }
         core = NodeInstance(config: config)
         let queue = self.queue
