@@ -235,6 +235,9 @@ public enum Input: Sendable, Equatable {
     case streamClosed(StreamID)
     /// A stream could not connect, or broke (refused, reset, unreachable).
     case streamFailed(StreamID)
+    /// A stream's connection was never made (refused, unreachable): nothing written on it left
+    /// this node. The shell says so when it knows it; `streamFailed` is always a safe answer.
+    case streamNotConnected(StreamID)
     /// Every appended record up to `upTo` (a count of records) is durable.
     case logSynced(upTo: LogPosition)
     /// A `compactLog` is durable: records `0..<upTo` are replaced by its snapshot, and every one

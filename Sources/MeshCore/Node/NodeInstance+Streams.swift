@@ -183,6 +183,14 @@ extension NodeInstance {
         finish(stream, outcome: .failed(failure))
     }
 
+    /// No connection was made for outbound `stream`: nothing written on it left this node, a
+    /// resumed stream's request included, so its exchange fails as never sent (a forward goes to
+    /// the next candidate) instead of going again on a full stream to a peer that cannot be reached.
+    mutating func streamNotConnected(_ stream: StreamID) {
+        guard let state = streams[stream], case .outbound = state.role else { return streamEnded(stream, failed: true) }
+        finish(stream, outcome: .failed(.noConnection))
+    }
+
     mutating func streamDeadlinePassed(_ stream: StreamID) {
         guard let state = streams[stream] else { return }
         streamStats.timedOut += 1

@@ -75,6 +75,7 @@ public struct NodeInstance: Sendable {
         case .streamData(let stream, let bytes): streamData(stream, bytes)
         case .streamClosed(let stream): streamEnded(stream, failed: false)
         case .streamFailed(let stream): streamEnded(stream, failed: true)
+        case .streamNotConnected(let stream): streamNotConnected(stream)
         case .logSynced, .logCompacted, .diskFailed, .agentExited: handleTasks(input)
         case .control(let request, let command): control(command, request: request)
         case .leave:

@@ -138,7 +138,8 @@ extension TaskMachine {
     /// never sent elsewhere: that could make two owners of one task.
     mutating func forwardAnswered(_ forward: Forward, _ message: TaskMessage?, requestSent: Bool, peers: TaskPeers) {
         if case .submitted(let answer)? = message { return self.answer(forward.origin, answer) }
-        let unanswered = TaskSubmitAnswer.refused(.unavailable("the owner of task \(forward.id) did not answer"))
+        let triedOwner = forward.tried.last.map { " (\($0))" } ?? ""
+        let unanswered = TaskSubmitAnswer.refused(.unavailable("the owner of task \(forward.id)\(triedOwner) did not answer"))
         guard !requestSent, forward.tried.count < TaskSettings.forwardTriesMax, now < forward.deadline else {
             return answer(forward.origin, unanswered)
         }

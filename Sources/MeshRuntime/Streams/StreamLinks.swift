@@ -59,9 +59,8 @@ final class StreamLinks: @unchecked Sendable {
 
     /// Carries `stream` on a link to `destination`, connecting one if needed.
     func open(_ stream: StreamID, to destination: Address) {
-        guard let link = clientLink(to: destination), let id = link.nextID() else {
-            return later(.streamFailed(stream))
-        }
+        guard let link = clientLink(to: destination) else { return later(.streamNotConnected(stream)) }
+        guard let id = link.nextID() else { return later(.streamFailed(stream)) }
         if link.lastID == UInt32.max { link.isRetired = true }
         link.streams[id] = stream
         carried[stream] = Carried(link: link, id: id, openedAt: SystemClock.monotonicNanoseconds())
@@ -230,8 +229,10 @@ final class StreamLinks: @unchecked Sendable {
         link.connection.close(.failed(SystemError(call: "link", code: EPROTO)))
     }
 
-    /// The link's connection closed: every stream on it failed.
+    /// The link's connection closed: every stream on it failed. A client link that never connected
+    /// sent nothing: its streams are `streamNotConnected` (a request on them never left).
     private func ended(_ link: Link) {
+        let neverConnected = link.isClient && !link.isConnected
         link.isRetired = true
         if link.isClient {
             pool[link.peer]?.removeAll { $0 === link }
@@ -241,7 +242,7 @@ final class StreamLinks: @unchecked Sendable {
         }
         for (_, stream) in link.streams.sorted(by: { $0.key < $1.key }) {
             carried[stream] = nil
-            later(.streamFailed(stream))
+            later(neverConnected ? .streamNotConnected(stream) : .streamFailed(stream))
         }
         link.streams.removeAll()
     }

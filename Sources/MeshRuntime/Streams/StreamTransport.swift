@@ -123,7 +123,7 @@ final class StreamTransport: @unchecked Sendable {
         } catch {
             counters.failed += 1
             noteConnectFailure(to: destination, error.reason)
-            later(.streamFailed(stream))
+            later(.streamNotConnected(stream))
         }
     }
 

@@ -66,7 +66,10 @@ struct TaskAcceptanceTests {
         let later = Self.submitAll(cluster, Array(specs[100..<200]), through: [1, 2, 3])
         accepted += later
         try cluster.startTaskNode(4)
-        #expect(!later.isEmpty, "submissions after the kills are accepted too")
+        // A submission whose owner just died goes to the next candidate when the connection to
+        // that owner could not be made (nothing was sent); only a request already on a link that
+        // was up when its owner died may be refused, and a task whose replica's answer was lost.
+        #expect(later.count >= 75, "submissions after the kills are accepted too: \(later.count) of 100")
         print("accepted \(accepted.count) of \(200 + extra) (\(later.count) of 100 after the kills, \(extra) extra long ones before); t5 ran \(rerun.count) at its death")
 
         await cluster.eventually("every accepted task is terminal", timeout: 90, interval: 0.5) {
