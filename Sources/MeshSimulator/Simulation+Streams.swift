@@ -142,8 +142,11 @@ extension Simulation {
         if toServer ? c.isServerClosed : c.isClientClosed { return }
         if deferIfPaused(end.node, .streamEnd(connection: id, toServer: toServer, failed: failed)) { return }
         connectionByEnd.removeValue(forKey: connectionKey(end.node, end.stream))
-        trace.mix(UInt64(now)); trace.mix(end.node); trace.mix(failed ? 8 : 7)
-        let input: Input = failed ? .streamFailed(end.stream) : .streamClosed(end.stream)
+        // A connection no server accepted (nobody listened, no such address) carried nothing: the
+        // runtime reports it as never connected, and so does the simulator.
+        let notConnected = failed && !toServer && c.server == nil
+        trace.mix(UInt64(now)); trace.mix(end.node); trace.mix(notConnected ? 9 : failed ? 8 : 7)
+        let input: Input = notConnected ? .streamNotConnected(end.stream) : failed ? .streamFailed(end.stream) : .streamClosed(end.stream)
         apply(end.node, nodes[end.node].instance!.handle(input, at: moment))
     }
 
