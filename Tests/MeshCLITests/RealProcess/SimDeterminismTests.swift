@@ -40,7 +40,10 @@ struct SimDeterminismTests {
     /// follow measured round trips. With `--preset lan` the run gives 2843232af0afd573 (before
     /// the change below). f377769d70b7db0e since stream hellos say version 4 (resumed task
     /// streams, `MeshVersion.streamCurrent`): every push-pull stream's hello bytes changed.
-    static let pinnedTraceHash = "f377769d70b7db0e"
+    /// 3b3a8a0b59309c9f since a connection no server accepted ends `streamNotConnected`, which the
+    /// trace mixes with its own tag: with the tag of `streamFailed` the run gives f377769d70b7db0e
+    /// again, and its report is the same apart from the hash.
+    static let pinnedTraceHash = "3b3a8a0b59309c9f"
 
     /// Runs `mesh sim FILE --json` as a child process and returns the report's trace hash.
     static func traceHashFromBinary(_ file: String) throws -> String {

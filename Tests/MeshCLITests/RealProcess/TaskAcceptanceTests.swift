@@ -104,17 +104,8 @@ struct TaskAcceptanceTests {
         for round in 0..<3 {
             let roundIDs = Collected<TaskID>()
             let finished = Collected<Bool>()
-            let endpoint = SocketEndpoint(parsing: cluster.httpAddress(1))!
-            Thread.detachNewThread {
-                defer { finished.append(true) }
-                guard let connection = try? KeepAliveConnection(endpoint: endpoint) else { return }
-                for index in 0..<10_000 {
-                    let body = TaskSubmission.json(TaskSpec(profile: "ok", prompt: "round \(round) task \(index)")).serialized()
-                    guard let answer = try? connection.send("POST", "/v1/tasks", body: Array(body.utf8)) else { return }
-                    guard answer.status == 201, let id = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["id"]?
-                        .string.flatMap(TaskID.init) else { continue }
-                    roundIDs.append(id)
-                }
+            cluster.submitKeptAlive(through: 1, count: 10_000, accepted: roundIDs, finished: finished) {
+                TaskSpec(profile: "ok", prompt: "round \(round) task \($0)")
             }
             await cluster.eventually("t1 acknowledged 30 tasks in round \(round)", timeout: 60) { roundIDs.count >= 30 }
             cluster.kill("t1")

@@ -15,17 +15,8 @@ struct TaskLogConfigTests {
         try await cluster.startTaskNodes(3, profiles: #"{"tasks": {"logCompactionFloor": 64}, "# + TestCluster.taskProfiles().dropFirst())
         let accepted = Collected<TaskID>()
         let finished = Collected<Bool>()
-        let endpoint = SocketEndpoint(parsing: cluster.httpAddress(1))!
-        Thread.detachNewThread {
-            defer { finished.append(true) }
-            guard let connection = try? KeepAliveConnection(endpoint: endpoint) else { return }
-            for index in 0..<300 {
-                let body = TaskSubmission.json(TaskSpec(profile: "ok", prompt: "task \(index)")).serialized()
-                guard let answer = try? connection.send("POST", "/v1/tasks", body: Array(body.utf8)) else { return }
-                guard answer.status == 201, let id = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["id"]?
-                    .string.flatMap(TaskID.init) else { continue }
-                accepted.append(id)
-            }
+        cluster.submitKeptAlive(through: 1, count: 300, accepted: accepted, finished: finished) {
+            TaskSpec(profile: "ok", prompt: "task \($0)")
         }
         await cluster.eventually("the submitting thread is done", timeout: 90) { finished.count == 1 }
         let ids = accepted.all

@@ -67,6 +67,25 @@ extension TestCluster {
         return answer.json["id"]?.string.flatMap(TaskID.init)
     }
 
+    /// Submits `count` tasks (`spec(n)` for the n-th) over one kept-alive connection to node
+    /// `index`, on a thread of its own, until they are all sent or the connection fails: the ids
+    /// answered `201` go to `accepted`, and `finished` gets one item when the thread ends.
+    func submitKeptAlive(through index: Int, count: Int, accepted: Collected<TaskID>, finished: Collected<Bool>,
+                         _ spec: @escaping @Sendable (Int) -> TaskSpec) {
+        let endpoint = SocketEndpoint(parsing: httpAddress(index))!
+        Thread.detachNewThread {
+            defer { finished.append(true) }
+            guard let connection = try? KeepAliveConnection(endpoint: endpoint) else { return }
+            for n in 0..<count {
+                let body = TaskSubmission.json(spec(n)).serialized()
+                guard let answer = try? connection.send("POST", "/v1/tasks", body: Array(body.utf8)) else { return }
+                guard answer.status == 201, let id = (try? JSONValue.parse(String(decoding: answer.body, as: UTF8.self)))?["id"]?
+                    .string.flatMap(TaskID.init) else { continue }
+                accepted.append(id)
+            }
+        }
+    }
+
     /// The task as node `index` reports it (nil when it does not answer 200).
     func task(_ id: TaskID, from index: Int) -> JSONValue? {
         guard let answer = try? client(index, timeout: .seconds(5)).task(id), answer.status == 200 else { return nil }
