@@ -121,7 +121,8 @@ extension NodeShell {
                               ("tasksStaleResults", tasks.staleResults), ("tasksTakeovers", tasks.takeovers),
                               ("tasksHandovers", tasks.handovers), ("tasksReplicasReplaced", tasks.replicasReplaced),
                               ("tasksFenced", tasks.fenced), ("tasksBadMessages", tasks.badMessages),
-                              ("tasksLogCompactions", tasks.compactions)] {
+                              ("tasksLogCompactions", tasks.compactions), ("tasksForgotten", tasks.tasksForgotten),
+                              ("tasksCopiesAdopted", tasks.copiesAdopted), ("tasksTakeoverMarksCleared", tasks.takeoverMarksCleared)] {
             counterValues[name] = value
         }
         let links = streams.linkCounters

@@ -30,6 +30,7 @@ struct TaskLogConfigTests {
         await cluster.eventually("t1 compacted its log", timeout: 20) {
             (cluster.health("t1")?.counters["tasksLogCompactions"] ?? 0) > 0
         }
+        #expect(cluster.health("t1")?.counters["tasksForgotten"] == 0, "nothing finished is forgotten within the retention")
         print("t1 compacted its log \(cluster.health("t1")?.counters["tasksLogCompactions"] ?? 0) times for \(ids.count) tasks")
 
         cluster.kill("t1")
