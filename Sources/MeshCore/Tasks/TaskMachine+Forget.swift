@@ -10,12 +10,11 @@
 /// idempotency key lands on the same task (the config refuses less); after it, the same key makes
 /// a new task.
 extension TaskMachine {
-    /// Drops the finished tasks past the retention; returns how many. Called just before a snapshot.
-    @discardableResult
-    mutating func forgetFinished() -> Int {
+    /// Drops the finished tasks past the retention. Called just before a snapshot.
+    mutating func forgetFinished() {
         let retention = Int64(clamping: settings.finishedRetention / 1_000_000)
         let horizon = at.subtractingReportingOverflow(retention)
-        guard !horizon.overflow else { return 0 }
+        guard !horizon.overflow else { return }
         var forgotten: [TaskID] = []
         for (id, record) in records where record.state.isTerminal {
             guard let last = record.history.last?.at, last <= horizon.partialValue,
@@ -30,7 +29,6 @@ extension TaskMachine {
             copyPushes.remove(id)
         }
         stats.tasksForgotten &+= UInt64(forgotten.count)
-        return forgotten.count
     }
 
     /// True when nothing about `record` is under way here: not owned, or owned with no run, no
